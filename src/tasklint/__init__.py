@@ -1,0 +1,7 @@
+"""tasklint: a static linter for the pitfalls of Python task queues."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,337 @@
+"""Recognising enqueue calls (Celery, arq, RQ, Dramatiq, configured helpers) with evidence.
+
+A call counts as an enqueue only when imports or the project index show which library it
+belongs to: ``pool.apply_async`` of a ``multiprocessing`` pool, a user class's ``delay()``,
+or a project function that happens to be called ``enqueue_job`` are not enqueues.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from tasklint.analysis.names import Scope
+from tasklint.project.index import TaskInfo
+from tasklint.context import FileContext
+
+CELERY_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit"})
+ON_COMMIT_METHODS = frozenset({"delay_on_commit", "apply_async_on_commit"})
+SIGNATURE_METHODS = frozenset({"s", "si", "signature", "subtask", "map", "starmap", "chunks"})
+SIGNATURE_COPY_METHODS = frozenset(
+    {"set", "clone", "on_error", "link", "link_error", "set_immutable", "freeze", "replace"}
+)
+CELERY_SIGNATURE_FUNCS = frozenset(
+    {
+        "celery.signature",
+        "celery.Signature",
+        "celery.subtask",
+        "celery.canvas.signature",
+        "celery.canvas.Signature",
+        "celery.canvas.subtask",
+    }
+)
+CELERY_CANVAS_FUNCS = frozenset(
+    {
+        "celery.chain",
+        "celery.group",
+        "celery.chord",
+        "celery.chunks",
+        "celery.xmap",
+        "celery.xstarmap",
+        "celery.canvas.chain",
+        "celery.canvas.group",
+        "celery.canvas.chord",
+        "celery.canvas.chunks",
+        "celery.canvas._chain",
+    }
+)
+RQ_METHODS = frozenset({"enqueue", "enqueue_call", "enqueue_at", "enqueue_in"})
+RQ_QUEUE_FACTORIES = frozenset({"rq.Queue", "rq.queue.Queue"})
+DJANGO_RQ_QUEUE_FACTORIES = frozenset(
+    {"django_rq.get_queue", "django_rq.queues.get_queue", "django_rq.get_connection"}
+)
+DJANGO_RQ_ENQUEUE = frozenset({"django_rq.enqueue", "django_rq.queues.enqueue"})
+DRAMATIQ_METHODS = frozenset({"send", "send_with_options"})
+CANDIDATE_METHODS = CELERY_METHODS | RQ_METHODS | DRAMATIQ_METHODS | {"send_task", "enqueue_job"}
+
+MAX_DEPTH = 8
+
+# A file that matches none of this cannot contain an enqueue (configured helpers aside).
+ENQUEUE_TRIGGERS = re.compile(
+    r"\.(delay|apply_async|delay_on_commit|apply_async_on_commit|send_task|enqueue|enqueue_call"
+    r"|enqueue_at|enqueue_in|enqueue_job|send|send_with_options|s|si|signature|map|starmap"
+    r"|chunks)\s*\(|\b(chain|group|chord|enqueue)\s*\("
+)
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    library: str  # "celery", "arq", "rq", "django_rq", "dramatiq", "custom"
+    method: str
+    call: ast.Call
+    deferred: bool  # already waits for the commit (delay_on_commit, on_commit base, django-rq)
+    target: str  # what is enqueued, for messages
+
+    @property
+    def waits_for_commit(self) -> bool:
+        return self.deferred
+
+
+def _task_label(info: TaskInfo | None, expr: ast.AST) -> str:
+    if info is not None:
+        return info.name
+    return ast.unparse(expr) if hasattr(ast, "unparse") else "task"
+
+
+class EnqueueRecognizer:
+    """Answers "is this call an enqueue?" for one file (memoised per call)."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.index = ctx.index
+        self.resolver = ctx.resolver
+        self._memo: dict[int, Enqueue | None] = {}
+
+    @classmethod
+    def of(cls, ctx: FileContext) -> EnqueueRecognizer:
+        rec = ctx.memo.get("enqueue")
+        if not isinstance(rec, EnqueueRecognizer):
+            rec = cls(ctx)
+            ctx.memo["enqueue"] = rec
+        return rec
+
+    # -- task and signature expressions --------------------------------------------------
+    def task_info(self, expr: ast.AST, scope: Scope, depth: int = 0) -> TaskInfo | None:
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Name):
+            if self.resolver.is_local(expr.id, scope):
+                bound = self._bound_task(expr.id, scope)
+                if bound is not None:
+                    return bound
+                local = self.resolver.local_value(expr.id, scope)
+                if local is None:
+                    return None
+                return self.task_info(local[0], local[1], depth + 1)
+            return self.index.task(self.resolver.qualname(expr, scope))
+        if isinstance(expr, ast.Attribute):
+            return self.index.task(self.resolver.qualname(expr, scope))
+        if isinstance(expr, ast.Subscript):
+            # app.tasks["name"] / current_app.tasks[...]
+            value = expr.value
+            if isinstance(value, ast.Attribute) and value.attr == "tasks":
+                if self.index.is_celery_app(self.resolver.qualname(value.value, scope)):
+                    return TaskInfo(library="celery", module="", name="task", line=expr.lineno)
+        return None
+
+    def _bound_task(self, name: str, scope: Scope) -> TaskInfo | None:
+        """``self`` inside a ``bind=True`` task is the task itself."""
+        node = scope.node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        params = [*node.args.posonlyargs, *node.args.args]
+        if not params or params[0].arg != name:
+            return None
+        if scope.parent is None or not scope.parent.is_module:
+            return None
+        info = self.index.task(f"{self.ctx.module}.{node.name}" if self.ctx.module else node.name)
+        if info is not None and info.bind:
+            return info
+        return None
+
+    def signature_kind(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
+        """"signature" for a single task signature, "canvas" for chain/group/chord."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Name) and self.resolver.is_local(expr.id, scope):
+            local = self.resolver.local_value(expr.id, scope)
+            if local is None:
+                return None
+            return self.signature_kind(local[0], local[1], depth + 1)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+            if self.signature_kind(expr.left, scope, depth + 1) or self.signature_kind(
+                expr.right, scope, depth + 1
+            ):
+                return "canvas"
+            return None
+        if not isinstance(expr, ast.Call):
+            return None
+        func = expr.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in SIGNATURE_METHODS and self.task_info(func.value, scope, depth + 1):
+                return "signature"
+            if func.attr in SIGNATURE_COPY_METHODS:
+                return self.signature_kind(func.value, scope, depth + 1)
+            if func.attr == "signature" and self.index.is_celery_app(
+                self.resolver.qualname(func.value, scope)
+            ):
+                return "signature"
+        qn = self.index.canonical(self.resolver.qualname(func, scope))
+        if qn in CELERY_SIGNATURE_FUNCS:
+            return "signature"
+        if qn in CELERY_CANVAS_FUNCS:
+            return "canvas"
+        if isinstance(func, ast.Call):
+            # chord(header)(body) builds and sends; group(...)(...) too
+            inner = self.signature_kind(func, scope, depth + 1)
+            if inner == "canvas":
+                return "canvas-called"
+        return None
+
+    # -- enqueue calls -------------------------------------------------------------------
+    def _candidate(self, call: ast.Call) -> bool:
+        """A cheap syntactic pre-check before any name resolution."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            return func.attr in CANDIDATE_METHODS or bool(self.ctx.settings.enqueue_functions)
+        if isinstance(func, (ast.Call, ast.BinOp)):
+            return True
+        if isinstance(func, ast.Name):
+            return (
+                func.id == "enqueue"
+                or bool(self.ctx.settings.enqueue_functions)
+                or self.ctx.imports_package("celery")
+            )
+        return False
+
+    def enqueue(self, call: ast.Call, scope: Scope | None = None) -> Enqueue | None:
+        key = id(call)
+        if key in self._memo:
+            return self._memo[key]
+        if not self._candidate(call):
+            self._memo[key] = None
+            return None
+        scope = scope or self.ctx.scope()
+        result = self._classify(call, scope)
+        self._memo[key] = result
+        return result
+
+    def _classify(self, call: ast.Call, scope: Scope) -> Enqueue | None:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            attr, recv = func.attr, func.value
+            if attr in CELERY_METHODS:
+                info = self.task_info(recv, scope)
+                if info is not None and info.library in ("celery", "rq", "django_rq"):
+                    deferred = (
+                        attr in ON_COMMIT_METHODS or info.deferred or info.library == "django_rq"
+                    )
+                    return Enqueue(info.library, attr, call, deferred, _task_label(info, recv))
+                kind = self.signature_kind(recv, scope)
+                if kind is not None:
+                    return Enqueue(
+                        "celery", attr, call, attr in ON_COMMIT_METHODS, _task_label(None, recv)
+                    )
+                return None
+            if attr == "send_task":
+                if self._is_celery_app_expr(recv, scope):
+                    label = _first_str(call) or "task"
+                    return Enqueue("celery", attr, call, False, label)
+                return None
+            if attr == "enqueue_job":
+                if self._is_arq(recv, scope):
+                    return Enqueue("arq", attr, call, False, _first_str(call) or "job")
+                return None
+            if attr in RQ_METHODS:
+                lib = self._rq_library(recv, scope)
+                if lib is not None:
+                    label = _first_label(call) or "job"
+                    return Enqueue(lib, attr, call, lib == "django_rq", label)
+                return None
+            if attr in DRAMATIQ_METHODS:
+                info = self.task_info(recv, scope)
+                if info is not None and info.library == "dramatiq":
+                    return Enqueue("dramatiq", attr, call, False, info.name)
+                return None
+        if isinstance(func, (ast.Call, ast.BinOp, ast.Name)):
+            kind = self.signature_kind(func, scope)
+            if kind in ("canvas", "canvas-called"):
+                return Enqueue("celery", "__call__", call, False, "canvas")
+        qn = self.resolver.qualname(func, scope)
+        if qn is not None:
+            canon = self.index.canonical(qn)
+            configured = self.ctx.settings.enqueue_functions
+            if qn in configured or canon in configured:
+                return Enqueue("custom", qn.rsplit(".", 1)[-1], call, False, _first_label(call) or qn)
+            if canon in DJANGO_RQ_ENQUEUE:
+                return Enqueue("django_rq", "enqueue", call, True, _first_label(call) or "job")
+        return None
+
+    def _is_celery_app_expr(self, expr: ast.AST, scope: Scope) -> bool:
+        if isinstance(expr, ast.Name) and self.resolver.is_local(expr.id, scope):
+            local = self.resolver.local_value(expr.id, scope)
+            if local is None:
+                return False
+            value, _ = local
+            if isinstance(value, ast.Call):
+                callee = self.index.canonical(self.resolver.qualname(value.func, scope))
+                return callee in ("celery.Celery", "celery.app.base.Celery")
+            return self._is_celery_app_expr(value, local[1])
+        return self.index.is_celery_app(self.resolver.qualname(expr, scope))
+
+    def _is_arq(self, recv: ast.AST, scope: Scope) -> bool:
+        qn = self.resolver.qualname(recv, scope)
+        if qn is not None:
+            target = self.index.resolve(qn)
+            if target.is_project and (target.name is None or self.index.function(target)):
+                return False  # a project module or function, not an arq pool
+        if self.ctx.imports_package("arq"):
+            return True
+        return "arq" in self.index.packages_used() and not self.index.defines_function(
+            "enqueue_job"
+        )
+
+    def _rq_library(self, recv: ast.AST, scope: Scope, depth: int = 0) -> str | None:
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(recv, ast.Name) and self.resolver.is_local(recv.id, scope):
+            local = self.resolver.local_value(recv.id, scope)
+            if local is not None:
+                found = self._rq_library(local[0], local[1], depth + 1)
+                if found is not None:
+                    return found
+        elif isinstance(recv, ast.Call):
+            callee = self.index.canonical(self.resolver.qualname(recv.func, scope))
+            if callee in DJANGO_RQ_QUEUE_FACTORIES:
+                return "django_rq"
+            if callee in RQ_QUEUE_FACTORIES:
+                return "rq"
+        else:
+            qn = self.resolver.qualname(recv, scope)
+            if qn is not None:
+                canon = self.index.canonical(qn)
+                if canon == "django_rq":
+                    return "django_rq"
+                target = self.index.resolve(qn)
+                sym = self.index.symbol(target)
+                if sym is not None and sym.kind == "call" and not target.rest:
+                    callee = self.index.canonical(sym.target)
+                    if callee in DJANGO_RQ_QUEUE_FACTORIES:
+                        return "django_rq"
+                    if callee in RQ_QUEUE_FACTORIES:
+                        return "rq"
+                if target.is_project and (target.name is None or self.index.function(target)):
+                    return None
+        if self.ctx.imports_package("django_rq"):
+            return "django_rq"
+        if self.ctx.imports_package("rq"):
+            return "rq"
+        return None
+
+
+def _first_str(call: ast.Call) -> str | None:
+    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        return call.args[0].value
+    return None
+
+
+def _first_label(call: ast.Call) -> str | None:
+    if not call.args:
+        return None
+    first = call.args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    if isinstance(first, (ast.Name, ast.Attribute)):
+        return ast.unparse(first)
+    return None

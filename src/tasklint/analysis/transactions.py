@@ -1,0 +1,243 @@
+"""Database transaction scopes: Django ``atomic``, SQLAlchemy ``begin()``, project helpers.
+
+The question rules ask is "is this node running inside an open transaction, and not in a
+callback deferred to the commit?" — answered lexically from the node's ancestors.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from tasklint.analysis.names import Scope
+from tasklint.context import FileContext
+from tasklint.project.index import SQLALCHEMY_PACKAGES
+
+ON_COMMIT = frozenset({"django.db.transaction.on_commit"})
+PARTIAL = frozenset({"functools.partial"})
+BEGIN_METHODS = frozenset({"begin", "begin_nested"})
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def is_on_commit_call(call: ast.AST, ctx: FileContext, scope: Scope) -> bool:
+    """``transaction.on_commit(...)``, ``connection.on_commit(...)`` and friends."""
+    if not isinstance(call, ast.Call):
+        return False
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "on_commit":
+        return True
+    qn = ctx.index.canonical(ctx.resolver.qualname(func, scope))
+    return qn in ON_COMMIT
+
+
+def on_commit_callbacks(call: ast.Call) -> Iterator[ast.expr]:
+    """The callback expressions handed to an ``on_commit`` call (positional or ``func=``)."""
+    if call.args:
+        yield call.args[0]
+    for kw in call.keywords:
+        if kw.arg == "func":
+            yield kw.value
+
+
+def _sqlalchemy_evidence(expr: ast.AST, ctx: FileContext, scope: Scope) -> bool:
+    if ctx.imports_package(*SQLALCHEMY_PACKAGES):
+        return True
+    base = expr
+    while isinstance(base, ast.Attribute):
+        qn = ctx.resolver.qualname(base, scope)
+        if qn is not None and ctx.index.is_sqlalchemy_object(qn):
+            return True
+        base = base.value
+    if isinstance(base, ast.Call):
+        return _sqlalchemy_evidence(base.func, ctx, scope)
+    if isinstance(base, ast.Name):
+        return ctx.index.is_sqlalchemy_object(ctx.resolver.qualname(base, scope))
+    return False
+
+
+READ_ONLY_HINTS = ("replica", "readonly", "read_only", "reader", "slave", "follower", "secondary")
+
+
+def on_read_replica(call: ast.Call) -> bool:
+    """``atomic(using=<a read replica>)``: a read-only transaction creates no rows to race."""
+    using = next((kw.value for kw in call.keywords if kw.arg == "using"), None)
+    if using is None and call.args and not isinstance(call.args[0], ast.Lambda):
+        using = call.args[0]
+    if using is None:
+        return False
+    text = ast.unparse(using).lower()
+    return any(hint in text for hint in READ_ONLY_HINTS)
+
+
+def is_transaction_context(expr: ast.expr, ctx: FileContext, scope: Scope) -> bool:
+    """Does this ``with`` item (or decorator) open a database transaction (one that writes)?"""
+    if isinstance(expr, ast.Call) and on_read_replica(expr):
+        return False
+    target = expr.func if isinstance(expr, ast.Call) else expr
+    qn = ctx.resolver.qualname(target, scope)
+    if qn is not None and ctx.index.is_atomic_context(qn):
+        return True
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(target, ast.Attribute)
+        and target.attr in BEGIN_METHODS
+        and _sqlalchemy_evidence(target.value, ctx, scope)
+    ):
+        return True
+    return False
+
+
+def is_transaction_with(node: ast.With | ast.AsyncWith, ctx: FileContext, scope: Scope) -> bool:
+    return any(is_transaction_context(item.context_expr, ctx, scope) for item in node.items)
+
+
+def is_atomic_function(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext, outer: Scope
+) -> bool:
+    """A function decorated with ``@transaction.atomic`` / ``@atomic(...)`` / a helper."""
+    for dec in node.decorator_list:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        qn = ctx.resolver.qualname(target, outer)
+        if qn is not None and ctx.index.is_atomic_context(qn):
+            return True
+    return False
+
+
+def _passes_to_on_commit(name: str, body_owner: ast.AST, ctx: FileContext, scope: Scope) -> bool:
+    for sub in ast.walk(body_owner):
+        if isinstance(sub, ast.Call) and is_on_commit_call(sub, ctx, scope):
+            for cb in on_commit_callbacks(sub):
+                if isinstance(cb, ast.Name) and cb.id == name:
+                    return True
+                if isinstance(cb, ast.Call) and cb.args:
+                    first = cb.args[0]
+                    if isinstance(first, ast.Name) and first.id == name:
+                        return True
+                if isinstance(cb, ast.Lambda):
+                    for inner in ast.walk(cb.body):
+                        if (
+                            isinstance(inner, ast.Call)
+                            and isinstance(inner.func, ast.Name)
+                            and inner.func.id == name
+                        ):
+                            return True
+    return False
+
+
+def _called_in_transaction(
+    name: str, owner: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext, scope: Scope
+) -> ast.AST | None:
+    def calls_name(node: ast.AST) -> bool:
+        return any(
+            isinstance(s, ast.Call) and isinstance(s.func, ast.Name) and s.func.id == name
+            for s in ast.walk(node)
+        )
+
+    outer = ctx.resolver.scope_at([])
+    if is_atomic_function(owner, ctx, outer) and calls_name(owner):
+        return owner
+    for sub in ast.walk(owner):
+        if isinstance(sub, (ast.With, ast.AsyncWith)) and is_transaction_with(sub, ctx, scope):
+            if any(calls_name(stmt) for stmt in sub.body):
+                return sub
+    return None
+
+
+def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:
+    """The ``with``/decorated function that keeps ``node`` inside a transaction, if any.
+
+    ``ctx.ancestors`` must be the ancestors of ``node`` (outermost first). Code in a
+    callback handed to ``on_commit`` (lambda, nested def, ``functools.partial``) runs after
+    the commit and is not inside the transaction.
+    """
+    ancestors = ctx.ancestors
+    child: ast.AST = node
+    for i in range(len(ancestors) - 1, -1, -1):
+        anc = ancestors[i]
+        scope = ctx.resolver.scope_at(ancestors[:i])
+        if isinstance(anc, (ast.With, ast.AsyncWith)):
+            if any(child is stmt for stmt in anc.body) and is_transaction_with(anc, ctx, scope):
+                return anc
+        elif isinstance(anc, ast.Lambda):
+            parent = ancestors[i - 1] if i > 0 else None
+            if parent is not None and is_on_commit_call(parent, ctx, scope):
+                return None
+            if (
+                isinstance(parent, ast.Call)
+                and i > 1
+                and is_on_commit_call(ancestors[i - 2], ctx, scope)
+            ):
+                return None  # on_commit(partial(lambda: ...)) and similar wrappers
+        elif isinstance(anc, FUNCTION_NODES):
+            if is_atomic_function(anc, ctx, scope):
+                return anc
+            owner_index = next(
+                (j for j in range(i - 1, -1, -1) if isinstance(ancestors[j], FUNCTION_NODES)),
+                None,
+            )
+            if owner_index is None:
+                return None
+            owner = ancestors[owner_index]
+            assert isinstance(owner, FUNCTION_NODES)
+            owner_scope = ctx.resolver.scope_of(owner) or scope
+            if _passes_to_on_commit(anc.name, owner, ctx, owner_scope):
+                return None
+            return _called_in_transaction(anc.name, owner, ctx, owner_scope)
+        elif isinstance(anc, ast.ClassDef):
+            return None
+        child = anc
+    return None
+
+
+COMMIT_FUNCS = frozenset({"django.db.transaction.commit"})
+DBAPI_PACKAGES = frozenset(
+    {"psycopg2", "psycopg", "sqlite3", "pymysql", "MySQLdb", "mysql", "aiosqlite", "aiomysql"}
+)
+AFTER_COMMIT_EVENTS = frozenset({"after_commit", "after_transaction_end"})
+
+
+def is_commit_call(call: ast.Call, ctx: FileContext, scope: Scope) -> bool:
+    """``session.commit()`` (SQLAlchemy family, DB-API) or ``transaction.commit()``."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr != "commit":
+        return False
+    qn = ctx.resolver.qualname(func, scope)
+    if qn is not None:
+        canon = ctx.index.canonical(qn)
+        if canon in COMMIT_FUNCS:
+            return True
+        target = ctx.index.resolve(qn)
+        if target.is_project and target.name is None:
+            return False  # a project module's own commit() function
+    if _sqlalchemy_evidence(func.value, ctx, scope):
+        return True
+    return ctx.imports_package(*DBAPI_PACKAGES)
+
+
+def find_commit(stmt: ast.stmt, ctx: FileContext, scope: Scope) -> ast.Call | None:
+    """The first commit call in a statement (not inside nested functions or lambdas)."""
+    stack: list[ast.AST] = [stmt]
+    found: list[ast.Call] = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Call) and is_commit_call(node, ctx, scope):
+            found.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    if not found:
+        return None
+    return min(found, key=lambda c: (c.lineno, c.col_offset))
+
+
+def is_after_commit_listener(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext, outer: Scope
+) -> bool:
+    """``@event.listens_for(Session, "after_commit")`` and similar."""
+    for dec in node.decorator_list:
+        if not isinstance(dec, ast.Call):
+            continue
+        for arg in dec.args:
+            if isinstance(arg, ast.Constant) and arg.value in AFTER_COMMIT_EVENTS:
+                return True
+    return False

@@ -1,0 +1,156 @@
+"""The ``tasklint`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from tasklint import __version__
+from tasklint.config import ConfigError, Settings, load_settings
+from tasklint.output import REPORTERS
+from tasklint.rules import ALL_RULES
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"tasklint: error: {message}\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="tasklint",
+        description="Static linter for the pitfalls of Python task queues (Celery, arq, RQ, Dramatiq).",
+    )
+    p.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
+    p.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to run")
+    p.add_argument("--extend-select", type=_codes, help="codes to add (opt-in rules)")
+    p.add_argument("--ignore", type=_codes, help="codes or prefixes to skip")
+    p.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+    p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.tasklint] from")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write .tasklint_cache")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--statistics", action="store_true", help="print counts per code after the findings")
+    p.add_argument("--list-rules", action="store_true", help="list every rule and exit")
+    p.add_argument("--explain", metavar="CODE", help="print a rule's documentation and exit")
+    p.add_argument("--version", action="version", version=f"tasklint {__version__}")
+    return p
+
+
+def _use_color(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def list_rules(fmt: str) -> str:
+    from tasklint.docs import family
+
+    rows = [
+        {
+            "code": code,
+            "name": rule.name,
+            "family": family(code),
+            "default": "on" if rule.default else "opt-in",
+            "summary": rule.summary(),
+        }
+        for code, rule in ALL_RULES.items()
+    ]
+    if fmt == "json":
+        return json.dumps(rows, indent=2) + "\n"
+    width = max(len(r["name"]) for r in rows)
+    return "".join(
+        f"{r['code']}  {r['name']:<{width}}  {r['default']:<6}  {r['summary']}\n" for r in rows
+    )
+
+
+def _apply_cli(settings: Settings, args: argparse.Namespace) -> Settings:
+    from tasklint.config import parse_settings
+
+    # validate CLI codes with the same schema as pyproject
+    table: dict[str, object] = {}
+    if args.select is not None:
+        table["select"] = args.select
+    if args.extend_select is not None:
+        table["extend-select"] = args.extend_select
+    if args.ignore is not None:
+        table["ignore"] = args.ignore
+    if not table:
+        return settings
+    try:
+        cli = parse_settings(table, "the command line")
+    except ConfigError as exc:
+        raise ConfigError([e.replace("extend-select", "--extend-select") for e in exc.errors], "the command line") from None
+    return settings.with_overrides(
+        select=cli.select,
+        extend_select=(*settings.extend_select, *cli.extend_select) if args.extend_select else None,
+        ignore=(*settings.ignore, *cli.ignore) if args.ignore else None,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = sys.stdout
+
+    if args.explain:
+        from tasklint.docs import explain, lookup, suggest
+
+        code = lookup(args.explain)
+        if code is None:
+            hints = suggest(args.explain)
+            hint = f"; did you mean {', '.join(hints)}?" if hints else ""
+            sys.stderr.write(f"tasklint: unknown rule {args.explain!r}{hint}\n")
+            return EXIT_ERROR
+        out.write(explain(code))
+        return EXIT_OK
+    if args.list_rules:
+        out.write(list_rules(args.format))
+        return EXIT_OK
+
+    paths: list[Path] = args.paths or [Path(".")]
+    try:
+        start = paths[0] if paths else Path(".")
+        settings = load_settings(start, args.config)
+        settings = _apply_cli(settings, args)
+    except ConfigError as exc:
+        sys.stderr.write(f"tasklint: {exc}\n")
+        return EXIT_ERROR
+
+    from tasklint.engine import lint_paths
+
+    try:
+        result = lint_paths(paths, settings, use_cache=not args.no_cache)
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    except Exception as exc:  # never a traceback for the user
+        sys.stderr.write(f"tasklint: internal failure: {type(exc).__name__}: {exc}\n")
+        if os.environ.get("TASKLINT_DEBUG"):
+            raise
+        return EXIT_ERROR
+
+    findings = result.findings
+    REPORTERS[args.format](findings, out, _use_color(out) and args.format == "text")
+    if args.statistics:
+        counts = Counter(f.code for f in findings)
+        stream = sys.stderr if args.format != "text" else out
+        for code, n in sorted(counts.items()):
+            stream.write(f"{n:<5} {code} {ALL_RULES[code].name}\n")
+        stream.write(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {result.files} files\n")
+    out.flush()
+    if findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,222 @@
+"""Discover files -> build the project index -> run rules in one walk per file -> suppress -> sort."""
+
+from __future__ import annotations
+
+import ast
+import os
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasklint.config import Settings
+from tasklint.context import FileContext
+from tasklint.findings import Finding
+from tasklint.project import build_index, parse_source, read_source, syntax_error_info
+from tasklint.project.discovery import (
+    Excluder,
+    common_root,
+    iter_python_files,
+    module_name_for,
+)
+from tasklint.project.index import ProjectIndex
+from tasklint.rules import ALL_RULES, ENGINE_CODES, Rule, default_codes
+from tasklint.suppression import Suppressions
+
+
+def display_path(path: Path, base: Path) -> str:
+    """Path relative to ``base`` when below it, ``/``-separated."""
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        try:
+            return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def _dispatch(rules: Iterable[Rule]) -> dict[type[ast.AST], list[Rule]]:
+    table: dict[type[ast.AST], list[Rule]] = {}
+    for rule in rules:
+        for node_type in rule.node_types:
+            table.setdefault(node_type, []).append(rule)
+    return table
+
+
+@dataclass
+class Linter:
+    """Runs the enabled rules over files, against one project index."""
+
+    settings: Settings
+    index: ProjectIndex
+    enabled: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if not self.enabled:
+            self.enabled = self.settings.enabled_codes(ALL_RULES, default_codes())
+        self.rules: list[Rule] = [
+            ALL_RULES[code]() for code in sorted(self.enabled) if code not in ENGINE_CODES
+        ]
+        self.dispatch = _dispatch(self.rules)
+
+    def active_rules(self, source: str) -> list[Rule]:
+        """The enabled rules whose textual gate this source passes."""
+        seen: dict[int, bool] = {}
+        active: list[Rule] = []
+        for rule in self.rules:
+            key = id(rule.triggers)
+            if key not in seen or rule.extra_triggers(self.settings):
+                seen[key] = rule.wants(source, self.settings)
+            if seen[key]:
+                active.append(rule)
+        return active
+
+    def internal_error(self, path: str, what: str, exc: BaseException) -> Finding:
+        detail = f"{type(exc).__name__}: {exc}".strip()
+        if len(detail) > 200:
+            detail = detail[:197] + "..."
+        rule = ALL_RULES["TQ002"]
+        return Finding(
+            path=path,
+            line=1,
+            col=1,
+            code="TQ002",
+            message=rule.message.format(what=what, error=detail),
+            name=rule.name,
+        )
+
+    def check_tree(
+        self,
+        tree: ast.Module,
+        path: str,
+        lines: list[str],
+        module: str,
+        is_package: bool,
+        source: str | None = None,
+    ) -> list[Finding]:
+        """Run every enabled rule on a parsed file; rule failures become TQ002."""
+        findings: list[Finding] = []
+        rules = self.rules if source is None else self.active_rules(source)
+        if not rules:
+            return findings
+        ctx = FileContext(
+            path=path,
+            module=module,
+            is_package=is_package,
+            tree=tree,
+            lines=lines,
+            index=self.index,
+            settings=self.settings,
+        )
+        failed: set[str] = set()
+
+        def run(rule: Rule, produce: Iterable[Finding]) -> None:
+            try:
+                findings.extend(produce)
+            except Exception as exc:  # a rule bug must never abort the run
+                failed.add(rule.code)
+                if os.environ.get("TASKLINT_DEBUG"):
+                    traceback.print_exc()
+                if "TQ002" in self.enabled:
+                    findings.append(
+                        self.internal_error(path, f"rule {rule.code} ({rule.name})", exc)
+                    )
+
+        dispatch = self.dispatch if len(rules) == len(self.rules) else _dispatch(rules)
+        ancestors = ctx.ancestors
+        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        while stack:
+            node, leaving = stack.pop()
+            if leaving:
+                ancestors.pop()
+                continue
+            handlers = dispatch.get(type(node))
+            if handlers:
+                for rule in handlers:
+                    if rule.code not in failed:
+                        run(rule, rule.check(node, ctx))
+            ancestors.append(node)
+            stack.append((node, True))
+            children = list(ast.iter_child_nodes(node))
+            for child in reversed(children):
+                stack.append((child, False))
+        ancestors.clear()
+        for rule in rules:
+            if rule.code not in failed:
+                run(rule, rule.check_file(ctx))
+        ignored = self.path_ignores(path)
+        if ignored:
+            findings = [f for f in findings if not f.code.startswith(tuple(ignored))]
+        return findings
+
+    def path_ignores(self, path: str) -> set[str]:
+        base = Path(self.settings.base_dir) if self.settings.base_dir else Path(self.index.root)
+        rel = display_path(Path(path), base)
+        return self.settings.ignored_for_path(rel)
+
+    def check_path(self, path: Path, shown: str, parse_error: tuple[int, str] | None = None) -> list[Finding]:
+        """Read, parse and check one file (CLI mode: ``noqa`` applied here)."""
+        module, is_package = module_name_for(path)
+        try:
+            source = read_source(path)
+            if parse_error is None and not self.active_rules(source):
+                return []
+            tree = parse_source(source, str(path))
+        except (SyntaxError, UnicodeDecodeError, LookupError, OSError, ValueError, RecursionError, MemoryError) as exc:
+            line, reason = parse_error or syntax_error_info(exc)
+            if "TQ001" not in self.enabled:
+                return []
+            rule = ALL_RULES["TQ001"]
+            finding = Finding(
+                path=shown,
+                line=line,
+                col=1,
+                code="TQ001",
+                message=rule.message.format(reason=reason),
+                name=rule.name,
+            )
+            if "TQ001" in self.path_ignores(shown):
+                return []
+            return [finding]
+        lines = source.splitlines()
+        try:
+            findings = self.check_tree(tree, shown, lines, module, is_package, source)
+        except RecursionError as exc:
+            findings = [self.internal_error(shown, "the tree walk", exc)] if "TQ002" in self.enabled else []
+        if not findings:
+            return findings
+        suppressions = Suppressions(source)
+        return [f for f in findings if not suppressions.suppressed(f.line, f.code)]
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding]
+    files: int
+    index: ProjectIndex
+
+
+def lint_paths(
+    paths: Sequence[Path],
+    settings: Settings,
+    use_cache: bool = True,
+    base: Path | None = None,
+    root: Path | None = None,
+    project_files: Sequence[Path] | None = None,
+) -> RunResult:
+    """Lint files and directories; findings are sorted and paths relative to ``base``."""
+    base = base or Path.cwd()
+    paths = list(paths) or [Path(".")]
+    root = root or (Path(settings.base_dir) if settings.base_dir else common_root(paths))
+    excluder = Excluder(settings.excludes(), root.resolve())
+    files = list(iter_python_files(paths, excluder))
+    index, errors = build_index(
+        root, settings, extra_files=files, use_cache=use_cache, only_files=project_files
+    )
+    linter = Linter(settings, index)
+    findings: list[Finding] = []
+    for file in files:
+        shown = display_path(file, base)
+        findings.extend(linter.check_path(file, shown, errors.get(str(file.resolve()))))
+    findings.sort(key=Finding.sort_key)
+    return RunResult(findings=findings, files=len(files), index=index)

@@ -1,0 +1,453 @@
+"""Per-module facts: a pure function of (module name, source).
+
+Facts are what the project index is assembled from. They hold no ``ast`` nodes, only plain
+data (strings, numbers, lists, dicts), so they can be cached on disk as JSON and compared.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tasklint.analysis.names import NameResolver, Scope
+
+CONTEXTMANAGER_DECORATORS = {
+    "contextlib.contextmanager",
+    "contextlib.asynccontextmanager",
+}
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """A literal as JSON-native data (tuples and sets become lists); raises ValueError."""
+    if depth > 20:
+        raise ValueError("too deep")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v, depth + 1) for v in value]
+    if isinstance(value, (set, frozenset)):
+        items = [json_safe(v, depth + 1) for v in value]
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise ValueError("non-string keys")
+        return {k: json_safe(v, depth + 1) for k, v in value.items()}
+    raise ValueError(f"not JSON-safe: {type(value).__name__}")
+
+
+def literal(expr: ast.expr) -> Any:
+    """``ast.literal_eval`` restricted to JSON-safe results; raises ValueError."""
+    try:
+        return json_safe(ast.literal_eval(expr))
+    except (TypeError, SyntaxError, MemoryError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+@dataclass
+class Value:
+    """A statically summarised expression: a constant, a qualified name, or unknown."""
+
+    kind: str  # "const", "name", "unknown"
+    value: Any = None
+    qualname: str | None = None
+
+    @classmethod
+    def of(cls, expr: ast.expr, resolver: NameResolver, scope: Scope | None = None) -> Value:
+        try:
+            return cls("const", literal(expr))
+        except ValueError:
+            pass
+        qn = resolver.qualname(expr, scope)
+        if qn is not None:
+            return cls("name", qualname=qn)
+        return cls("unknown")
+
+
+@dataclass
+class DecoratorFact:
+    qualname: str | None
+    is_call: bool
+    line: int
+    col: int
+    keywords: dict[str, Value] = field(default_factory=dict)
+    has_kwargs_splat: bool = False
+
+
+@dataclass
+class FunctionFact:
+    name: str
+    line: int
+    col: int
+    is_async: bool
+    decorators: list[DecoratorFact] = field(default_factory=list)
+    # qualified names of context managers (``with X(...)``) that enclose a ``yield``
+    yield_contexts: list[str] = field(default_factory=list)
+    # ``with <obj>.begin()`` encloses a yield (SQLAlchemy-style transaction)
+    yields_in_begin: bool = False
+    # qualified names of callees whose result is returned (``return Celery(...)``)
+    returns_calls: list[str] = field(default_factory=list)
+    calls_on_commit: bool = False
+
+
+@dataclass
+class ClassFact:
+    name: str
+    line: int
+    bases: list[str | None] = field(default_factory=list)
+    methods: dict[str, FunctionFact] = field(default_factory=dict)
+
+
+@dataclass
+class SymbolFact:
+    """A module-level name: how it is bound."""
+
+    kind: str  # "import", "def", "class", "call", "alias", "const", "other", "ambiguous"
+    line: int
+    target: str | None = None  # import target, alias qualname, or callee qualname
+    value: Any = None  # constant value for "const"
+
+
+@dataclass
+class ImportFact:
+    line: int
+    col: int
+    module: str  # absolute module the statement names (``from X import ...`` / ``import X``)
+    names: list[str]  # imported names for ``from`` imports; empty for ``import X``
+    scope: str  # "module", "function", "type_checking", "fallback"
+
+
+@dataclass
+class ModuleFacts:
+    module: str
+    path: str
+    is_package: bool
+    symbols: dict[str, SymbolFact] = field(default_factory=dict)
+    functions: dict[str, FunctionFact] = field(default_factory=dict)
+    classes: dict[str, ClassFact] = field(default_factory=dict)
+    imports: list[ImportFact] = field(default_factory=list)
+    # top-level packages this module imports anywhere (``arq``, ``rq``, ``sqlalchemy``...)
+    imported_packages: list[str] = field(default_factory=list)
+    # names of every ``def`` in the module, at any depth (name-collision evidence)
+    defined_function_names: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModuleFacts:
+        def value(d: dict[str, Any]) -> Value:
+            return Value(**d)
+
+        def deco(d: dict[str, Any]) -> DecoratorFact:
+            d = dict(d)
+            d["keywords"] = {k: value(v) for k, v in d["keywords"].items()}
+            return DecoratorFact(**d)
+
+        def func(d: dict[str, Any]) -> FunctionFact:
+            d = dict(d)
+            d["decorators"] = [deco(x) for x in d["decorators"]]
+            return FunctionFact(**d)
+
+        def klass(d: dict[str, Any]) -> ClassFact:
+            d = dict(d)
+            d["methods"] = {k: func(v) for k, v in d["methods"].items()}
+            return ClassFact(**d)
+
+        return cls(
+            module=data["module"],
+            path=data["path"],
+            is_package=data["is_package"],
+            symbols={k: SymbolFact(**v) for k, v in data["symbols"].items()},
+            functions={k: func(v) for k, v in data["functions"].items()},
+            classes={k: klass(v) for k, v in data["classes"].items()},
+            imports=[ImportFact(**x) for x in data["imports"]],
+            imported_packages=list(data["imported_packages"]),
+            defined_function_names=list(data["defined_function_names"]),
+        )
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    return False
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    names: list[ast.expr] = []
+    if handler.type is None:
+        return True
+    if isinstance(handler.type, ast.Tuple):
+        names = list(handler.type.elts)
+    else:
+        names = [handler.type]
+    for n in names:
+        if isinstance(n, ast.Name) and n.id in {
+            "ImportError",
+            "ModuleNotFoundError",
+            "Exception",
+            "BaseException",
+        }:
+            return True
+    return False
+
+
+class _FactCollector:
+    def __init__(self, resolver: NameResolver, facts: ModuleFacts, mentions_celery: bool) -> None:
+        self.resolver = resolver
+        self.facts = facts
+        self.mentions_celery = mentions_celery
+
+    # -- imports -------------------------------------------------------------------------
+    def collect_imports(self, tree: ast.Module) -> None:
+        packages: set[str] = set()
+
+        def visit(stmts: list[ast.stmt], scope: str) -> None:
+            for stmt in stmts:
+                if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    self._import(stmt, scope, packages)
+                elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    visit(stmt.body, "function")
+                elif isinstance(stmt, ast.ClassDef):
+                    visit(stmt.body, scope)
+                elif isinstance(stmt, ast.If):
+                    inner = "type_checking" if _is_type_checking(stmt.test) else scope
+                    visit(stmt.body, inner)
+                    visit(stmt.orelse, scope)
+                elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+                    handlers = stmt.handlers  # type: ignore[attr-defined]
+                    fallback = any(_catches_import_error(h) for h in handlers)
+                    visit(stmt.body, "fallback" if fallback and scope == "module" else scope)
+                    for h in handlers:
+                        visit(h.body, "fallback" if scope == "module" else scope)
+                    visit(stmt.orelse, scope)  # type: ignore[attr-defined]
+                    visit(stmt.finalbody, scope)  # type: ignore[attr-defined]
+                else:
+                    for child in ast.iter_child_nodes(stmt):
+                        if isinstance(child, ast.stmt):
+                            visit([child], scope)
+                        elif not isinstance(child, ast.expr):
+                            sub = [c for c in ast.iter_child_nodes(child) if isinstance(c, ast.stmt)]
+                            visit(sub, scope)
+
+        visit(tree.body, "module")
+        self.facts.imported_packages = sorted(packages)
+
+    def _import(self, stmt: ast.Import | ast.ImportFrom, scope: str, packages: set[str]) -> None:
+        from tasklint.analysis.names import resolve_relative
+
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                packages.add(alias.name.split(".")[0])
+                self.facts.imports.append(
+                    ImportFact(stmt.lineno, stmt.col_offset + 1, alias.name, [], scope)
+                )
+            return
+        base = resolve_relative(
+            self.facts.module, self.facts.is_package, stmt.level or 0, stmt.module
+        )
+        if base:
+            packages.add(base.split(".")[0])
+        self.facts.imports.append(
+            ImportFact(
+                stmt.lineno, stmt.col_offset + 1, base, [a.name for a in stmt.names], scope
+            )
+        )
+
+    # -- module-level symbols ------------------------------------------------------------
+    def collect_symbols(self) -> None:
+        scope = self.resolver.module_scope
+        for name, bindings in scope.bindings.items():
+            self.facts.symbols[name] = self._symbol(name, bindings)
+
+    def _symbol(self, name: str, bindings: list[Any]) -> SymbolFact:
+        first = bindings[0]
+        line = getattr(first.node, "lineno", 1) if first.node is not None else 1
+        imports = [b for b in bindings if b.kind == "import"]
+        if imports:
+            return SymbolFact("import", line, target=imports[0].target)
+        if len(bindings) > 1:
+            return SymbolFact("ambiguous", line)
+        b = first
+        if b.kind == "def":
+            return SymbolFact("def", line)
+        if b.kind == "class":
+            return SymbolFact("class", line)
+        if b.kind == "assign" and b.value is not None:
+            value = b.value
+            if isinstance(value, ast.Call):
+                return SymbolFact("call", line, target=self.resolver.qualname(value.func))
+            if isinstance(value, (ast.Name, ast.Attribute)):
+                qn = self.resolver.qualname(value)
+                if qn is not None:
+                    return SymbolFact("alias", line, target=qn)
+            try:
+                return SymbolFact("const", line, value=literal(value))
+            except ValueError:
+                return SymbolFact("other", line)
+        return SymbolFact("other", line)
+
+    # -- functions and classes -----------------------------------------------------------
+    def collect_defs(self, tree: ast.Module) -> None:
+        names: set[str] = set()
+        stack: list[ast.AST] = [tree]
+        while stack:  # statements only: a def cannot hide inside an expression
+            current = stack.pop()
+            for child in ast.iter_child_nodes(current):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    names.add(child.name)
+                    stack.append(child)
+                elif isinstance(child, (ast.stmt, ast.excepthandler)) or type(child).__name__ == "match_case":
+                    stack.append(child)
+        self.facts.defined_function_names = sorted(names)
+
+        def visit(stmts: list[ast.stmt]) -> None:
+            for stmt in stmts:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.facts.functions[stmt.name] = self._function(stmt)
+                elif isinstance(stmt, ast.ClassDef):
+                    self.facts.classes[stmt.name] = self._class(stmt)
+                elif isinstance(stmt, (ast.If, ast.Try)) or type(stmt).__name__ == "TryStar":
+                    visit(stmt.body)  # type: ignore[attr-defined]
+                    for h in getattr(stmt, "handlers", []):
+                        visit(h.body)
+                    visit(getattr(stmt, "orelse", []))
+                    visit(getattr(stmt, "finalbody", []))
+
+        visit(tree.body)
+
+    def _decorator(self, dec: ast.expr, scope: Scope) -> DecoratorFact:
+        if isinstance(dec, ast.Call):
+            return DecoratorFact(
+                qualname=self.resolver.qualname(dec.func, scope),
+                is_call=True,
+                line=dec.lineno,
+                col=dec.col_offset + 1,
+                keywords={
+                    kw.arg: Value.of(kw.value, self.resolver, scope)
+                    for kw in dec.keywords
+                    if kw.arg is not None
+                },
+                has_kwargs_splat=any(kw.arg is None for kw in dec.keywords),
+            )
+        return DecoratorFact(
+            qualname=self.resolver.qualname(dec, scope),
+            is_call=False,
+            line=dec.lineno,
+            col=dec.col_offset + 1,
+        )
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFact:
+        outer = self.resolver.module_scope
+        inner = self.resolver.scope_of(node) or outer
+        fact = FunctionFact(
+            name=node.name,
+            line=node.lineno,
+            col=node.col_offset + 1,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            decorators=[self._decorator(d, outer) for d in node.decorator_list],
+        )
+        # Body facts serve context-manager helpers (decorated) and Celery app factories.
+        if node.decorator_list or self.mentions_celery:
+            self._scan_body(node, fact, inner)
+        return fact
+
+    def _scan_body(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, fact: FunctionFact, scope: Scope
+    ) -> None:
+        """One pass over a function body (nested functions and classes excluded)."""
+        contexts: set[str] = set()
+        returns: set[str] = set()
+        resolver = self.resolver
+        stack: list[tuple[ast.AST, tuple[ast.withitem, ...]]] = [
+            (stmt, ()) for stmt in node.body
+        ]
+        while stack:
+            current, enclosing = stack.pop()
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(current, (ast.Yield, ast.YieldFrom)):
+                for item in enclosing:
+                    expr = item.context_expr
+                    if isinstance(expr, ast.Call):
+                        qn = resolver.qualname(expr.func, scope)
+                        if qn:
+                            contexts.add(qn)
+                        if isinstance(expr.func, ast.Attribute) and expr.func.attr in (
+                            "begin",
+                            "begin_nested",
+                        ):
+                            fact.yields_in_begin = True
+            elif isinstance(current, ast.Return) and isinstance(current.value, ast.Call):
+                qn = resolver.qualname(current.value.func, scope)
+                if qn:
+                    returns.add(qn)
+            elif isinstance(current, ast.Call):
+                func = current.func
+                if (isinstance(func, ast.Attribute) and func.attr == "on_commit") or (
+                    isinstance(func, ast.Name) and func.id == "on_commit"
+                ):
+                    fact.calls_on_commit = True
+            if isinstance(current, (ast.With, ast.AsyncWith)):
+                inner = (*enclosing, *current.items)
+                stack.extend((item, enclosing) for item in current.items)
+                stack.extend((stmt, inner) for stmt in current.body)
+                continue
+            stack.extend((child, enclosing) for child in ast.iter_child_nodes(current))
+        fact.yield_contexts = sorted(contexts)
+        fact.returns_calls = sorted(returns)
+
+    def _class(self, node: ast.ClassDef) -> ClassFact:
+        outer = self.resolver.module_scope
+        fact = ClassFact(
+            name=node.name,
+            line=node.lineno,
+            bases=[self.resolver.qualname(b, outer) for b in node.bases],
+        )
+        class_scope = self.resolver.scope_of(node) or outer
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                method = FunctionFact(
+                    name=stmt.name,
+                    line=stmt.lineno,
+                    col=stmt.col_offset + 1,
+                    is_async=isinstance(stmt, ast.AsyncFunctionDef),
+                    decorators=[self._decorator(d, class_scope) for d in stmt.decorator_list],
+                )
+                if stmt.name in ("apply_async", "delay", "__enter__", "__aenter__"):
+                    self._scan_body(stmt, method, self.resolver.scope_of(stmt) or class_scope)
+                fact.methods[stmt.name] = method
+        return fact
+
+
+def module_facts(
+    tree: ast.Module,
+    module: str,
+    path: str,
+    is_package: bool,
+    resolver: NameResolver | None = None,
+) -> ModuleFacts:
+    """Collect the facts of one parsed module."""
+    resolver = resolver or NameResolver(tree, module, is_package, module_only=True)
+    facts = ModuleFacts(module=module, path=path, is_package=is_package)
+    mentions_celery = any(p.startswith("celery") for p in _top_imports(tree))
+    collector = _FactCollector(resolver, facts, mentions_celery)
+    collector.collect_imports(tree)
+    collector.collect_symbols()
+    collector.collect_defs(tree)
+    return facts
+
+
+def _top_imports(tree: ast.Module) -> list[str]:
+    out: list[str] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            out.extend(a.name for a in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module:
+            out.append(stmt.module)
+    return out

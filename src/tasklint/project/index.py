@@ -1,0 +1,329 @@
+"""The project index: per-module facts assembled into queries that rules ask.
+
+Rules never build project knowledge themselves; they ask this index "is this name a Celery
+app?", "is this a task, and of which library?", "does this context manager open a
+transaction?". Queries are recomputed from facts each run (facts are what gets cached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from tasklint.project.facts import ClassFact, DecoratorFact, FunctionFact, ModuleFacts, SymbolFact
+
+CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+CELERY_CURRENT_APP = frozenset(
+    {
+        "celery.current_app",
+        "celery.app.current_app",
+        "celery._state.current_app",
+        "celery.app.default_app",
+    }
+)
+CELERY_SHARED_TASK = frozenset(
+    {
+        "celery.shared_task",
+        "celery.app.shared_task",
+        "celery.task",
+        "celery.task.task",
+        "celery.task.periodic_task",
+        "celery.decorators.task",
+        "celery.decorators.periodic_task",
+    }
+)
+DRAMATIQ_ACTOR = frozenset({"dramatiq.actor", "dramatiq.actor.actor", "django_dramatiq.actor"})
+RQ_JOB = frozenset({"rq.job", "rq.decorators.job"})
+DJANGO_RQ_JOB = frozenset({"django_rq.job", "django_rq.decorators.job"})
+DJANGO_ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.Atomic"})
+SQLALCHEMY_FACTORIES = frozenset(
+    {
+        "flask_sqlalchemy.SQLAlchemy",
+        "sqlalchemy.orm.sessionmaker",
+        "sqlalchemy.orm.scoped_session",
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.create_engine",
+        "sqlalchemy.ext.asyncio.create_async_engine",
+        "sqlalchemy.ext.asyncio.async_sessionmaker",
+        "sqlalchemy.ext.asyncio.async_scoped_session",
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlmodel.create_engine",
+        "sqlmodel.Session",
+    }
+)
+SQLALCHEMY_PACKAGES = frozenset({"sqlalchemy", "sqlmodel", "flask_sqlalchemy"})
+CONTEXTMANAGER = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a qualified name resolves to: a project module, a project symbol, or outside."""
+
+    external: str | None = None  # a qualified name outside the project
+    module: str | None = None
+    name: str | None = None  # None: the module itself
+    rest: tuple[str, ...] = ()
+
+    @property
+    def is_project(self) -> bool:
+        return self.module is not None
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    library: str  # "celery", "rq", "django_rq", "dramatiq"
+    module: str
+    name: str
+    line: int
+    deferred: bool = False  # enqueues already wait for the commit (base Task defers)
+    bind: bool = False
+
+
+@dataclass
+class IndexSettings:
+    task_decorators: tuple[str, ...] = ()
+    enqueue_functions: tuple[str, ...] = ()
+    atomic_contexts: tuple[str, ...] = ()
+
+
+@dataclass
+class ProjectIndex:
+    root: str
+    modules: dict[str, ModuleFacts] = field(default_factory=dict)
+    settings: IndexSettings = field(default_factory=IndexSettings)
+    path_to_module: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._packages_used: set[str] | None = None
+        self._function_names: set[str] | None = None
+        self._resolve = lru_cache(maxsize=None)(self._resolve_uncached)
+        self._task = lru_cache(maxsize=None)(self._task_uncached)
+
+    def add(self, facts: ModuleFacts) -> None:
+        self.modules[facts.module] = facts
+        self.path_to_module[facts.path] = facts.module
+        self._packages_used = None
+        self._function_names = None
+        self._resolve.cache_clear()
+        self._task.cache_clear()
+
+    # -- resolution ----------------------------------------------------------------------
+    def resolve(self, qualname: str) -> Target:
+        return self._resolve(qualname)
+
+    def _resolve_uncached(self, qualname: str, depth: int = 0) -> Target:
+        parts = tuple(qualname.split("."))
+        for i in range(len(parts), 0, -1):
+            mod = ".".join(parts[:i])
+            facts = self.modules.get(mod)
+            if facts is None:
+                continue
+            if i == len(parts):
+                return Target(module=mod)
+            name, rest = parts[i], parts[i + 1 :]
+            sym = facts.symbols.get(name)
+            if sym is None:
+                # maybe a submodule not indexed, or a star import: unknown project name
+                return Target(module=mod, name=name, rest=rest)
+            if sym.kind in ("import", "alias") and sym.target and depth < 30:
+                full = ".".join([sym.target, *rest])
+                if full == qualname:
+                    return Target(module=mod, name=name, rest=rest)
+                return self._resolve_uncached(full, depth + 1)
+            return Target(module=mod, name=name, rest=rest)
+        return Target(external=qualname)
+
+    def symbol(self, target: Target) -> SymbolFact | None:
+        if target.module is None or target.name is None:
+            return None
+        facts = self.modules.get(target.module)
+        return facts.symbols.get(target.name) if facts else None
+
+    def function(self, target: Target) -> FunctionFact | None:
+        if target.module is None or target.name is None or target.rest:
+            return None
+        facts = self.modules.get(target.module)
+        return facts.functions.get(target.name) if facts else None
+
+    def klass(self, target: Target) -> ClassFact | None:
+        if target.module is None or target.name is None or target.rest:
+            return None
+        facts = self.modules.get(target.module)
+        return facts.classes.get(target.name) if facts else None
+
+    def canonical(self, qualname: str | None) -> str | None:
+        """The resolved dotted name (external qualname, or module.name.rest in the project)."""
+        if qualname is None:
+            return None
+        t = self.resolve(qualname)
+        if t.external is not None:
+            return t.external
+        return ".".join(p for p in (t.module, t.name, *t.rest) if p)
+
+    # -- library evidence ----------------------------------------------------------------
+    def packages_used(self) -> set[str]:
+        if self._packages_used is None:
+            used: set[str] = set()
+            for facts in self.modules.values():
+                used.update(facts.imported_packages)
+            self._packages_used = used
+        return self._packages_used
+
+    def defines_function(self, name: str) -> bool:
+        if self._function_names is None:
+            names: set[str] = set()
+            for facts in self.modules.values():
+                names.update(facts.defined_function_names)
+            self._function_names = names
+        return name in self._function_names
+
+    def is_class_subclass_of(self, qualname: str, externals: Iterable[str], depth: int = 0) -> bool:
+        wanted = set(externals)
+        t = self.resolve(qualname)
+        if t.external is not None:
+            return t.external in wanted
+        cls = self.klass(t)
+        if cls is None or depth > 20:
+            return False
+        return any(
+            b is not None and self.is_class_subclass_of(b, wanted, depth + 1) for b in cls.bases
+        )
+
+    def is_celery_app(self, qualname: str | None, depth: int = 0) -> bool:
+        if qualname is None or depth > 10:
+            return False
+        t = self.resolve(qualname)
+        if t.external is not None:
+            return t.external in CELERY_CURRENT_APP
+        if t.rest:
+            return False
+        sym = self.symbol(t)
+        if sym is None or sym.kind != "call" or sym.target is None:
+            return False
+        return self._call_makes_celery(sym.target, depth)
+
+    def _call_makes_celery(self, callee: str, depth: int) -> bool:
+        t = self.resolve(callee)
+        if t.external is not None:
+            return t.external in CELERY_APP_CLASSES
+        if self.klass(t) is not None:
+            return self.is_class_subclass_of(callee, CELERY_APP_CLASSES)
+        func = self.function(t)
+        if func is not None:
+            return any(self._call_makes_celery(r, depth + 1) for r in func.returns_calls)
+        return False
+
+    def is_sqlalchemy_object(self, qualname: str | None) -> bool:
+        if qualname is None:
+            return False
+        t = self.resolve(qualname)
+        if t.external is not None:
+            return t.external.split(".")[0] in SQLALCHEMY_PACKAGES
+        sym = self.symbol(t)
+        if sym is None or sym.kind != "call" or sym.target is None:
+            return False
+        callee = self.canonical(sym.target) or ""
+        return callee in SQLALCHEMY_FACTORIES or callee.split(".")[0] in SQLALCHEMY_PACKAGES
+
+    # -- tasks ---------------------------------------------------------------------------
+    def decorator_library(self, qualname: str | None) -> str | None:
+        """Which task library a decorator (by qualified name) belongs to, if any."""
+        if qualname is None:
+            return None
+        if qualname in self.settings.task_decorators:
+            return "celery"
+        canon = self.canonical(qualname)
+        if canon in self.settings.task_decorators:
+            return "celery"
+        if canon in CELERY_SHARED_TASK:
+            return "celery"
+        if canon in DRAMATIQ_ACTOR:
+            return "dramatiq"
+        if canon in RQ_JOB:
+            return "rq"
+        if canon in DJANGO_RQ_JOB:
+            return "django_rq"
+        head, _, attr = qualname.rpartition(".")
+        if attr in ("task", "periodic_task") and head and self.is_celery_app(head):
+            return "celery"
+        return None
+
+    def task(self, qualname: str | None) -> TaskInfo | None:
+        if qualname is None:
+            return None
+        return self._task(qualname)
+
+    def _task_uncached(self, qualname: str) -> TaskInfo | None:
+        t = self.resolve(qualname)
+        if t.module is None or t.name is None or t.rest:
+            return None
+        func = self.function(t)
+        sym = self.symbol(t)
+        if func is not None and sym is not None and sym.kind == "def":
+            for dec in func.decorators:
+                lib = self.decorator_library(dec.qualname)
+                if lib is not None:
+                    return TaskInfo(
+                        library=lib,
+                        module=t.module,
+                        name=t.name,
+                        line=dec.line,
+                        deferred=self._defers_to_commit(dec),
+                        bind=_const_true(dec, "bind"),
+                    )
+            return None
+        if sym is not None and sym.kind == "call" and sym.target:
+            # ``send = app.task(send_impl)`` / ``shared_task(bind=True)(impl)``
+            lib = self.decorator_library(sym.target)
+            if lib is not None:
+                return TaskInfo(library=lib, module=t.module, name=t.name, line=sym.line)
+        return None
+
+    def _defers_to_commit(self, dec: DecoratorFact) -> bool:
+        base = dec.keywords.get("base")
+        if base is None or base.kind != "name" or base.qualname is None:
+            return False
+        return self._class_defers(base.qualname, 0)
+
+    def _class_defers(self, qualname: str, depth: int) -> bool:
+        if depth > 20:
+            return False
+        t = self.resolve(qualname)
+        cls = self.klass(t)
+        if cls is None:
+            return False
+        for meth in ("apply_async", "delay"):
+            m = cls.methods.get(meth)
+            if m is not None and m.calls_on_commit:
+                return True
+        return any(b is not None and self._class_defers(b, depth + 1) for b in cls.bases)
+
+    # -- transactions --------------------------------------------------------------------
+    def is_atomic_context(self, qualname: str | None, depth: int = 0) -> bool:
+        """Does calling this (as a context manager or decorator) open a DB transaction?"""
+        if qualname is None or depth > 10:
+            return False
+        if qualname in self.settings.atomic_contexts:
+            return True
+        t = self.resolve(qualname)
+        if t.external is not None:
+            return t.external in DJANGO_ATOMIC or t.external in self.settings.atomic_contexts
+        canon = self.canonical(qualname)
+        if canon in self.settings.atomic_contexts:
+            return True
+        func = self.function(t)
+        if func is None:
+            return False
+        if not any(self.canonical(d.qualname) in CONTEXTMANAGER for d in func.decorators):
+            return False
+        if func.yields_in_begin and (
+            SQLALCHEMY_PACKAGES & set(self.modules[t.module].imported_packages)  # type: ignore[index]
+        ):
+            return True
+        return any(self.is_atomic_context(c, depth + 1) for c in func.yield_contexts)
+
+
+def _const_true(dec: DecoratorFact, key: str) -> bool:
+    value = dec.keywords.get(key)
+    return value is not None and value.kind == "const" and value.value is True

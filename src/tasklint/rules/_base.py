@@ -1,0 +1,99 @@
+"""What a rule is, what it sees, and the registry that lists every rule."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar
+
+from tasklint.config import Settings
+from tasklint.context import FileContext
+from tasklint.findings import Finding
+
+FAMILIES = {
+    "TQ0": "the tool itself",
+    "TQ1": "task definitions",
+    "TQ2": "enqueue sites",
+    "TQ3": "task bodies",
+    "TQ4": "project structure",
+    "TQ5": "Celery configuration",
+    "TQ6": "arq workers",
+}
+
+
+class Rule:
+    """A rule: identity, message template, documentation (the docstring) and check."""
+
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    message: ClassVar[str] = ""
+    default: ClassVar[bool] = True  # False: opt-in
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+    # A pattern a file must contain for this rule to possibly fire (a cheap gate before
+    # parsing and walking); None: always run.
+    triggers: ClassVar[re.Pattern[str] | None] = None
+
+    def wants(self, source: str, settings: Settings) -> bool:
+        triggers = self.triggers
+        if triggers is None:
+            return True
+        return triggers.search(source) is not None or any(
+            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
+        )
+
+    def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
+        return ()
+
+    def check(self, node: Any, ctx: FileContext) -> Iterable[Finding]:
+        """Called for every node whose type is in ``node_types``."""
+        return ()
+
+    def check_file(self, ctx: FileContext) -> Iterable[Finding]:
+        """Called once per file after the walk."""
+        return ()
+
+    @classmethod
+    def summary(cls) -> str:
+        doc = inspect.getdoc(cls) or ""
+        for block in doc.split("## ")[1:]:
+            title, _, body = block.partition("\n")
+            if title.strip().lower() == "what it does":
+                return " ".join(body.split())
+        return cls.message
+
+    def finding(
+        self, ctx: FileContext, node: ast.AST | None, line: int | None = None, **fmt: Any
+    ) -> Finding:
+        lineno = line if line is not None else getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0) + 1 if node is not None and line is None else 1
+        end_line = getattr(node, "end_lineno", None) if line is None else None
+        end_col_raw = getattr(node, "end_col_offset", None) if line is None else None
+        source = ctx.lines[lineno - 1].strip() if 0 < lineno <= len(ctx.lines) else ""
+        return Finding(
+            path=ctx.path,
+            line=lineno,
+            col=col,
+            code=self.code,
+            message=self.message.format(**fmt),
+            name=self.name,
+            end_line=end_line,
+            end_col=end_col_raw + 1 if end_col_raw is not None else None,
+            source=source,
+        )
+
+
+R = TypeVar("R", bound=type[Rule])
+
+REGISTRY: dict[str, type[Rule]] = {}
+
+
+def register(cls: R) -> R:
+    """Add a rule class to the registry; codes and names must be unique."""
+    if cls.code in REGISTRY:
+        raise ValueError(f"duplicate rule code {cls.code}")
+    if any(r.name == cls.name for r in REGISTRY.values()):
+        raise ValueError(f"duplicate rule name {cls.name}")
+    REGISTRY[cls.code] = cls
+    return cls

@@ -1,0 +1,41 @@
+"""TQ001: a file that cannot be read or parsed."""
+
+from __future__ import annotations
+
+from tasklint.rules._base import Rule, register
+
+
+@register
+class SyntaxErrorRule(Rule):
+    """
+    ## What it does
+    Reports a Python file that tasklint cannot read (bad encoding, unreadable) or parse
+    (syntax error), instead of failing the whole run.
+
+    ## Why is this bad?
+    A file that does not parse is not checked at all: every other rule is silent on it.
+    flake8 reports the same problem as E999, so in the flake8 plugin this rule stays quiet.
+
+    ## Example
+    ```python
+    def broken(:
+        pass
+    ```
+
+    Use instead:
+    ```python
+    def fixed():
+        pass
+    ```
+
+    ## Options
+    None.
+
+    ## Known limitations
+    tasklint parses with the Python it runs on: syntax newer than that interpreter is
+    reported here.
+    """
+
+    code = "TQ001"
+    name = "syntax-error"
+    message = "Cannot check this file: {reason}"

@@ -1,0 +1,29 @@
+"""TQ002: a rule raised while checking a file."""
+
+from __future__ import annotations
+
+from tasklint.rules._base import Rule, register
+
+
+@register
+class InternalErrorRule(Rule):
+    """
+    ## What it does
+    Reports that one of tasklint's rules failed on this file (a bug in tasklint, or a
+    configuration that cannot be applied). The run goes on: other rules and other files
+    are still checked.
+
+    ## Why is this bad?
+    The failing rule did not check this file, so its findings here may be missing. Please
+    report the message (it names the rule and the exception) to the tasklint developers.
+
+    ## Example
+    There is no code pattern that triggers this rule on purpose.
+
+    ## Options
+    None.
+    """
+
+    code = "TQ002"
+    name = "internal-error"
+    message = "tasklint {what} failed on this file ({error}); findings may be missing, please report it"

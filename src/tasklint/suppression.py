@@ -1,0 +1,81 @@
+"""``# noqa`` handling for the CLI, matching flake8's semantics.
+
+flake8 does its own ``noqa`` filtering; the CLI applies the same rules so that both entry
+points report the same findings: a blanket ``# noqa`` suppresses everything on the line, and
+``# noqa: TQ201,TQ205`` suppresses those codes (and codes they prefix). A comment anywhere in
+a multi-line statement or string applies to all of its lines, as in flake8.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Iterable
+
+NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+FILE_NOQA = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+
+
+def noqa_line_mapping(source: str, lines: list[str]) -> dict[int, str]:
+    """Line number -> the text to search for ``noqa`` (whole logical line, as flake8 does)."""
+    mapping: dict[int, str] = {}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return {i + 1: line for i, line in enumerate(lines)}
+    min_line, max_line = len(lines) + 2, -1
+    for tok in tokens:
+        if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        min_line = min(min_line, tok.start[0])
+        max_line = max(max_line, tok.end[0])
+        if tok.type in (tokenize.NL, tokenize.NEWLINE):
+            joined = "".join(lines[min_line - 1 : max_line])
+            for n in range(min_line, max_line + 1):
+                mapping[n] = joined
+            min_line, max_line = len(lines) + 2, -1
+    if max_line != -1:
+        joined = "".join(lines[min_line - 1 : max_line])
+        for n in range(min_line, max_line + 1):
+            mapping[n] = joined
+    return mapping
+
+
+def parse_codes(text: str) -> list[str]:
+    return [c for c in re.split(r"[,\s]+", text.strip()) if c]
+
+
+class Suppressions:
+    """The ``noqa`` comments of one file."""
+
+    def __init__(self, source: str) -> None:
+        self.lines = source.splitlines(keepends=True)
+        self.file_ignored = any(FILE_NOQA.match(line) for line in self.lines)
+        self._mapping: dict[int, str] | None = None
+        self._source = source
+
+    def _line(self, number: int) -> str:
+        if self._mapping is None:
+            self._mapping = noqa_line_mapping(self._source, self.lines)
+        text = self._mapping.get(number)
+        if text is None and 0 < number <= len(self.lines):
+            text = self.lines[number - 1]
+        return text or ""
+
+    def suppressed(self, line: int, code: str) -> bool:
+        if self.file_ignored:
+            return True
+        match = NOQA.search(self._line(line))
+        if match is None:
+            return False
+        codes = match.group("codes")
+        if codes is None:
+            return True
+        parsed = parse_codes(codes)
+        return code in parsed or code.startswith(tuple(parsed))
+
+
+def filter_suppressed(findings: Iterable[object], source: str) -> list[object]:
+    sup = Suppressions(source)
+    return [f for f in findings if not sup.suppressed(f.line, f.code)]  # type: ignore[attr-defined]
