@@ -6,7 +6,7 @@ import ast
 import os
 import traceback
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tasklint.config import Settings
@@ -58,6 +58,38 @@ class Linter:
             ALL_RULES[code]() for code in sorted(self.enabled) if code not in ENGINE_CODES
         ]
         self.dispatch = _dispatch(self.rules)
+        self.project_rules = [r for r in self.rules if r.is_project_rule()]
+        self._project_findings: dict[str, list[Finding]] | None = None
+
+    def project_findings(self) -> dict[str, list[Finding]]:
+        """Findings of project rules, by absolute file path (computed once)."""
+        if self._project_findings is None:
+            by_path: dict[str, list[Finding]] = {}
+            for rule in self.project_rules:
+                try:
+                    produced = list(rule.check_project(self.index, self.settings))
+                except Exception as exc:  # never abort the run
+                    if os.environ.get("TASKLINT_DEBUG"):
+                        traceback.print_exc()
+                    if "TQ002" in self.enabled and self.index.modules:
+                        first = min(f.path for f in self.index.modules.values())
+                        produced = [
+                            self.internal_error(first, f"rule {rule.code} ({rule.name})", exc)
+                        ]
+                    else:
+                        produced = []
+                for finding in produced:
+                    by_path.setdefault(finding.path, []).append(finding)
+            self._project_findings = by_path
+        return self._project_findings
+
+    def findings_for(self, abs_path: str, shown: str, lines: list[str]) -> list[Finding]:
+        """Project-rule findings that belong to one file, re-pathed for display."""
+        out = []
+        for f in self.project_findings().get(abs_path, ()):
+            text = lines[f.line - 1].strip() if 0 < f.line <= len(lines) else ""
+            out.append(replace(f, path=shown, source=text))
+        return out
 
     def active_rules(self, source: str) -> list[Rule]:
         """The enabled rules whose textual gate this source passes."""
@@ -93,12 +125,15 @@ class Linter:
         module: str,
         is_package: bool,
         source: str | None = None,
+        abs_path: str | None = None,
     ) -> list[Finding]:
         """Run every enabled rule on a parsed file; rule failures become TQ002."""
         findings: list[Finding] = []
+        if abs_path is not None and self.project_rules:
+            findings.extend(self.findings_for(abs_path, path, lines))
         rules = self.rules if source is None else self.active_rules(source)
         if not rules:
-            return findings
+            return self._path_filtered(path, findings)
         ctx = FileContext(
             path=path,
             module=module,
@@ -144,6 +179,9 @@ class Linter:
         for rule in rules:
             if rule.code not in failed:
                 run(rule, rule.check_file(ctx))
+        return self._path_filtered(path, findings)
+
+    def _path_filtered(self, path: str, findings: list[Finding]) -> list[Finding]:
         ignored = self.path_ignores(path)
         if ignored:
             findings = [f for f in findings if not f.code.startswith(tuple(ignored))]
@@ -157,10 +195,16 @@ class Linter:
     def check_path(self, path: Path, shown: str, parse_error: tuple[int, str] | None = None) -> list[Finding]:
         """Read, parse and check one file (CLI mode: ``noqa`` applied here)."""
         module, is_package = module_name_for(path)
+        abs_path = str(path.resolve())
         try:
             source = read_source(path)
             if parse_error is None and not self.active_rules(source):
-                return []
+                lines = source.splitlines()
+                pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
+                if not pending:
+                    return []
+                suppressions = Suppressions(source)
+                return [f for f in pending if not suppressions.suppressed(f.line, f.code)]
             tree = parse_source(source, str(path))
         except (SyntaxError, UnicodeDecodeError, LookupError, OSError, ValueError, RecursionError, MemoryError) as exc:
             line, reason = parse_error or syntax_error_info(exc)
@@ -180,7 +224,9 @@ class Linter:
             return [finding]
         lines = source.splitlines()
         try:
-            findings = self.check_tree(tree, shown, lines, module, is_package, source)
+            findings = self.check_tree(
+                tree, shown, lines, module, is_package, source, abs_path=abs_path
+            )
         except RecursionError as exc:
             findings = [self.internal_error(shown, "the tree walk", exc)] if "TQ002" in self.enabled else []
         if not findings:

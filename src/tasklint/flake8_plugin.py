@@ -90,7 +90,9 @@ class TasklintChecker:
         lines = [line.rstrip("\r\n") for line in (self.lines or [])]
         source = "".join(self.lines) if self.lines is not None else None
         try:
-            findings = linter.check_tree(self.tree, str(path), lines, module, is_package, source)
+            findings = linter.check_tree(
+                self.tree, str(path), lines, module, is_package, source, abs_path=str(path.resolve())
+            )
         except RecursionError as exc:
             findings = [linter.internal_error(str(path), "the tree walk", exc)]
         for f in findings:

@@ -25,7 +25,12 @@ class FactsCache:
         self.root = root
         self.enabled = enabled
         self.directory = root / CACHE_DIR
-        self.file = self.directory / f"facts-{__version__}-{FORMAT}.json"
+        import hashlib
+
+        from tasklint.project.facts import collectors_signature
+
+        tag = hashlib.sha256(f"{FORMAT}|{collectors_signature()}".encode()).hexdigest()[:12]
+        self.file = self.directory / f"facts-{__version__}-{tag}.json"
         self.entries: dict[str, Any] = {}
         self.dirty = False
         if enabled:

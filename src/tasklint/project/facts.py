@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from tasklint.analysis.names import NameResolver, Scope
 
@@ -45,6 +45,36 @@ def literal(expr: ast.expr) -> Any:
         return json_safe(ast.literal_eval(expr))
     except (TypeError, SyntaxError, MemoryError, RecursionError) as exc:
         raise ValueError(str(exc)) from None
+
+
+Collector = Callable[[ast.Module, NameResolver, "ModuleFacts"], Any]
+_COLLECTORS: dict[str, tuple[int, Collector]] = {}
+
+
+def register_collector(name: str, version: int = 1) -> Callable[[Collector], Collector]:
+    """Register a function that adds JSON-safe facts under ``facts.extras[name]``.
+
+    Bump ``version`` whenever what the collector records changes: the cache key includes it.
+    """
+
+    def deco(func: Collector) -> Collector:
+        if name in _COLLECTORS and _COLLECTORS[name][1] is not func:
+            raise ValueError(f"duplicate fact collector {name}")
+        _COLLECTORS[name] = (version, func)
+        return func
+
+    return deco
+
+
+def collectors() -> dict[str, Collector]:
+    import tasklint.project.collectors  # noqa: F401  (registers every collector)
+
+    return {name: func for name, (_, func) in sorted(_COLLECTORS.items())}
+
+
+def collectors_signature() -> str:
+    collectors()
+    return ",".join(f"{name}:{version}" for name, (version, _) in sorted(_COLLECTORS.items()))
 
 
 @dataclass
@@ -133,6 +163,8 @@ class ModuleFacts:
     imported_packages: list[str] = field(default_factory=list)
     # names of every ``def`` in the module, at any depth (name-collision evidence)
     defined_function_names: list[str] = field(default_factory=list)
+    # facts from registered collectors (arq settings, Celery configuration, ...), by name
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,6 +199,7 @@ class ModuleFacts:
             imports=[ImportFact(**x) for x in data["imports"]],
             imported_packages=list(data["imported_packages"]),
             defined_function_names=list(data["defined_function_names"]),
+            extras=dict(data.get("extras") or {}),
         )
 
 
@@ -440,6 +473,13 @@ def module_facts(
     collector.collect_imports(tree)
     collector.collect_symbols()
     collector.collect_defs(tree)
+    for name, collect in collectors().items():
+        try:
+            data = collect(tree, resolver, facts)
+        except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
+            continue  # a collector that cannot read this module contributes nothing
+        if data is not None:
+            facts.extras[name] = json_safe(data)
     return facts
 
 

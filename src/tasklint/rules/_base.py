@@ -11,6 +11,7 @@ from typing import Any, ClassVar, TypeVar
 from tasklint.config import Settings
 from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.index import ProjectIndex
 
 FAMILIES = {
     "TQ0": "the tool itself",
@@ -53,6 +54,31 @@ class Rule:
     def check_file(self, ctx: FileContext) -> Iterable[Finding]:
         """Called once per file after the walk."""
         return ()
+
+    def check_project(self, index: ProjectIndex, settings: Settings) -> Iterable[Finding]:
+        """Called once per run with the whole project index (no ``ast`` trees).
+
+        Findings carry the absolute path of the file they belong to (``ModuleFacts.path``);
+        the engine reports each one when that file is checked (so flake8 shows it too).
+        """
+        return ()
+
+    @classmethod
+    def is_project_rule(cls) -> bool:
+        return cls.check_project is not Rule.check_project
+
+    def project_finding(
+        self, path: str, line: int, col: int = 1, end_line: int | None = None, **fmt: Any
+    ) -> Finding:
+        return Finding(
+            path=path,
+            line=line,
+            col=col,
+            code=self.code,
+            message=self.message.format(**fmt),
+            name=self.name,
+            end_line=end_line,
+        )
 
     @classmethod
     def summary(cls) -> str:

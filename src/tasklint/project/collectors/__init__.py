@@ -1,0 +1,3 @@
+"""Fact collectors: each module registers one with ``@register_collector`` (imported here)."""
+
+from __future__ import annotations
