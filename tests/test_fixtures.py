@@ -51,7 +51,7 @@ def test_single_file_fixture(path: Path) -> None:
     if exp.min_python and sys.version_info < exp.min_python:
         pytest.skip(f"needs Python {exp.min_python}")
     assert exp.count > 0, f"{path.name} has no annotations"
-    findings = lint_single(path, exp.config)
+    findings = lint_single(path, exp.config, exp.codes)
     found = {(f.path, f.line, f.code) for f in findings}
     _compare(found, {path.name: exp}, {path.name: text.splitlines()})
 
@@ -68,6 +68,7 @@ def test_project_fixture(folder: Path) -> None:
         files[rel] = expectations.parse(text)
         sources[rel] = text.splitlines()
     assert sum(e.count for e in files.values()) > 0, f"{folder.name} has no annotations"
-    findings = lint_project(folder)
+    codes = set().union(*(e.codes for e in files.values()))
+    findings = lint_project(folder, codes)
     found = {(f.path, f.line, f.code) for f in findings}
     _compare(found, files, sources)

@@ -79,7 +79,9 @@ class Linter:
                     else:
                         produced = []
                 for finding in produced:
-                    by_path.setdefault(finding.path, []).append(finding)
+                    bucket = by_path.setdefault(finding.path, [])
+                    if finding not in bucket:  # several apps can share one source
+                        bucket.append(finding)
             self._project_findings = by_path
         return self._project_findings
 

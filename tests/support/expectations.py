@@ -44,6 +44,11 @@ class Expectations:
         return len(self.errors) + len(self.oks) + len(self.todo_errors) + len(self.todo_oks)
 
     @property
+    def codes(self) -> set[str]:
+        """Every code this file annotates (the rules its fixture run selects)."""
+        return {code for _, code in self.errors | self.oks | self.todo_errors | self.todo_oks}
+
+    @property
     def expected(self) -> set[tuple[int, str]]:
         """What must be reported: errors, plus todo-oks (current false positives)."""
         return self.errors | self.todo_oks

@@ -22,23 +22,20 @@ def project_fixtures() -> list[Path]:
     return sorted(p for p in PROJECT_FIXTURES.iterdir() if p.is_dir()) if PROJECT_FIXTURES.exists() else []
 
 
-def lint_single(path: Path, config: dict[str, object]) -> list[Finding]:
+def lint_single(path: Path, config: dict[str, object], codes: set[str]) -> list[Finding]:
+    """Lint one fixture file as a one-file project, running the rules it annotates."""
     settings = parse_settings(config, "fixture") if config else Settings()
-    # every rule, opt-in ones included, so fixtures pin behaviour regardless of defaults
-    from tasklint.rules import ALL_RULES
-
-    settings = settings.with_overrides(extend_select=tuple(ALL_RULES))
+    settings = settings.with_overrides(select=tuple(sorted(codes)))
     result = lint_paths(
         [path], settings, use_cache=False, base=path.parent, root=path.parent, project_files=[path]
     )
     return result.findings
 
 
-def lint_project(folder: Path) -> list[Finding]:
+def lint_project(folder: Path, codes: set[str]) -> list[Finding]:
+    """Lint a project fixture folder with its own pyproject, running the rules it annotates."""
     settings = load_settings(folder)
-    from tasklint.rules import ALL_RULES
-
     if settings.select is None:
-        settings = settings.with_overrides(extend_select=tuple(ALL_RULES))
+        settings = settings.with_overrides(select=tuple(sorted(codes)))
     result = lint_paths([folder], settings, use_cache=False, base=folder, root=folder)
     return result.findings

@@ -313,6 +313,7 @@ class NameResolver:
         self.tree = tree
         self.module = module
         self.is_package = is_package
+        self.source: str | None = None  # the module's text, when the caller has it
         builder = _ScopeBuilder(module, is_package, module_only)
         self.module_scope = builder.build(tree)
         self._scopes = builder.scopes

@@ -67,7 +67,7 @@ def facts_for_file(path: Path, cache: FactsCache | None) -> tuple[ModuleFacts | 
     try:
         source = read_source(path)
         tree = parse_source(source, str(path))
-        facts = module_facts(tree, module, key, is_package)
+        facts = module_facts(tree, module, key, is_package, source=source)
     except (SyntaxError, UnicodeDecodeError, LookupError, OSError, ValueError, RecursionError, MemoryError) as exc:
         error = syntax_error_info(exc)
         if cache is not None:

@@ -105,6 +105,9 @@ class DecoratorFact:
     col: int
     keywords: dict[str, Value] = field(default_factory=dict)
     has_kwargs_splat: bool = False
+    # keyword -> [line, col] (1-based col), for findings reported on a keyword
+    keyword_lines: dict[str, list[int]] = field(default_factory=dict)
+    positional: int = 0  # number of positional arguments
 
 
 @dataclass
@@ -124,11 +127,19 @@ class FunctionFact:
 
 
 @dataclass
+class AttributeFact:
+    line: int
+    col: int
+    value: Value
+
+
+@dataclass
 class ClassFact:
     name: str
     line: int
     bases: list[str | None] = field(default_factory=list)
     methods: dict[str, FunctionFact] = field(default_factory=dict)
+    attributes: dict[str, AttributeFact] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,6 +150,9 @@ class SymbolFact:
     line: int
     target: str | None = None  # import target, alias qualname, or callee qualname
     value: Any = None  # constant value for "const"
+    col: int = 1
+    # the folded value of an assignment (const, name, dict, list or unknown)
+    folded: Value | None = None
 
 
 @dataclass
@@ -187,13 +201,23 @@ class ModuleFacts:
         def klass(d: dict[str, Any]) -> ClassFact:
             d = dict(d)
             d["methods"] = {k: func(v) for k, v in d["methods"].items()}
+            d["attributes"] = {
+                k: AttributeFact(v["line"], v["col"], value(v["value"]))
+                for k, v in d.get("attributes", {}).items()
+            }
             return ClassFact(**d)
+
+        def symbol(d: dict[str, Any]) -> SymbolFact:
+            d = dict(d)
+            if d.get("folded") is not None:
+                d["folded"] = value(d["folded"])
+            return SymbolFact(**d)
 
         return cls(
             module=data["module"],
             path=data["path"],
             is_package=data["is_package"],
-            symbols={k: SymbolFact(**v) for k, v in data["symbols"].items()},
+            symbols={k: symbol(v) for k, v in data["symbols"].items()},
             functions={k: func(v) for k, v in data["functions"].items()},
             classes={k: klass(v) for k, v in data["classes"].items()},
             imports=[ImportFact(**x) for x in data["imports"]],
@@ -299,31 +323,48 @@ class _FactCollector:
             self.facts.symbols[name] = self._symbol(name, bindings)
 
     def _symbol(self, name: str, bindings: list[Any]) -> SymbolFact:
+        from tasklint.analysis.constants import fold
+
         first = bindings[0]
         line = getattr(first.node, "lineno", 1) if first.node is not None else 1
+        col = getattr(first.node, "col_offset", 0) + 1 if first.node is not None else 1
         imports = [b for b in bindings if b.kind == "import"]
         if imports:
-            return SymbolFact("import", line, target=imports[0].target)
+            return SymbolFact("import", line, target=imports[0].target, col=col)
         if len(bindings) > 1:
-            return SymbolFact("ambiguous", line)
+            # assignments under if/try: a constant only when every branch agrees
+            if all(b.kind == "assign" and b.value is not None for b in bindings):
+                folds = [fold(b.value, self.resolver) for b in bindings]
+                if all(f.kind == "const" for f in folds) and all(
+                    f.value == folds[0].value for f in folds
+                ):
+                    return SymbolFact(
+                        "const", line, value=folds[0].value, col=col, folded=folds[0]
+                    )
+            return SymbolFact("ambiguous", line, col=col, folded=Value("unknown"))
         b = first
         if b.kind == "def":
-            return SymbolFact("def", line)
+            return SymbolFact("def", line, col=col)
         if b.kind == "class":
-            return SymbolFact("class", line)
+            return SymbolFact("class", line, col=col)
         if b.kind == "assign" and b.value is not None:
             value = b.value
+            folded = fold(value, self.resolver)
             if isinstance(value, ast.Call):
-                return SymbolFact("call", line, target=self.resolver.qualname(value.func))
-            if isinstance(value, (ast.Name, ast.Attribute)):
-                qn = self.resolver.qualname(value)
-                if qn is not None:
-                    return SymbolFact("alias", line, target=qn)
-            try:
-                return SymbolFact("const", line, value=literal(value))
-            except ValueError:
-                return SymbolFact("other", line)
-        return SymbolFact("other", line)
+                return SymbolFact(
+                    "call",
+                    line,
+                    target=self.resolver.qualname(value.func),
+                    value=folded.value if folded.kind == "const" else None,
+                    col=col,
+                    folded=folded,
+                )
+            if folded.kind == "name":
+                return SymbolFact("alias", line, target=folded.qualname, col=col, folded=folded)
+            if folded.kind == "const":
+                return SymbolFact("const", line, value=folded.value, col=col, folded=folded)
+            return SymbolFact("other", line, col=col, folded=folded)
+        return SymbolFact("other", line, col=col)
 
     # -- functions and classes -----------------------------------------------------------
     def collect_defs(self, tree: ast.Module) -> None:
@@ -356,17 +397,23 @@ class _FactCollector:
 
     def _decorator(self, dec: ast.expr, scope: Scope) -> DecoratorFact:
         if isinstance(dec, ast.Call):
+            from tasklint.analysis.constants import fold
+
             return DecoratorFact(
                 qualname=self.resolver.qualname(dec.func, scope),
                 is_call=True,
                 line=dec.lineno,
                 col=dec.col_offset + 1,
                 keywords={
-                    kw.arg: Value.of(kw.value, self.resolver, scope)
+                    kw.arg: fold(kw.value, self.resolver, scope)
                     for kw in dec.keywords
                     if kw.arg is not None
                 },
                 has_kwargs_splat=any(kw.arg is None for kw in dec.keywords),
+                keyword_lines={
+                    kw.arg: [kw.lineno, kw.col_offset + 1] for kw in dec.keywords if kw.arg is not None
+                },
+                positional=len(dec.args),
             )
         return DecoratorFact(
             qualname=self.resolver.qualname(dec, scope),
@@ -443,7 +490,19 @@ class _FactCollector:
             bases=[self.resolver.qualname(b, outer) for b in node.bases],
         )
         class_scope = self.resolver.scope_of(node) or outer
+        from tasklint.analysis.constants import fold
+
         for stmt in node.body:
+            target: ast.expr | None = None
+            value: ast.expr | None = None
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                target, value = stmt.targets[0], stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                target, value = stmt.target, stmt.value
+            if isinstance(target, ast.Name) and value is not None:
+                fact.attributes[target.id] = AttributeFact(
+                    stmt.lineno, stmt.col_offset + 1, fold(value, self.resolver, outer)
+                )
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 method = FunctionFact(
                     name=stmt.name,
@@ -464,9 +523,11 @@ def module_facts(
     path: str,
     is_package: bool,
     resolver: NameResolver | None = None,
+    source: str | None = None,
 ) -> ModuleFacts:
-    """Collect the facts of one parsed module."""
+    """Collect the facts of one parsed module (``source`` lets collectors skip cheaply)."""
     resolver = resolver or NameResolver(tree, module, is_package, module_only=True)
+    resolver.source = source
     facts = ModuleFacts(module=module, path=path, is_package=is_package)
     mentions_celery = any(p.startswith("celery") for p in _top_imports(tree))
     collector = _FactCollector(resolver, facts, mentions_celery)

@@ -1,25 +1,44 @@
-"""The rule registry: every rule module is imported here (a meta-test checks the list)."""
+"""The rule registry: every rule module is imported here, one line each.
+
+A meta-test checks that every ``rules/tq*.py`` module is imported. Keep one import per
+line, sorted by code.
+"""
 
 from __future__ import annotations
 
-from tasklint.rules import (
-    tq001_syntax_error,
-    tq002_internal_error,
-    tq201_enqueue_in_transaction,
-    tq202_enqueue_before_commit,
-    tq205_arq_enqueue_without_job_id,
-    tq206_nondeterministic_job_id,
-)
+import sys
+from types import ModuleType
+
+from tasklint.rules import tq001_syntax_error  # noqa: F401
+from tasklint.rules import tq002_internal_error  # noqa: F401
+from tasklint.rules import tq101_task_without_time_limit  # noqa: F401
+from tasklint.rules import tq102_soft_limit_not_below_hard_limit  # noqa: F401
+from tasklint.rules import tq103_time_limit_disabled  # noqa: F401
+from tasklint.rules import tq104_time_limit_exceeds_visibility_timeout  # noqa: F401
+from tasklint.rules import tq110_dramatiq_time_limit_in_seconds  # noqa: F401
+from tasklint.rules import tq111_routing_option_on_task  # noqa: F401
+from tasklint.rules import tq201_enqueue_in_transaction  # noqa: F401
+from tasklint.rules import tq202_enqueue_before_commit  # noqa: F401
+from tasklint.rules import tq205_arq_enqueue_without_job_id  # noqa: F401
+from tasklint.rules import tq206_nondeterministic_job_id  # noqa: F401
+from tasklint.rules import tq211_on_commit_wrong_database  # noqa: F401
+from tasklint.rules import tq501_acks_late_disabled  # noqa: F401
+from tasklint.rules import tq502_acks_late_without_reject_on_worker_lost  # noqa: F401
+from tasklint.rules import tq503_unsafe_prefetch_multiplier  # noqa: F401
+from tasklint.rules import tq504_results_never_expire  # noqa: F401
+from tasklint.rules import tq505_pickle_serializer  # noqa: F401
+from tasklint.rules import tq506_broker_heartbeat_disabled  # noqa: F401
+from tasklint.rules import tq507_eager_mode_outside_tests  # noqa: F401
+from tasklint.rules import tq508_unknown_celery_setting  # noqa: F401
+from tasklint.rules import tq509_mixed_setting_styles  # noqa: F401
+from tasklint.rules import tq510_hardcoded_broker_credentials  # noqa: F401
 from tasklint.rules._base import FAMILIES, REGISTRY, Rule
 
 ALL_RULES: dict[str, type[Rule]] = dict(sorted(REGISTRY.items()))
-RULE_MODULES = (
-    tq001_syntax_error,
-    tq002_internal_error,
-    tq201_enqueue_in_transaction,
-    tq202_enqueue_before_commit,
-    tq205_arq_enqueue_without_job_id,
-    tq206_nondeterministic_job_id,
+RULE_MODULES: tuple[ModuleType, ...] = tuple(
+    module
+    for name, module in sorted(sys.modules.items())
+    if name.startswith("tasklint.rules.tq") and module is not None
 )
 ENGINE_CODES = frozenset({"TQ001", "TQ002"})
 
@@ -32,4 +51,12 @@ def default_codes() -> set[str]:
     return {code for code, rule in ALL_RULES.items() if rule.default}
 
 
-__all__ = ["ALL_RULES", "ENGINE_CODES", "FAMILIES", "RULE_MODULES", "Rule", "default_codes", "rule_by_code"]
+__all__ = [
+    "ALL_RULES",
+    "ENGINE_CODES",
+    "FAMILIES",
+    "RULE_MODULES",
+    "Rule",
+    "default_codes",
+    "rule_by_code",
+]

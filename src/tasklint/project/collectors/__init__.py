@@ -1,3 +1,6 @@
 """Fact collectors: each module registers one with ``@register_collector`` (imported here)."""
 
 from __future__ import annotations
+
+from tasklint.project.collectors import celery_config  # noqa: F401
+from tasklint.project.collectors import setting_reads  # noqa: F401

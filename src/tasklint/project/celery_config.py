@@ -1,0 +1,559 @@
+"""The Celery model of a project: apps, their effective configuration, and tasks with options.
+
+Every setting is Known (a constant), Unknown (set, value not statically knowable) or Absent.
+A source that cannot be read (``conf.update(load())``, ``config_from_object(obj)``,
+``config_from_envvar``) makes the whole app's configuration *open*: rules about absent
+settings stay silent for that app.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasklint.config import Settings
+from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, Value
+from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target
+
+UNKNOWN = Value("unknown")
+# Celery(...) keyword arguments that are settings under another name
+CELERY_KWARG_SETTINGS = {"broker": "broker_url", "backend": "result_backend", "include": "include"}
+CELERY_KWARG_NOT_SETTINGS = frozenset(
+    {
+        "main",
+        "loader",
+        "amqp",
+        "events",
+        "log",
+        "control",
+        "set_as_current",
+        "tasks",
+        "changes",
+        "config_source",
+        "fixups",
+        "task_cls",
+        "autofinalize",
+        "namespace",
+        "strict_typing",
+    }
+)
+
+
+def normalize_setting(key: str, namespace: str | None) -> str | None:
+    """The new-style setting name Celery reads ``key`` as (None: Celery ignores it)."""
+    from tasklint.data import celery_settings as data
+
+    info = data.resolve(key, namespace)
+    return info.name if info is not None else None
+
+
+@dataclass
+class SettingValue:
+    name: str  # new-style name
+    raw_name: str  # as written
+    value: Value  # resolved: const, dict, list or unknown
+    path: str
+    line: int
+    col: int
+    source: str  # human description of where it comes from
+
+    @property
+    def known(self) -> bool:
+        return self.value.kind == "const"
+
+
+@dataclass
+class RawEntry:
+    """A key written in a configuration source, recognised or not (for TQ508/TQ509/TQ510)."""
+
+    key: str
+    value: Value
+    path: str
+    line: int
+    col: int
+    source_kind: str  # "kwargs", "update", "set", "module", "class", "django"
+    source_id: str  # identifies one source (one conf.update call, one module...)
+    namespace: str | None
+    module: str | None  # module the entry is written in (for test/dev checks)
+
+
+@dataclass
+class AppConfig:
+    ident: str
+    path: str
+    line: int
+    col: int
+    module: str
+    settings: dict[str, SettingValue] = field(default_factory=dict)
+    entries: list[RawEntry] = field(default_factory=list)
+    open_reasons: list[str] = field(default_factory=list)
+    task_cls: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.open_reasons)
+
+    def get(self, name: str) -> SettingValue | None:
+        return self.settings.get(name)
+
+    def value(self, name: str) -> Value | None:
+        """Known or Unknown value of a setting; None when Absent."""
+        s = self.settings.get(name)
+        return s.value if s is not None else None
+
+
+@dataclass
+class TaskOption:
+    name: str
+    value: Value
+    path: str
+    line: int
+    col: int
+    source: str  # "decorator", "base class X", "task_annotations"
+
+
+@dataclass
+class CeleryTask:
+    module: str
+    function: str
+    path: str
+    line: int  # decorator line
+    col: int
+    registered_name: str
+    apps: list[AppConfig]
+    options: dict[str, TaskOption] = field(default_factory=dict)
+    options_open: bool = False  # base class or options not fully known
+    fact: FunctionFact | None = None
+
+    def option(self, name: str) -> TaskOption | None:
+        return self.options.get(name)
+
+
+def resolve_value(index: ProjectIndex, value: Value, depth: int = 0) -> Value:
+    """Follow ``name`` references to project module constants; anything else is unknown."""
+    if depth > 20:
+        return UNKNOWN
+    if value.kind == "name" and value.qualname:
+        target = index.resolve(value.qualname)
+        sym = index.symbol(target)
+        if sym is None or target.rest:
+            return UNKNOWN
+        if sym.kind == "const":
+            return Value("const", sym.value)
+        if sym.folded is not None and sym.folded.kind in ("const", "dict", "list"):
+            return sym.folded
+        if sym.kind == "alias" and sym.target:
+            return resolve_value(index, Value("name", qualname=sym.target), depth + 1)
+        return UNKNOWN
+    if value.kind == "dict" and isinstance(value.value, dict):
+        resolved = {
+            k: resolve_value(index, v if isinstance(v, Value) else Value(**v), depth + 1)
+            for k, v in value.value.items()
+        }
+        if all(v.kind == "const" for v in resolved.values()):
+            return Value("const", {k: v.value for k, v in resolved.items()})
+        return Value("dict", {k: v.__dict__ for k, v in resolved.items()})
+    if value.kind == "list" and isinstance(value.value, list):
+        items = [
+            resolve_value(index, v if isinstance(v, Value) else Value(**v), depth + 1)
+            for v in value.value
+        ]
+        if all(v.kind == "const" for v in items):
+            return Value("const", [v.value for v in items])
+        return Value("list", [v.__dict__ for v in items])
+    return value
+
+
+def dict_entry(value: Value | None, key: str) -> Value | None:
+    """An entry of a dict-valued setting: None when absent, unknown when unknowable."""
+    if value is None:
+        return None
+    if value.kind == "const":
+        if isinstance(value.value, dict):
+            return Value("const", value.value[key]) if key in value.value else None
+        return UNKNOWN
+    if value.kind == "dict" and isinstance(value.value, dict):
+        raw = value.value.get(key)
+        if raw is None:
+            return None
+        return raw if isinstance(raw, Value) else Value(**raw)
+    return UNKNOWN
+
+
+def is_test_module(module: str, settings: Settings) -> bool:
+    parts = module.split(".")
+    for pattern in settings.test_modules:
+        if fnmatch.fnmatchcase(module, pattern):
+            return True
+        if any(fnmatch.fnmatchcase(p, pattern) for p in parts if "." not in pattern):
+            return True
+    return False
+
+
+class CeleryModel:
+    """Assembled once per run from the index; rules query it."""
+
+    def __init__(self, index: ProjectIndex, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self.apps: list[AppConfig] = []
+        self._app_by_qualname: dict[str, AppConfig] = {}
+        self._build_apps()
+        self._tasks: list[CeleryTask] | None = None
+
+    @classmethod
+    def of(cls, index: ProjectIndex, settings: Settings) -> CeleryModel:
+        cached = getattr(index, "_celery_model", None)
+        if isinstance(cached, CeleryModel) and cached.settings is settings:
+            return cached
+        model = cls(index, settings)
+        index._celery_model = model  # type: ignore[attr-defined]
+        return model
+
+    # -- apps --------------------------------------------------------------------------
+    def _modules(self) -> Iterator[ModuleFacts]:
+        for name in sorted(self.index.modules):
+            yield self.index.modules[name]
+
+    def _build_apps(self) -> None:
+        pending_ops: list[tuple[ModuleFacts, dict[str, Any], AppConfig | None]] = []
+        for facts in self._modules():
+            data = facts.extras.get("celery_config")
+            if not data:
+                continue
+            test = is_test_module(facts.module, self.settings)
+            local_apps: dict[int, AppConfig] = {}
+            for i, app in enumerate(data.get("apps", [])):
+                if test:
+                    continue
+                ident = f"{facts.module}.{app['var']}" if app.get("var") else f"{facts.path}:{app['line']}"
+                cfg = AppConfig(
+                    ident=ident,
+                    path=facts.path,
+                    line=app["line"],
+                    col=app["col"],
+                    module=facts.module,
+                )
+                self._apply_kwargs(cfg, facts, app)
+                self.apps.append(cfg)
+                local_apps[i] = cfg
+                if app.get("var") and not app.get("in_function"):
+                    self._app_by_qualname[ident] = cfg
+            for op in data.get("ops", []):
+                if test:
+                    continue
+                local = op.get("local_app")
+                pending_ops.append((facts, op, local_apps.get(local) if local is not None else None))
+        for facts, op, local in pending_ops:
+            targets = [local] if local is not None else self._apps_for_receiver(op.get("receiver"))
+            for cfg in targets:
+                self._apply_op(cfg, facts, op)
+        for cfg in self.apps:
+            self._finish(cfg)
+
+    def _apps_for_receiver(self, receiver: str | None) -> list[AppConfig]:
+        if receiver is None:
+            return []
+        canon = self.index.canonical(receiver)
+        if canon in self._app_by_qualname:
+            return [self._app_by_qualname[canon]]
+        if self.index.resolve(receiver).external in (
+            "celery.current_app",
+            "celery.app.current_app",
+            "celery._state.current_app",
+        ):
+            return list(self.apps) if len(self.apps) == 1 else []
+        return []
+
+    def _set(
+        self, cfg: AppConfig, key: str, raw: dict[str, Any], facts: ModuleFacts, source: str,
+        kind: str, source_id: str, namespace: str | None,
+    ) -> None:
+        value = resolve_value(self.index, Value(**raw["value"]))
+        cfg.entries.append(
+            RawEntry(key, value, facts.path, raw["line"], raw["col"], kind, source_id, namespace, facts.module)
+        )
+        name = normalize_setting(key, namespace)
+        if name is None:
+            return
+        cfg.settings[name] = SettingValue(
+            name, key, value, facts.path, raw["line"], raw["col"], source
+        )
+
+    def _apply_kwargs(self, cfg: AppConfig, facts: ModuleFacts, app: dict[str, Any]) -> None:
+        if app.get("splat"):
+            cfg.open_reasons.append("Celery(**kwargs)")
+        for key, raw in app.get("kwargs", {}).items():
+            if key == "task_cls":
+                value = Value(**raw["value"])
+                if value.kind == "const" and isinstance(value.value, str):
+                    cfg.task_cls = value.value.replace(":", ".")
+                elif value.kind == "name":
+                    cfg.task_cls = value.qualname
+                continue
+            if key == "config_source":
+                self._from_object(cfg, facts, {"source": _source_of(raw), "line": raw["line"]})
+                continue
+            if key in CELERY_KWARG_NOT_SETTINGS:
+                continue
+            name = CELERY_KWARG_SETTINGS.get(key, key)
+            self._set(cfg, name, raw, facts, "Celery(...) keyword", "kwargs", f"{facts.path}:{app['line']}", None)
+
+    def _apply_op(self, cfg: AppConfig, facts: ModuleFacts, op: dict[str, Any]) -> None:
+        kind = op["kind"]
+        if kind in ("update", "set"):
+            if op.get("unknown"):
+                cfg.open_reasons.append(f"conf.update(...) with a non-literal argument (line {op['line']})")
+            where = "conf.update" if kind == "update" else "conf attribute"
+            for key, raw in op.get("entries", {}).items():
+                self._set(cfg, key, raw, facts, where, kind, f"{facts.path}:{op['line']}", None)
+        elif kind == "config_from_object":
+            self._from_object(cfg, facts, op)
+        else:
+            cfg.open_reasons.append(f"{kind}(...) (line {op['line']})")
+
+    def _from_object(self, cfg: AppConfig, facts: ModuleFacts, op: dict[str, Any]) -> None:
+        source = op.get("source") or {"kind": "unknown"}
+        namespace = op.get("namespace")
+        if namespace == "?":
+            cfg.open_reasons.append("config_from_object(namespace=<unknown>)")
+            return
+        if source["kind"] == "string":
+            target = source["target"]
+            if target.startswith("django.conf:settings") or target == "django.conf.settings":
+                self._from_django(cfg, namespace)
+                return
+            module = target.replace(":", ".")
+            if module in self.index.modules:
+                self._from_module(cfg, module, namespace, "module")
+                return
+            # "pkg.module:Class" / "pkg.module.Class"
+            target_obj = self.index.resolve(module)
+            if self._from_class(cfg, target_obj, namespace):
+                return
+            cfg.open_reasons.append(f"config_from_object({target!r}) not found in the project")
+            return
+        if source["kind"] == "name" and source.get("target"):
+            qn = source["target"]
+            target_obj = self.index.resolve(qn)
+            if target_obj.is_project and target_obj.name is None and target_obj.module:
+                self._from_module(cfg, target_obj.module, namespace, "module")
+                return
+            if self._from_class(cfg, target_obj, namespace):
+                return
+            if target_obj.external in ("django.conf.settings",):
+                self._from_django(cfg, namespace)
+                return
+        cfg.open_reasons.append("config_from_object(<unknown object>)")
+
+    def _from_class(self, cfg: AppConfig, target: Target, namespace: str | None) -> bool:
+        cls = self.index.klass(target)
+        if cls is None or target.module is None:
+            return False
+        facts = self.index.modules[target.module]
+        chain = self._class_chain(target, cls)
+        for owner_module, klass in reversed(chain):
+            owner = self.index.modules[owner_module]
+            for key, attr in klass.attributes.items():
+                raw = {"value": attr.value.__dict__, "line": attr.line, "col": attr.col}
+                self._set(
+                    cfg, key, raw, owner, f"class {klass.name}", "class",
+                    f"{owner.path}:{klass.line}", namespace,
+                )
+        del facts
+        return True
+
+    def _class_chain(self, target: Target, cls: ClassFact, depth: int = 0) -> list[tuple[str, ClassFact]]:
+        out = [(target.module or "", cls)]
+        if depth > 10:
+            return out
+        for base in cls.bases:
+            if base is None:
+                continue
+            t = self.index.resolve(base)
+            k = self.index.klass(t)
+            if k is not None:
+                out.extend(self._class_chain(t, k, depth + 1))
+        return out
+
+    def _module_symbols(self, module: str, seen: set[str] | None = None) -> dict[str, tuple[ModuleFacts, Any]]:
+        """Module-level names of a settings module, following ``from X import *``."""
+        seen = seen if seen is not None else set()
+        if module in seen or module not in self.index.modules:
+            return {}
+        seen.add(module)
+        facts = self.index.modules[module]
+        merged: dict[str, tuple[ModuleFacts, Any]] = {}
+        for imp in sorted(facts.imports, key=lambda i: i.line):
+            if "*" in imp.names and imp.scope in ("module", "fallback"):
+                if imp.scope == "fallback" and is_test_module(imp.module, self.settings):
+                    continue
+                merged.update(self._module_symbols(imp.module, seen))
+        for name, sym in facts.symbols.items():
+            if sym.kind in ("import", "def", "class"):
+                continue
+            merged[name] = (facts, sym)
+        return merged
+
+    def _from_module(self, cfg: AppConfig, module: str, namespace: str | None, kind: str) -> None:
+        if is_test_module(module, self.settings):
+            return
+        for key, (owner, sym) in sorted(self._module_symbols(module).items()):
+            if key.startswith("_"):
+                continue
+            folded = sym.folded or UNKNOWN
+            raw = {"value": folded.__dict__, "line": sym.line, "col": sym.col}
+            self._set(cfg, key, raw, owner, f"{owner.module}", kind, f"{module}", namespace)
+
+    def django_settings_module(self) -> str | None:
+        if self.settings.django_settings:
+            return self.settings.django_settings
+        candidates: list[tuple[int, str]] = []
+        for facts in self._modules():
+            data = facts.extras.get("celery_config") or {}
+            for d in data.get("django_settings", []):
+                module = d["module"]
+                if is_test_module(module, self.settings):
+                    continue
+                has_app = bool(data.get("apps"))
+                candidates.append((0 if has_app else 1, module))
+        if not candidates:
+            return None
+        candidates.sort()
+        best = candidates[0][0]
+        names = {m for rank, m in candidates if rank == best}
+        if len(names) == 1:
+            return names.pop()
+        return None
+
+    def _from_django(self, cfg: AppConfig, namespace: str | None) -> None:
+        module = self.django_settings_module()
+        if module is None or module not in self.index.modules:
+            cfg.open_reasons.append("Django settings module not found (set celery.django-settings)")
+            return
+        self._from_module(cfg, module, namespace, "django")
+
+    def _finish(self, cfg: AppConfig) -> None:
+        return None
+
+    # -- tasks -------------------------------------------------------------------------
+    def tasks(self) -> list[CeleryTask]:
+        if self._tasks is None:
+            self._tasks = list(self._collect_tasks())
+        return self._tasks
+
+    def _collect_tasks(self) -> Iterator[CeleryTask]:
+        for facts in self._modules():
+            for fname, func in sorted(facts.functions.items()):
+                sym = facts.symbols.get(fname)
+                if sym is None or sym.kind != "def":
+                    continue
+                for dec in func.decorators:
+                    lib = self.index.decorator_library(dec.qualname)
+                    if lib != "celery":
+                        continue
+                    yield self._task(facts, func, dec)
+                    break
+
+    def _task(self, facts: ModuleFacts, func: FunctionFact, dec: Any) -> CeleryTask:
+        apps = self._apps_for_decorator(dec.qualname)
+        name_opt = dec.keywords.get("name")
+        registered = f"{facts.module}.{func.name}"
+        if name_opt is not None and name_opt.kind == "const" and isinstance(name_opt.value, str):
+            registered = name_opt.value
+        task = CeleryTask(
+            module=facts.module,
+            function=func.name,
+            path=facts.path,
+            line=dec.line,
+            col=dec.col,
+            registered_name=registered,
+            apps=apps,
+            fact=func,
+        )
+        if dec.has_kwargs_splat:
+            task.options_open = True
+        lines = {k: (v[0], v[1]) for k, v in dec.keyword_lines.items()}
+        # base class attributes first, decorator keywords override
+        base = dec.keywords.get("base")
+        base_qn = base.qualname if base is not None and base.kind == "name" else None
+        if base is not None and base_qn is None:
+            task.options_open = True
+        if base_qn is None:
+            base_qn = self._app_task_cls(apps)
+        if base_qn is not None:
+            if not self._apply_base(task, base_qn):
+                task.options_open = True
+        for key, value in dec.keywords.items():
+            line, col = lines.get(key, (dec.line, dec.col))
+            task.options[key] = TaskOption(
+                key, resolve_value(self.index, value), facts.path, line, col, "decorator"
+            )
+        return task
+
+    def _app_task_cls(self, apps: list[AppConfig]) -> str | None:
+        classes = {a.task_cls for a in apps if a.task_cls}
+        return classes.pop() if len(classes) == 1 else None
+
+    def _apply_base(self, task: CeleryTask, qualname: str) -> bool:
+        target = self.index.resolve(qualname)
+        if target.external is not None:
+            return target.external in ("celery.Task", "celery.app.task.Task") or target.external.startswith("celery.")
+        cls = self.index.klass(target)
+        if cls is None:
+            return False
+        for owner_module, klass in reversed(self._class_chain(target, cls)):
+            owner = self.index.modules[owner_module]
+            for key, attr in klass.attributes.items():
+                task.options[key] = TaskOption(
+                    key,
+                    resolve_value(self.index, attr.value),
+                    owner.path,
+                    attr.line,
+                    attr.col,
+                    f"base class {klass.name}",
+                )
+            for base in klass.bases:
+                if base is None:
+                    return False
+                t = self.index.resolve(base)
+                if t.external is not None and not t.external.startswith("celery."):
+                    return False  # a third-party base class may set anything
+        return True
+
+    def _apps_for_decorator(self, qualname: str | None) -> list[AppConfig]:
+        if qualname is None:
+            return []
+        head, _, attr = qualname.rpartition(".")
+        if attr in ("task", "periodic_task") and head:
+            canon = self.index.canonical(head)
+            if canon in self._app_by_qualname:
+                return [self._app_by_qualname[canon]]
+        # shared_task, current_app.task, configured decorators: every app of the project
+        return list(self.apps)
+
+
+def _source_of(raw: dict[str, Any]) -> dict[str, Any]:
+    value = Value(**raw["value"])
+    if value.kind == "const" and isinstance(value.value, str):
+        return {"kind": "string", "target": value.value}
+    if value.kind == "name":
+        return {"kind": "name", "target": value.qualname}
+    return {"kind": "unknown"}
+
+
+__all__ = [
+    "CELERY_APP_CLASSES",
+    "AppConfig",
+    "CeleryModel",
+    "CeleryTask",
+    "RawEntry",
+    "SettingValue",
+    "TaskOption",
+    "dict_entry",
+    "is_test_module",
+    "normalize_setting",
+    "resolve_value",
+]

@@ -1,0 +1,89 @@
+"""TQ501: task_acks_late not enabled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tasklint.analysis.celery_options import global_level, task_level
+from tasklint.config import Settings
+from tasklint.findings import Finding
+from tasklint.project.celery_config import CeleryModel
+from tasklint.project.index import ProjectIndex
+from tasklint.rules._base import Rule, register
+
+
+@register
+class AcksLateDisabled(Rule):
+    """
+    ## What it does
+    Flags a Celery app whose `task_acks_late` is not enabled (absent or `False`) while
+    not every one of its tasks sets `acks_late=True`.
+
+    ## Why is this bad?
+    By default Celery acknowledges a message when a worker *starts* the task. If the
+    worker then dies (deploy, OOM kill, node loss), the task is gone: the broker believes
+    it was done. With `acks_late` the message is acknowledged when the task finishes, so
+    an interrupted task is delivered again. (Make such tasks idempotent.)
+
+    ## Example
+    ```python
+    from celery import Celery
+
+    app = Celery("shop", broker="amqp://")
+    ```
+
+    Use instead:
+    ```python
+    from celery import Celery
+
+    app = Celery(
+        "shop",
+        broker="amqp://",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+    )
+    ```
+
+    ## Options
+    - `celery.django-settings`: the Django settings module, when the code does not name it.
+
+    ## Known limitations
+    Apps whose configuration cannot be read statically are not reported.
+
+    ## References
+    - Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html#task-acks-late
+    - Celery FAQ: https://docs.celeryq.dev/en/stable/faq.html#faq-acks-late-vs-retry
+    """
+
+    code = "TQ501"
+    name = "acks-late-disabled"
+    message = (
+        "{what}: a worker that dies mid-task loses the task (it was acknowledged at start); "
+        "set `task_acks_late=True` with `task_reject_on_worker_lost=True`"
+    )
+
+    def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
+        model = CeleryModel.of(index, settings)
+        for app in model.apps:
+            found = global_level(app, "task_acks_late")
+            if found.state == "unknown" or (found.known and found.value is True):
+                continue
+            if found.known and found.value not in (False, 0, None):
+                continue  # truthy non-bool values are TQ511's business
+            tasks = [t for t in model.tasks() if app in t.apps]
+            per_task = [task_level(t, "acks_late") for t in tasks]
+            if tasks and all(f.known and f.value is True for f in per_task):
+                continue
+            if any(f.state == "unknown" for f in per_task) and not any(
+                f.known and f.value is False for f in per_task
+            ):
+                continue
+            if found.known:
+                yield self.project_finding(
+                    found.path, found.line, found.col, what="`task_acks_late` is disabled"
+                )
+            else:
+                yield self.project_finding(
+                    app.path, app.line, app.col, what="This Celery app does not enable `task_acks_late`"
+                )

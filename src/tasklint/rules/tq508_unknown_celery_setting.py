@@ -1,0 +1,106 @@
+"""TQ508: a setting name Celery silently ignores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tasklint.config import Settings
+from tasklint.findings import Finding
+from tasklint.project.celery_config import CeleryModel, RawEntry
+from tasklint.project.index import ProjectIndex
+from tasklint.rules._base import Rule, register
+
+
+def _read_by_project(index: ProjectIndex) -> set[str]:
+    names: set[str] = set()
+    for facts in index.modules.values():
+        names.update((facts.extras.get("setting_reads") or {}).get("names", []))
+    return names
+
+
+def diagnose(entry: RawEntry, project_reads: set[str]) -> str | None:
+    """Why Celery ignores this key and what was meant, or None when it is fine/unrelated."""
+    from tasklint.data import celery_settings as data
+
+    key = entry.key
+    namespace = entry.namespace
+    prefix = data.namespace_prefix(namespace) if namespace else ""
+    if namespace and not key.startswith(prefix):
+        return None  # Django's own settings: not Celery's business
+    if key in project_reads or data.resolve(key, namespace) is not None:
+        return None
+    bare = key[len(prefix) :] if namespace else key
+    if bare.lower() == "visibility_timeout":
+        where = f"{prefix}BROKER_TRANSPORT_OPTIONS" if namespace else "broker_transport_options"
+        return f"Celery never reads `{key}`: put `visibility_timeout` in `{where}`"
+    suggestion = data.suggest(key, namespace)
+    if suggestion is None:
+        return None
+    if suggestion.reason == "needs-namespace":
+        return (
+            f"Celery ignores `{key}`: this source is read without `namespace=\"CELERY\"`; "
+            f"name it `{suggestion.spelling}` or pass the namespace to `config_from_object`"
+        )
+    return (
+        f"Celery ignores `{key}` and keeps the default of `{suggestion.setting.name}`; "
+        f"did you mean `{suggestion.spelling}`?"
+    )
+
+
+@register
+class UnknownCelerySetting(Rule):
+    """
+    ## What it does
+    Flags a configuration name that Celery silently ignores: a near miss of a real setting
+    (`task_ack_late`, `worker_prefetch_multiplyer`, `CELERY_RESULT_EXPIRE`), a top-level
+    `visibility_timeout` (it belongs in `broker_transport_options`), and `CELERY_`-prefixed
+    new-style names in Django settings read without `namespace="CELERY"`.
+
+    ## Why is this bad?
+    Celery does not validate setting names. A misspelled setting keeps the default, so the
+    behaviour you configured (late acks, a limit, an expiry) never happens and nothing
+    says so.
+
+    ## Example
+    ```python
+    from celery import Celery
+
+    app = Celery("shop")
+    app.conf.update(task_ack_late=True)
+    ```
+
+    Use instead:
+    ```python
+    from celery import Celery
+
+    app = Celery("shop")
+    app.conf.update(task_acks_late=True)
+    ```
+
+    ## Options
+    - `celery.django-settings`: the Django settings module, when the code does not name it.
+
+    ## Known limitations
+    Only names close to exactly one Celery setting are reported, so that project settings
+    that merely look similar stay silent. `CELERY_*` names that the project's own code
+    reads (`settings.CELERY_X`, `getattr(settings, "CELERY_X")`) are never reported.
+
+    ## References
+    - Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
+    """
+
+    code = "TQ508"
+    name = "unknown-celery-setting"
+    message = "{diagnosis}"
+
+    def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
+        model = CeleryModel.of(index, settings)
+        reads = _read_by_project(index)
+        seen: set[tuple[str, int]] = set()
+        for app in model.apps:
+            for entry in app.entries:
+                diagnosis = diagnose(entry, reads)
+                if diagnosis is None or (entry.path, entry.line) in seen:
+                    continue
+                seen.add((entry.path, entry.line))
+                yield self.project_finding(entry.path, entry.line, entry.col, diagnosis=diagnosis)

@@ -1,0 +1,84 @@
+"""The facts cache: warm equals cold, corruption is a miss, edits are re-read; no import ever."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tasklint.config import load_settings
+from tasklint.engine import lint_paths
+from tasklint.project.cache import CACHE_DIR
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
+
+
+def _copy(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def _run(folder: Path, use_cache: bool = True) -> list[tuple[str, int, str, str]]:
+    settings = load_settings(folder)
+    result = lint_paths([folder], settings, use_cache=use_cache, base=folder, root=folder)
+    return [(f.path, f.line, f.code, f.message) for f in result.findings]
+
+
+def test_warm_run_equals_cold_run_and_cache_is_written(tmp_path: Path) -> None:
+    folder = _copy("django_split_settings", tmp_path)
+    cold = _run(folder, use_cache=False)
+    assert cold, "the fixture project has findings"
+    assert not (folder / CACHE_DIR).exists()
+    first = _run(folder)
+    cache_files = list((folder / CACHE_DIR).glob("facts-*.json"))
+    assert len(cache_files) == 1
+    assert (folder / CACHE_DIR / ".gitignore").is_file()
+    assert _run(folder) == first == cold
+
+
+def test_corrupted_cache_is_a_miss(tmp_path: Path) -> None:
+    folder = _copy("django_split_settings", tmp_path)
+    expected = _run(folder)
+    for garbage in ("{not json", "", '{"entries": {"x": 1}}', '{"entries": []}', "\x00\xff"):
+        (cache_file,) = (folder / CACHE_DIR).glob("facts-*.json")
+        cache_file.write_text(garbage, encoding="latin-1")
+        assert _run(folder) == expected
+
+
+def test_edited_file_is_read_again(tmp_path: Path) -> None:
+    folder = _copy("django_split_settings", tmp_path)
+    before = _run(folder)
+    assert any(code == "TQ504" for _, _, code, _ in before)
+    base = folder / "mysite" / "settings" / "base.py"
+    base.write_text(base.read_text().replace("CELERY_RESULT_EXPIRES = 0", "CELERY_RESULT_EXPIRES = 3600"))
+    after = _run(folder)
+    assert not any(code == "TQ504" for _, _, code, _ in after)
+
+
+def test_read_only_cache_directory_is_survived(tmp_path: Path) -> None:
+    folder = _copy("django_split_settings", tmp_path)
+    expected = _run(folder, use_cache=False)
+    (folder / CACHE_DIR).mkdir()
+    (folder / CACHE_DIR).chmod(0o500)
+    try:
+        assert _run(folder) == expected
+    finally:
+        (folder / CACHE_DIR).chmod(0o700)
+
+
+def test_canary_project_is_never_imported(tmp_path: Path) -> None:
+    folder = _copy("canary_never_imported", tmp_path)
+    findings = _run(folder, use_cache=False)
+    assert {code for _, _, code, _ in findings} >= {"TQ201", "TQ501"}
+    cli = subprocess.run(
+        [sys.executable, "-m", "tasklint", "--no-cache", "."], cwd=folder, capture_output=True, text=True
+    )
+    assert cli.returncode == 1, cli.stderr
+    assert "TQ002" not in cli.stdout, cli.stdout
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "TQ", "."], cwd=folder, capture_output=True, text=True
+    )
+    assert "TQ201" in flake8.stdout, flake8.stdout + flake8.stderr
+    assert not list(folder.rglob("IMPORTED")), "tasklint imported project code"
