@@ -64,6 +64,8 @@ def _fold(expr: ast.AST, resolver: NameResolver, scope: Scope | None, depth: int
     if isinstance(expr, (ast.Name, ast.Attribute)):
         if isinstance(expr, ast.Name) and expr.id in ("True", "False", "None"):
             return Value("const", {"True": True, "False": False, "None": None}[expr.id])
+        if isinstance(expr, ast.Name) and resolver.lookup(expr.id, scope or resolver.module_scope) is None:
+            return Value("name", qualname=f"builtins.{expr.id}")
         qn = resolver.qualname(expr, scope)
         if qn is not None:
             return Value("name", qualname=qn)

@@ -170,7 +170,8 @@ def _near_misses(name: str, prepared: _Prepared) -> tuple[Match, ...]:
                 d = edit_distance(low, cand_low, limit)
                 if d <= limit:
                     offer(cand, d)
-    return tuple(sorted((Match(c, s) for c, s in best.items()), key=lambda m: (m.score, m.candidate)))
+    matches = (Match(cand, score) for cand, score in best.items())
+    return tuple(sorted(matches, key=lambda m: (m.score, m.candidate)))
 
 
 def _prepared(candidates: Iterable[str]) -> _Prepared:

@@ -137,6 +137,8 @@ def resolve_value(index: ProjectIndex, value: Value, depth: int = 0) -> Value:
         return UNKNOWN
     if value.kind == "name" and value.qualname:
         target = index.resolve(value.qualname)
+        if target.external is not None:
+            return Value("name", qualname=target.external)  # outside the project: keep the name
         sym = index.symbol(target)
         if sym is None or target.rest:
             return UNKNOWN

@@ -124,6 +124,10 @@ class FunctionFact:
     # qualified names of callees whose result is returned (``return Celery(...)``)
     returns_calls: list[str] = field(default_factory=list)
     calls_on_commit: bool = False
+    # the signature, for binding enqueue arguments (TQ208)
+    params: dict[str, Any] = field(default_factory=dict)
+    # ``self.retry(...)`` / ``<task>.retry(...)`` calls: line, col, countdown Value and its line
+    retry_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -432,6 +436,7 @@ class _FactCollector:
             is_async=isinstance(node, ast.AsyncFunctionDef),
             decorators=[self._decorator(d, outer) for d in node.decorator_list],
         )
+        fact.params = signature(node.args)
         # Body facts serve context-manager helpers (decorated) and Celery app factories.
         if node.decorator_list or self.mentions_celery:
             self._scan_body(node, fact, inner)
@@ -444,6 +449,8 @@ class _FactCollector:
         contexts: set[str] = set()
         returns: set[str] = set()
         resolver = self.resolver
+        positional = [*node.args.posonlyargs, *node.args.args]
+        retry_owners = {node.name} | ({positional[0].arg} if positional else set())
         stack: list[tuple[ast.AST, tuple[ast.withitem, ...]]] = [
             (stmt, ()) for stmt in node.body
         ]
@@ -473,6 +480,13 @@ class _FactCollector:
                     isinstance(func, ast.Name) and func.id == "on_commit"
                 ):
                     fact.calls_on_commit = True
+                if (
+                    isinstance(func, ast.Attribute)
+                    and func.attr == "retry"
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id in retry_owners
+                ):
+                    fact.retry_calls.append(self._retry_call(current, scope))
             if isinstance(current, (ast.With, ast.AsyncWith)):
                 inner = (*enclosing, *current.items)
                 stack.extend((item, enclosing) for item in current.items)
@@ -481,6 +495,19 @@ class _FactCollector:
             stack.extend((child, enclosing) for child in ast.iter_child_nodes(current))
         fact.yield_contexts = sorted(contexts)
         fact.returns_calls = sorted(returns)
+
+    def _retry_call(self, call: ast.Call, scope: Scope) -> dict[str, Any]:
+        from tasklint.analysis.constants import fold
+
+        entry: dict[str, Any] = {"line": call.lineno, "col": call.col_offset + 1}
+        for kw in call.keywords:
+            if kw.arg in ("countdown", "max_retries", "eta"):
+                entry[kw.arg] = {
+                    "value": fold(kw.value, self.resolver, scope).__dict__,
+                    "line": kw.lineno,
+                    "col": kw.col_offset + 1,
+                }
+        return entry
 
     def _class(self, node: ast.ClassDef) -> ClassFact:
         outer = self.resolver.module_scope
@@ -542,6 +569,22 @@ def module_facts(
         if data is not None:
             facts.extras[name] = json_safe(data)
     return facts
+
+
+def signature(args: ast.arguments) -> dict[str, Any]:
+    """A JSON-safe summary of a function signature."""
+    positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+    return {
+        "positional": positional,
+        "posonly": len(args.posonlyargs),
+        "defaults": len(args.defaults),
+        "vararg": args.vararg is not None,
+        "kwonly": [a.arg for a in args.kwonlyargs],
+        "kwonly_required": [
+            a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None
+        ],
+        "kwarg": args.kwarg is not None,
+    }
 
 
 def _top_imports(tree: ast.Module) -> list[str]:

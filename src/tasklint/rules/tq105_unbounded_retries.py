@@ -1,0 +1,81 @@
+"""TQ105: retries with max_retries=None."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tasklint.config import Settings
+from tasklint.findings import Finding
+from tasklint.project.celery_config import CeleryModel
+from tasklint.project.index import ProjectIndex
+from tasklint.rules._base import Rule, register
+
+
+def retries_enabled(task: object) -> bool:
+    autoretry = task.options.get("autoretry_for")  # type: ignore[attr-defined]
+    has_autoretry = autoretry is not None and not (
+        autoretry.value.kind == "const" and not autoretry.value.value
+    )
+    fact = task.fact  # type: ignore[attr-defined]
+    return has_autoretry or bool(fact is not None and fact.retry_calls)
+
+
+@register
+class UnboundedRetries(Rule):
+    """
+    ## What it does
+    Flags a Celery task that retries (`autoretry_for=...` or a `self.retry(...)` call)
+    with `max_retries=None`, on the decorator, its base class, or the `retry()` call.
+
+    ## Why is this bad?
+    `None` means "retry forever". A task failing for a permanent reason (a deleted row, a
+    revoked token, a bug) is retried until someone notices the queue, the logs and the
+    third party it keeps calling. Celery's default is 3.
+
+    ## Example
+    ```python
+    from celery import shared_task
+
+
+    @shared_task(autoretry_for=(ConnectionError,), max_retries=None, time_limit=60)
+    def push(order_id):
+        ...
+    ```
+
+    Use instead:
+    ```python
+    from celery import shared_task
+
+
+    @shared_task(autoretry_for=(ConnectionError,), max_retries=10, time_limit=60)
+    def push(order_id):
+        ...
+    ```
+
+    ## Options
+    None.
+
+    ## References
+    - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#Task.max_retries
+    """
+
+    code = "TQ105"
+    name = "unbounded-retries"
+    message = (
+        "`max_retries=None` on task `{task}` retries forever: a permanent failure never stops; "
+        "set a number (Celery's default is 3)"
+    )
+
+    def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
+        model = CeleryModel.of(index, settings)
+        for task in model.tasks():
+            if not retries_enabled(task):
+                continue
+            opt = task.options.get("max_retries")
+            if opt is not None and opt.value.kind == "const" and opt.value.value is None:
+                yield self.project_finding(opt.path, opt.line, opt.col, task=task.function)
+            fact = task.fact
+            for call in fact.retry_calls if fact is not None else []:
+                kw = call.get("max_retries")
+                if kw and kw["value"]["kind"] == "const" and kw["value"]["value"] is None:
+                    yield self.project_finding(task.path, kw["line"], kw["col"], task=task.function)
