@@ -106,13 +106,13 @@ def _fold(expr: ast.AST, resolver: NameResolver, scope: Scope | None, depth: int
         return Value("list", [i.__dict__ for i in items])
     if isinstance(expr, ast.Dict):
         entries: dict[str, Any] = {}
-        for key, value in zip(expr.keys, expr.values):
+        for key, item in zip(expr.keys, expr.values):
             if key is None:
                 return UNKNOWN  # **splat: keys unknown
             k = _fold(key, resolver, scope, depth + 1)
             if k.kind != "const" or not isinstance(k.value, str):
                 return UNKNOWN
-            entries[k.value] = _fold(value, resolver, scope, depth + 1)
+            entries[k.value] = _fold(item, resolver, scope, depth + 1)
         if all(v.kind == "const" for v in entries.values()):
             return Value("const", {k: v.value for k, v in entries.items()})
         return Value("dict", {k: v.__dict__ for k, v in entries.items()})

@@ -180,8 +180,8 @@ class _ScopeBuilder:
         if isinstance(node, ast.Assign):
             self._expr(node.value, scope)
             single = len(node.targets) == 1
-            for target in node.targets:
-                self._bind_target(target, scope, node.value if single else None, node)
+            for assigned in node.targets:
+                self._bind_target(assigned, scope, node.value if single else None, node)
             return
         if isinstance(node, ast.AnnAssign):
             if node.value is not None:

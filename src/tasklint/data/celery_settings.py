@@ -100,8 +100,8 @@ __all__ = [
     "is_old_name",
     "keys_read",
     "mixed_style_conflicts",
-    "namespace_prefix",
     "names_read",
+    "namespace_prefix",
     "new_name",
     "old_names",
     "resolve",
@@ -136,7 +136,8 @@ class SettingInfo(NamedTuple):
     @property
     def default(self) -> object:
         """The default, decoded from :attr:`default_json`."""
-        return json.loads(self.default_json)  # type: ignore[no-any-return]
+        value: object = json.loads(self.default_json)
+        return value
 
     @property
     def compat_name(self) -> str:
@@ -1800,12 +1801,10 @@ SETTINGS: tuple[SettingInfo, ...] = (
         old_names=("CELERYD_TASK_LOG_FORMAT",),
         type="string",
         default_json=(
-            '"[%(asctime)s: %(levelname)s/%(processName)s] '
-            '%(task_name)s[%(task_id)s]: %(message)s"'
+            '"[%(asctime)s: %(levelname)s/%(processName)s] %(task_name)s[%(task_id)s]: %(message)s"'
         ),
         default_repr=(
-            "'[%(asctime)s: %(levelname)s/%(processName)s] "
-            "%(task_name)s[%(task_id)s]: %(message)s'"
+            "'[%(asctime)s: %(levelname)s/%(processName)s] %(task_name)s[%(task_id)s]: %(message)s'"
         ),
         accepts=("str",),
     ),

@@ -283,7 +283,7 @@ class _FactCollector:
                 elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
                     handlers = stmt.handlers  # type: ignore[attr-defined]
                     fallback = any(_catches_import_error(h) for h in handlers)
-                    visit(stmt.body, "fallback" if fallback and scope == "module" else scope)
+                    visit(stmt.body, "fallback" if fallback and scope == "module" else scope)  # type: ignore[attr-defined]
                     for h in handlers:
                         visit(h.body, "fallback" if scope == "module" else scope)
                     visit(stmt.orelse, scope)  # type: ignore[attr-defined]

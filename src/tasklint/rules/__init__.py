@@ -26,6 +26,7 @@ from tasklint.rules import tq202_enqueue_before_commit  # noqa: F401
 from tasklint.rules import tq204_enqueue_in_signal_handler  # noqa: F401
 from tasklint.rules import tq205_arq_enqueue_without_job_id  # noqa: F401
 from tasklint.rules import tq206_nondeterministic_job_id  # noqa: F401
+from tasklint.rules import tq208_task_argument_mismatch  # noqa: F401
 from tasklint.rules import tq210_countdown_exceeds_visibility_timeout  # noqa: F401
 from tasklint.rules import tq211_on_commit_wrong_database  # noqa: F401
 from tasklint.rules import tq301_result_get_in_task  # noqa: F401

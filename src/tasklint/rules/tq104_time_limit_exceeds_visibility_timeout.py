@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tasklint.analysis.broker import visibility_timeout
+from tasklint.analysis.broker import Visibility, visibility_timeout
 from tasklint.analysis.celery_options import Found, effective, fmt_seconds, global_level, number
 from tasklint.config import Settings
 from tasklint.findings import Finding
@@ -80,13 +80,9 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
         model = CeleryModel.of(index, settings)
         seen: set[tuple[str, int]] = set()
 
-        def report(limit: Found, what: str, app_vt: object) -> Iterator[Finding]:
+        def report(limit: Found, what: str, vt: Visibility) -> Iterator[Finding]:
             value = number(limit)
-            vt = app_vt
-            if value is None or value <= 0 or vt is None:
-                return
-            assert hasattr(vt, "seconds")
-            if value < vt.seconds:  # type: ignore[attr-defined]
+            if value is None or value <= 0 or value < vt.seconds:
                 return
             key = (limit.path, limit.line)
             if key in seen:
@@ -98,8 +94,8 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
                 limit.col,
                 what=what,
                 limit=fmt_seconds(value),
-                vt=fmt_seconds(vt.seconds),  # type: ignore[attr-defined]
-                vt_source=vt.source,  # type: ignore[attr-defined]
+                vt=fmt_seconds(vt.seconds),
+                vt_source=vt.source,
             )
 
         for app in model.apps:

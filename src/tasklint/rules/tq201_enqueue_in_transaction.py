@@ -16,7 +16,7 @@ from tasklint.rules._base import Rule, register
 def describe_scope(node: ast.AST) -> str:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return f"`{node.name}` (decorated to run in a transaction, line {node.lineno})"
-    return f"the transaction opened on line {node.lineno}"
+    return f"the transaction opened on line {getattr(node, 'lineno', '?')}"
 
 
 @register

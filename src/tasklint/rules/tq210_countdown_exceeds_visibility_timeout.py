@@ -42,7 +42,7 @@ def smallest_visibility(apps: list[AppConfig], settings: Settings) -> Visibility
     found = [visibility_timeout(app, settings) for app in apps]
     if not found or any(v is None for v in found):
         return None
-    return max(found, key=lambda v: v.seconds)  # type: ignore[union-attr,return-value]
+    return max(found, key=lambda v: v.seconds)  # type: ignore[union-attr]
 
 
 @register

@@ -50,7 +50,7 @@ def arq_functions(ctx: FileContext) -> set[str]:
                     if qn:
                         found.add(ctx.index.canonical(qn) or qn)
         ctx.index.__dict__["_arq_functions"] = memo = found
-    return memo  # type: ignore[no-any-return]
+    return memo
 
 
 @register

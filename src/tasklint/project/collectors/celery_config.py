@@ -92,15 +92,11 @@ class _Collector:
                 self._assign(stmt, locals_, in_function)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 self._call(stmt.value, locals_)
-            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Await):
-                pass
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.stmt):
                     self._block([child], locals_, in_function)
-                elif isinstance(child, ast.excepthandler):
+                elif isinstance(child, ast.ExceptHandler):
                     self._block(child.body, locals_, in_function)
-            if not isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Expr)):
-                continue
 
     def _assign(self, stmt: ast.Assign | ast.AnnAssign, locals_: dict[str, int], in_function: bool) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
