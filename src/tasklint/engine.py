@@ -57,6 +57,8 @@ class Linter:
         self.rules: list[Rule] = [
             ALL_RULES[code]() for code in sorted(self.enabled) if code not in ENGINE_CODES
         ]
+        for rule in self.rules:
+            rule.prepare(self.index, self.settings)
         self.dispatch = _dispatch(self.rules)
         self.project_rules = [r for r in self.rules if r.is_project_rule()]
         self._project_findings: dict[str, list[Finding]] | None = None

@@ -23,10 +23,12 @@ from tasklint.rules import tq110_dramatiq_time_limit_in_seconds  # noqa: F401
 from tasklint.rules import tq111_routing_option_on_task  # noqa: F401
 from tasklint.rules import tq201_enqueue_in_transaction  # noqa: F401
 from tasklint.rules import tq202_enqueue_before_commit  # noqa: F401
+from tasklint.rules import tq203_enqueue_reachable_from_transaction  # noqa: F401
 from tasklint.rules import tq204_enqueue_in_signal_handler  # noqa: F401
 from tasklint.rules import tq205_arq_enqueue_without_job_id  # noqa: F401
 from tasklint.rules import tq206_nondeterministic_job_id  # noqa: F401
 from tasklint.rules import tq208_task_argument_mismatch  # noqa: F401
+from tasklint.rules import tq209_unknown_task_name  # noqa: F401
 from tasklint.rules import tq210_countdown_exceeds_visibility_timeout  # noqa: F401
 from tasklint.rules import tq211_on_commit_wrong_database  # noqa: F401
 from tasklint.rules import tq301_result_get_in_task  # noqa: F401

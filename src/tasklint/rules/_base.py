@@ -47,6 +47,10 @@ class Rule:
     def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
         return ()
 
+    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
+        """Called once before any file is checked (precompute project-wide gates)."""
+        return None
+
     def check(self, node: Any, ctx: FileContext) -> Iterable[Finding]:
         """Called for every node whose type is in ``node_types``."""
         return ()

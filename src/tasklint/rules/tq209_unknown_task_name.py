@@ -1,0 +1,138 @@
+"""TQ209: a task name in a string that no task of the project registers."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from tasklint.config import Settings
+from tasklint.findings import Finding
+from tasklint.project.celery_config import CeleryModel, is_test_module
+from tasklint.project.index import ProjectIndex
+from tasklint.rules._base import Rule, register
+
+
+def arq_names(index: ProjectIndex) -> tuple[set[str], bool]:
+    """Names of functions registered with arq workers, and whether that list is complete."""
+    names: set[str] = set()
+    complete = True
+    seen_settings = False
+    for facts in index.modules.values():
+        data = facts.extras.get("arq")
+        if not isinstance(data, dict):
+            continue
+        for settings in data.get("worker_settings", []):
+            seen_settings = True
+            if not settings.get("functions_complete", False):
+                complete = False
+            for entry in [*settings.get("functions", []), *settings.get("cron_jobs", [])]:
+                if isinstance(entry, dict):
+                    if entry.get("name"):
+                        names.add(str(entry["name"]))
+                    elif entry.get("qualname"):
+                        names.add(str(entry["qualname"]).rsplit(".", 1)[-1])
+    return names, complete and seen_settings
+
+
+@register
+class UnknownTaskName(Rule):
+    """
+    ## What it does
+    Flags a task name written as a string — `app.send_task("name")`, a beat schedule
+    entry `{"task": "name", "schedule": ...}`, arq `pool.enqueue_job("name")` — that no
+    task or arq job function of the project registers.
+
+    ## Why is this bad?
+    Nothing checks these strings: a typo or a renamed task is only noticed when the worker
+    rejects the message (`NotRegistered`, arq's "function not found") — or never, for a
+    beat entry that silently stops doing its job.
+
+    ## Example
+    ```python
+    from celery import Celery
+
+    app = Celery("shop")
+
+
+    @app.task(name="shop.send_digest", time_limit=60)
+    def send_digest():
+        ...
+
+
+    def kick():
+        app.send_task("shop.send_digests")
+    ```
+
+    Use instead:
+    ```python
+    from celery import Celery
+
+    app = Celery("shop")
+
+
+    @app.task(name="shop.send_digest", time_limit=60)
+    def send_digest():
+        ...
+
+
+    def kick():
+        app.send_task("shop.send_digest")
+    ```
+
+    ## Options
+    - `celery.task-decorators`: decorators that create Celery tasks.
+
+    ## Known limitations
+    Celery names are checked only when they start with one of the project's own top-level
+    packages (tasks of installed libraries are not indexed) or match no dotted module at
+    all while the registry is known; projects that register tasks dynamically
+    (`register_task`, `app.task(fn)` calls) are not checked.
+
+    ## References
+    - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#names
+    - arq: https://arq-docs.helpmanual.io/#arq.worker.Worker
+    """
+
+    code = "TQ209"
+    name = "unknown-task-name"
+    message = "No {what} named `{task_name}` is registered in this project{hint}: the worker will reject the message"
+
+    def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
+        refs = []
+        dynamic = False
+        for facts in index.modules.values():
+            data = facts.extras.get("task_refs")
+            if not isinstance(data, dict):
+                continue
+            if data.get("dynamic"):
+                dynamic = True
+            for ref in data.get("refs", []):
+                refs.append((facts, ref))
+        if not refs:
+            return
+        model = CeleryModel.of(index, settings)
+        celery_names = {t.registered_name for t in model.tasks()}
+        packages = {m.split(".")[0] for m in index.modules if not is_test_module(m, settings)}
+        arq_registered, arq_complete = arq_names(index)
+        for facts, ref in sorted(refs, key=lambda r: (r[0].path, r[1]["line"])):
+            if is_test_module(facts.module, settings):
+                continue
+            name = ref["name"]
+            if ref["kind"] == "enqueue_job":
+                if not arq_complete or name in arq_registered or "arq" not in facts.imported_packages and not arq_registered:
+                    continue
+                yield self._finding(facts.path, ref, "arq job function", arq_registered)
+                continue
+            if dynamic or not model.tasks() or name in celery_names:
+                continue
+            if name.split(".")[0] not in packages or "." not in name:
+                continue
+            yield self._finding(facts.path, ref, "Celery task", celery_names)
+
+    def _finding(self, path: str, ref: dict[str, object], what: str, known: set[str]) -> Finding:
+        name = str(ref["name"])
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        return self.project_finding(
+            path, int(ref["line"]), int(ref["col"]), what=what, task_name=name, hint=hint  # type: ignore[call-overload]
+        )
