@@ -27,6 +27,7 @@ from tasklint.rules import tq203_enqueue_reachable_from_transaction  # noqa: F40
 from tasklint.rules import tq204_enqueue_in_signal_handler  # noqa: F401
 from tasklint.rules import tq205_arq_enqueue_without_job_id  # noqa: F401
 from tasklint.rules import tq206_nondeterministic_job_id  # noqa: F401
+from tasklint.rules import tq207_model_instance_argument  # noqa: F401
 from tasklint.rules import tq208_task_argument_mismatch  # noqa: F401
 from tasklint.rules import tq209_unknown_task_name  # noqa: F401
 from tasklint.rules import tq210_countdown_exceeds_visibility_timeout  # noqa: F401
