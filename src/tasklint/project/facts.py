@@ -144,6 +144,8 @@ class ClassFact:
     bases: list[str | None] = field(default_factory=list)
     methods: dict[str, FunctionFact] = field(default_factory=dict)
     attributes: dict[str, AttributeFact] = field(default_factory=dict)
+    # ``self.X`` names its methods read (recorded in modules that import Celery)
+    reads: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -519,6 +521,7 @@ class _FactCollector:
         class_scope = self.resolver.scope_of(node) or outer
         from tasklint.analysis.constants import fold
 
+        reads: set[str] = set()
         for stmt in node.body:
             target: ast.expr | None = None
             value: ast.expr | None = None
@@ -540,7 +543,25 @@ class _FactCollector:
                 )
                 if stmt.name in ("apply_async", "delay", "__enter__", "__aenter__"):
                     self._scan_body(stmt, method, self.resolver.scope_of(stmt) or class_scope)
+                if self.mentions_celery:
+                    for sub in ast.walk(stmt):
+                        if (
+                            isinstance(sub, ast.Attribute)
+                            and isinstance(sub.value, ast.Name)
+                            and sub.value.id == "self"
+                        ):
+                            reads.add(sub.attr)
+                        elif (
+                            isinstance(sub, ast.Call)
+                            and isinstance(sub.func, ast.Name)
+                            and sub.func.id in ("getattr", "hasattr")
+                            and len(sub.args) >= 2
+                            and isinstance(sub.args[1], ast.Constant)
+                            and isinstance(sub.args[1].value, str)
+                        ):
+                            reads.add(sub.args[1].value)
                 fact.methods[stmt.name] = method
+        fact.reads = sorted(reads)
         return fact
 
 

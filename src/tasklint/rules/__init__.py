@@ -19,6 +19,7 @@ from tasklint.rules import tq105_unbounded_retries  # noqa: F401
 from tasklint.rules import tq106_broad_autoretry  # noqa: F401
 from tasklint.rules import tq107_retry_without_backoff  # noqa: F401
 from tasklint.rules import tq108_duplicate_task_name  # noqa: F401
+from tasklint.rules import tq109_unknown_task_option  # noqa: F401
 from tasklint.rules import tq110_dramatiq_time_limit_in_seconds  # noqa: F401
 from tasklint.rules import tq111_routing_option_on_task  # noqa: F401
 from tasklint.rules import tq201_enqueue_in_transaction  # noqa: F401
@@ -44,6 +45,7 @@ from tasklint.rules import tq507_eager_mode_outside_tests  # noqa: F401
 from tasklint.rules import tq508_unknown_celery_setting  # noqa: F401
 from tasklint.rules import tq509_mixed_setting_styles  # noqa: F401
 from tasklint.rules import tq510_hardcoded_broker_credentials  # noqa: F401
+from tasklint.rules import tq511_setting_wrong_type  # noqa: F401
 from tasklint.rules._base import FAMILIES, REGISTRY, Rule
 
 ALL_RULES: dict[str, type[Rule]] = dict(sorted(REGISTRY.items()))
