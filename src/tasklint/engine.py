@@ -21,7 +21,7 @@ from tasklint.project.discovery import (
 )
 from tasklint.project.index import ProjectIndex
 from tasklint.rules import ALL_RULES, ENGINE_CODES, Rule, default_codes
-from tasklint.suppression import Suppressions
+from tasklint.suppression import Suppressions, unused_suppressions
 
 
 def display_path(path: Path, base: Path) -> str:
@@ -205,10 +205,7 @@ class Linter:
             if parse_error is None and not self.active_rules(source):
                 lines = source.splitlines()
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
-                if not pending:
-                    return []
-                suppressions = Suppressions(source)
-                return [f for f in pending if not suppressions.suppressed(f.line, f.code)]
+                return self._suppress(pending, source, shown)
             tree = parse_source(source, str(path))
         except (SyntaxError, UnicodeDecodeError, LookupError, OSError, ValueError, RecursionError, MemoryError) as exc:
             line, reason = parse_error or syntax_error_info(exc)
@@ -233,10 +230,28 @@ class Linter:
             )
         except RecursionError as exc:
             findings = [self.internal_error(shown, "the tree walk", exc)] if "TQ002" in self.enabled else []
-        if not findings:
-            return findings
-        suppressions = Suppressions(source)
-        return [f for f in findings if not suppressions.suppressed(f.line, f.code)]
+        return self._suppress(findings, source, shown)
+
+    def _suppress(self, findings: list[Finding], source: str, shown: str) -> list[Finding]:
+        """Apply ``noqa``; report unused ``# noqa: TQ...`` comments when TQ003 is on."""
+        kept = findings
+        if findings:
+            suppressions = Suppressions(source)
+            kept = [f for f in findings if not suppressions.suppressed(f.line, f.code)]
+        if "TQ003" in self.enabled and "noqa" in source:
+            rule = ALL_RULES["TQ003"]
+            for line, col, codes in unused_suppressions(source, findings, self.enabled):
+                finding = Finding(
+                    path=shown,
+                    line=line,
+                    col=col,
+                    code="TQ003",
+                    message=rule.message.format(codes=", ".join(codes)),
+                    name=rule.name,
+                )
+                if "TQ003" not in self.path_ignores(shown):
+                    kept.append(finding)
+        return kept
 
 
 @dataclass

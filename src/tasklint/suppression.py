@@ -79,3 +79,47 @@ class Suppressions:
 def filter_suppressed(findings: Iterable[object], source: str) -> list[object]:
     sup = Suppressions(source)
     return [f for f in findings if not sup.suppressed(f.line, f.code)]  # type: ignore[attr-defined]
+
+
+def noqa_comments(source: str) -> list[tuple[int, int, list[str]]]:
+    """(line, column, TQ codes) of every ``# noqa: ...`` comment that names TQ codes."""
+    out: list[tuple[int, int, list[str]]] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return out
+    for tok in tokens:
+        if tok.type != tokenize.COMMENT:
+            continue
+        match = NOQA.search(tok.string)
+        if match is None or match.group("codes") is None:
+            continue
+        codes = [c for c in parse_codes(match.group("codes")) if c.upper().startswith("TQ")]
+        if codes:
+            out.append((tok.start[0], tok.start[1] + 1, codes))
+    return out
+
+
+def unused_suppressions(
+    source: str, findings: Iterable[object], enabled: set[str]
+) -> list[tuple[int, int, list[str]]]:
+    """``# noqa: TQ...`` comments whose (enabled) codes suppress no finding in their range."""
+    lines = source.splitlines(keepends=True)
+    mapping = noqa_line_mapping(source, lines)
+    by_text: dict[str, list[int]] = {}
+    for number, text in mapping.items():
+        by_text.setdefault(text, []).append(number)
+    hits: dict[int, set[str]] = {}
+    for f in findings:
+        hits.setdefault(f.line, set()).add(f.code)  # type: ignore[attr-defined]
+    unused: list[tuple[int, int, list[str]]] = []
+    for line, col, codes in noqa_comments(source):
+        relevant = [c for c in codes if any(e.startswith(c.upper()) for e in enabled)]
+        if not relevant:
+            continue
+        covered = by_text.get(mapping.get(line, ""), [line])
+        found = set().union(*(hits.get(n, set()) for n in covered))
+        dead = [c for c in relevant if not any(code.startswith(c.upper()) for code in found)]
+        if dead:
+            unused.append((line, col, dead))
+    return unused

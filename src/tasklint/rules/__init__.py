@@ -11,6 +11,7 @@ from types import ModuleType
 
 from tasklint.rules import tq001_syntax_error  # noqa: F401
 from tasklint.rules import tq002_internal_error  # noqa: F401
+from tasklint.rules import tq003_unused_suppression  # noqa: F401
 from tasklint.rules import tq101_task_without_time_limit  # noqa: F401
 from tasklint.rules import tq102_soft_limit_not_below_hard_limit  # noqa: F401
 from tasklint.rules import tq103_time_limit_disabled  # noqa: F401
@@ -54,7 +55,7 @@ RULE_MODULES: tuple[ModuleType, ...] = tuple(
     for name, module in sorted(sys.modules.items())
     if name.startswith("tasklint.rules.tq") and module is not None
 )
-ENGINE_CODES = frozenset({"TQ001", "TQ002"})
+ENGINE_CODES = frozenset({"TQ001", "TQ002", "TQ003"})
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
