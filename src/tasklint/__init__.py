@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+HOMEPAGE = "https://github.com/tasklint/tasklint"
 
-__all__ = ["__version__"]
+__all__ = ["HOMEPAGE", "__version__"]
