@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="do not read or write .tasklint_cache")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("--statistics", action="store_true", help="print counts per code after the findings")
+    p.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="report only findings not recorded in FILE"
+    )
+    p.add_argument(
+        "--write-baseline", type=Path, metavar="FILE", help="record the current findings in FILE and exit 0"
+    )
     p.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     p.add_argument("--explain", metavar="CODE", help="print a rule's documentation and exit")
     p.add_argument("--version", action="version", version=f"tasklint {__version__}")
@@ -102,6 +108,11 @@ def _apply_cli(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "inventory":
+        from tasklint import inventory
+
+        return inventory.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     out = sys.stdout
@@ -143,6 +154,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
     findings = result.findings
+    if args.write_baseline is not None:
+        from tasklint import baseline
+
+        count = baseline.write(args.write_baseline, findings)
+        sys.stderr.write(f"tasklint: wrote {count} finding(s) to {args.write_baseline}\n")
+        return EXIT_OK
+    if args.baseline is not None:
+        from tasklint import baseline
+
+        try:
+            findings = baseline.filter_new(findings, baseline.load(args.baseline))
+        except baseline.BaselineError as exc:
+            sys.stderr.write(f"tasklint: {exc}\n")
+            return EXIT_ERROR
     REPORTERS[args.format](findings, out, _use_color(out) and args.format == "text")
     if args.statistics:
         counts = Counter(f.code for f in findings)
