@@ -147,8 +147,9 @@ class TaskArgumentMismatch(Rule):
     None.
 
     ## Known limitations
-    Arguments unpacked with `*`/`**`, non-literal `args=`/`kwargs=`, and signatures used
-    in chains (which prepend the previous result) are not checked.
+    Arguments unpacked with `*`/`**`, non-literal `args=`/`kwargs=`, signatures used in
+    chains (which prepend the previous result), and tasks whose function carries another
+    decorator (which may change its signature) are not checked.
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/calling.html
@@ -184,8 +185,8 @@ class TaskArgumentMismatch(Rule):
         if info is None or info.library != "celery":
             return
         fact = self._function(ctx, info)
-        if fact is None or not fact.params:
-            return
+        if fact is None or not fact.params or len(fact.decorators) > 1:
+            return  # another decorator under the task decorator may change the signature
         now = _plain(node) if func.attr == "delay" else _apply_async(node)
         if now is None:
             return
