@@ -13,7 +13,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tasklint", "--no-cache", *args], cwd=cwd, capture_output=True, text=True
+        [sys.executable, "-m", "tasklint", "--no-cache", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -68,7 +71,9 @@ def test_inventory_counts_tasks_without_limits(tmp_path: Path) -> None:
     project = copy("celeryconfig_module", tmp_path)
     text = run_inventory(project).stdout
     assert text.splitlines()[0].split()[:3] == ["library", "name", "location"]
-    assert text.strip().endswith("3 tasks, 2 without a time limit, 3 never enqueued in this project")
+    assert text.strip().endswith(
+        "3 tasks, 2 without a time limit, 3 never enqueued in this project"
+    )
     markdown = run_inventory(project, "--format", "markdown").stdout
     assert markdown.startswith("| library | name |") and "proj.tasks.quick" in markdown
 

@@ -52,7 +52,9 @@ def test_edited_file_is_read_again(tmp_path: Path) -> None:
     before = _run(folder)
     assert any(code == "TQ504" for _, _, code, _ in before)
     base = folder / "mysite" / "settings" / "base.py"
-    base.write_text(base.read_text().replace("CELERY_RESULT_EXPIRES = 0", "CELERY_RESULT_EXPIRES = 3600"))
+    base.write_text(
+        base.read_text().replace("CELERY_RESULT_EXPIRES = 0", "CELERY_RESULT_EXPIRES = 3600")
+    )
     after = _run(folder)
     assert not any(code == "TQ504" for _, _, code, _ in after)
 
@@ -73,12 +75,18 @@ def test_canary_project_is_never_imported(tmp_path: Path) -> None:
     findings = _run(folder, use_cache=False)
     assert {code for _, _, code, _ in findings} >= {"TQ201", "TQ501"}
     cli = subprocess.run(
-        [sys.executable, "-m", "tasklint", "--no-cache", "."], cwd=folder, capture_output=True, text=True
+        [sys.executable, "-m", "tasklint", "--no-cache", "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
     )
     assert cli.returncode == 1, cli.stderr
     assert "TQ002" not in cli.stdout, cli.stdout
     flake8 = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select", "TQ", "."], cwd=folder, capture_output=True, text=True
+        [sys.executable, "-m", "flake8", "--select", "TQ", "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
     )
     assert "TQ201" in flake8.stdout, flake8.stdout + flake8.stderr
     assert not list(folder.rglob("IMPORTED")), "tasklint imported project code"

@@ -18,7 +18,9 @@ def make_index(files: dict[str, str], settings: IndexSettings | None = None) -> 
         is_package = name.endswith(".__init__")
         module = name[: -len(".__init__")] if is_package else name
         source = textwrap.dedent(source)
-        facts = module_facts(ast.parse(source), module, f"/virtual/{name}.py", is_package, source=source)
+        facts = module_facts(
+            ast.parse(source), module, f"/virtual/{name}.py", is_package, source=source
+        )
         # facts survive the JSON round trip used by the cache
         facts = ModuleFacts.from_json(facts.to_json())
         index.add(facts)
@@ -128,7 +130,10 @@ def test_atomic_helpers_through_contextmanager() -> None:
 
 def test_configured_task_decorator_and_atomic_context() -> None:
     index = make_index(
-        {"proj.deco": "def instrumented_task(f):\n    return f\n", "proj.t": "from proj.deco import instrumented_task\n@instrumented_task\ndef t(): ...\n"},
+        {
+            "proj.deco": "def instrumented_task(f):\n    return f\n",
+            "proj.t": "from proj.deco import instrumented_task\n@instrumented_task\ndef t(): ...\n",
+        },
         IndexSettings(task_decorators=("proj.deco.instrumented_task",)),
     )
     info = index.task("proj.t.t")

@@ -28,7 +28,12 @@ def write(path: Path, findings: list[Finding]) -> int:
         {"code": f.code, "path": f.path, "fingerprint": fp, "message": f.message}
         for f, fp in zip(findings, fingerprints(findings))
     ]
-    data: dict[str, Any] = {"tool": "tasklint", "version": __version__, "format": FORMAT, "findings": entries}
+    data: dict[str, Any] = {
+        "tool": "tasklint",
+        "version": __version__,
+        "format": FORMAT,
+        "findings": entries,
+    }
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return len(entries)
 

@@ -42,12 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.tasklint] from")
     p.add_argument("--no-cache", action="store_true", help="do not read or write .tasklint_cache")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    p.add_argument("--statistics", action="store_true", help="print counts per code after the findings")
+    p.add_argument(
+        "--statistics", action="store_true", help="print counts per code after the findings"
+    )
     p.add_argument(
         "--baseline", type=Path, metavar="FILE", help="report only findings not recorded in FILE"
     )
     p.add_argument(
-        "--write-baseline", type=Path, metavar="FILE", help="record the current findings in FILE and exit 0"
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record the current findings in FILE and exit 0",
     )
     p.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     p.add_argument("--explain", metavar="CODE", help="print a rule's documentation and exit")
@@ -99,7 +104,9 @@ def _apply_cli(settings: Settings, args: argparse.Namespace) -> Settings:
     try:
         cli = parse_settings(table, "the command line")
     except ConfigError as exc:
-        raise ConfigError([e.replace("extend-select", "--extend-select") for e in exc.errors], "the command line") from None
+        raise ConfigError(
+            [e.replace("extend-select", "--extend-select") for e in exc.errors], "the command line"
+        ) from None
     return settings.with_overrides(
         select=cli.select,
         extend_select=(*settings.extend_select, *cli.extend_select) if args.extend_select else None,
@@ -174,7 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream = sys.stderr if args.format != "text" else out
         for code, n in sorted(counts.items()):
             stream.write(f"{n:<5} {code} {ALL_RULES[code].name}\n")
-        stream.write(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {result.files} files\n")
+        stream.write(
+            f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {result.files} files\n"
+        )
     out.flush()
     if findings and not args.exit_zero:
         return EXIT_FINDINGS

@@ -143,7 +143,7 @@ class Field:
 
 
 TOP_FIELDS = (
-    Field("select", "select", _str_list, "a list of rule codes or prefixes, e.g. [\"TQ2\"]", True),
+    Field("select", "select", _str_list, 'a list of rule codes or prefixes, e.g. ["TQ2"]', True),
     Field("extend-select", "extend_select", _str_list, "a list of rule codes or prefixes", True),
     Field("ignore", "ignore", _str_list, "a list of rule codes or prefixes", True),
     Field("exclude", "exclude", _str_list, "a list of glob patterns"),
@@ -181,7 +181,9 @@ def _check_codes(key: str, values: Iterable[str], errors: list[str]) -> None:
             )
 
 
-def parse_settings(table: dict[str, Any], source: str = "", base_dir: str | None = None) -> Settings:
+def parse_settings(
+    table: dict[str, Any], source: str = "", base_dir: str | None = None
+) -> Settings:
     """Validate a ``[tool.tasklint]`` table; raise ConfigError listing every problem."""
     errors: list[str] = []
     values: dict[str, Any] = {}
@@ -198,7 +200,9 @@ def parse_settings(table: dict[str, Any], source: str = "", base_dir: str | None
                     continue
                 if prefix == "" and key == "per-file-ignores":
                     continue
-                accepted = sorted(by_key) + (sorted(TABLES) + ["per-file-ignores"] if not prefix else [])
+                accepted = sorted(by_key) + (
+                    [*sorted(TABLES), "per-file-ignores"] if not prefix else []
+                )
                 errors.append(f"{full}: unknown key; accepted keys: {', '.join(accepted)}")
                 continue
             parsed = f.parse(raw)
@@ -293,4 +297,3 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
             return Settings(source=str(path), base_dir=str(path.resolve().parent))
         return Settings()
     return parse_settings(table, str(path), str(path.resolve().parent))
-

@@ -196,7 +196,9 @@ class Linter:
         rel = display_path(Path(path), base)
         return self.settings.ignored_for_path(rel)
 
-    def check_path(self, path: Path, shown: str, parse_error: tuple[int, str] | None = None) -> list[Finding]:
+    def check_path(
+        self, path: Path, shown: str, parse_error: tuple[int, str] | None = None
+    ) -> list[Finding]:
         """Read, parse and check one file (CLI mode: ``noqa`` applied here)."""
         module, is_package = module_name_for(path)
         abs_path = str(path.resolve())
@@ -207,7 +209,15 @@ class Linter:
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
                 return self._suppress(pending, source, shown)
             tree = parse_source(source, str(path))
-        except (SyntaxError, UnicodeDecodeError, LookupError, OSError, ValueError, RecursionError, MemoryError) as exc:
+        except (
+            SyntaxError,
+            UnicodeDecodeError,
+            LookupError,
+            OSError,
+            ValueError,
+            RecursionError,
+            MemoryError,
+        ) as exc:
             line, reason = parse_error or syntax_error_info(exc)
             if "TQ001" not in self.enabled:
                 return []
@@ -229,7 +239,11 @@ class Linter:
                 tree, shown, lines, module, is_package, source, abs_path=abs_path
             )
         except RecursionError as exc:
-            findings = [self.internal_error(shown, "the tree walk", exc)] if "TQ002" in self.enabled else []
+            findings = (
+                [self.internal_error(shown, "the tree walk", exc)]
+                if "TQ002" in self.enabled
+                else []
+            )
         return self._suppress(findings, source, shown)
 
     def _suppress(self, findings: list[Finding], source: str, shown: str) -> list[Finding]:

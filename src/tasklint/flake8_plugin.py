@@ -78,7 +78,12 @@ class TasklintChecker:
         linter = _linter_for(path)
         if isinstance(linter, ConfigError):
             first = linter.errors[0] if linter.errors else str(linter)
-            yield 1, 0, f"TQ002 tasklint configuration error in {linter.source}: {first}", type(self)
+            yield (
+                1,
+                0,
+                f"TQ002 tasklint configuration error in {linter.source}: {first}",
+                type(self),
+            )
             return
         settings: Settings = linter.settings
         root = Path(settings.base_dir) if settings.base_dir else Path(linter.index.root)
@@ -91,7 +96,13 @@ class TasklintChecker:
         source = "".join(self.lines) if self.lines is not None else None
         try:
             findings = linter.check_tree(
-                self.tree, str(path), lines, module, is_package, source, abs_path=str(path.resolve())
+                self.tree,
+                str(path),
+                lines,
+                module,
+                is_package,
+                source,
+                abs_path=str(path.resolve()),
             )
         except RecursionError as exc:
             findings = [linter.internal_error(str(path), "the tree walk", exc)]

@@ -11,7 +11,7 @@ import ast
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from tasklint.analysis.celery_options import Found, effective
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
@@ -44,7 +44,9 @@ def _show(found: Found) -> str:
     return f"{found.value} ({where})" if where else str(found.value)
 
 
-def _enqueued_targets(index: ProjectIndex, settings: Settings) -> tuple[set[tuple[str, str]], set[str]]:
+def _enqueued_targets(
+    index: ProjectIndex, settings: Settings
+) -> tuple[set[tuple[str, str]], set[str]]:
     """(module, function) of tasks enqueued anywhere, and names used in send_task/enqueue_job."""
     targets: set[tuple[str, str]] = set()
     names: set[str] = set()
@@ -62,7 +64,9 @@ def _enqueued_targets(index: ProjectIndex, settings: Settings) -> tuple[set[tupl
             tree = parse_source(source, facts.path)
         except (SyntaxError, ValueError, RecursionError):
             continue
-        ctx = FileContext(facts.path, facts.module, facts.is_package, tree, source.splitlines(), index, settings)
+        ctx = FileContext(
+            facts.path, facts.module, facts.is_package, tree, source.splitlines(), index, settings
+        )
         recognizer = EnqueueRecognizer.of(ctx)
         resolver = ctx.resolver
         for node in ast.walk(tree):
@@ -107,7 +111,9 @@ def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> li
                 location=f"{rel}:{task.line}",
                 time_limit=_show(hard),
                 soft_time_limit=_show(soft),
-                max_retries=str(retries.value.value) if retries and retries.value.kind == "const" else ("?" if retries else "3 (default)"),
+                max_retries=str(retries.value.value)
+                if retries and retries.value.kind == "const"
+                else ("?" if retries else "3 (default)"),
                 acks_late=_show(acks),
                 queue=str(queue.value.value) if queue and queue.value.kind == "const" else "-",
                 enqueued=(task.module, task.function) in enqueued or task.registered_name in names,
@@ -125,8 +131,17 @@ def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> li
             except ValueError:
                 rel = facts.path
             rows.append(
-                TaskRow(info.library, f"{facts.module}.{fname}", f"{rel}:{info.line}", "-", "-", "-", "-", "-",
-                        (facts.module, fname) in enqueued)
+                TaskRow(
+                    info.library,
+                    f"{facts.module}.{fname}",
+                    f"{rel}:{info.line}",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    (facts.module, fname) in enqueued,
+                )
             )
     rows.sort(key=lambda r: (r.location.rsplit(":", 1)[0], int(r.location.rsplit(":", 1)[1])))
     return rows
@@ -137,7 +152,9 @@ def summary(rows: list[TaskRow]) -> str:
         return value == "-" or value.startswith("0 ")
 
     no_limit = sum(
-        1 for r in rows if r.library == "celery" and unlimited(r.time_limit) and unlimited(r.soft_time_limit)
+        1
+        for r in rows
+        if r.library == "celery" and unlimited(r.time_limit) and unlimited(r.soft_time_limit)
     )
     never = sum(1 for r in rows if not r.enqueued)
     return (
@@ -146,7 +163,17 @@ def summary(rows: list[TaskRow]) -> str:
     )
 
 
-COLUMNS = ("library", "name", "location", "time_limit", "soft_time_limit", "max_retries", "acks_late", "queue", "enqueued")
+COLUMNS = (
+    "library",
+    "name",
+    "location",
+    "time_limit",
+    "soft_time_limit",
+    "max_retries",
+    "acks_late",
+    "queue",
+    "enqueued",
+)
 
 
 def render(rows: list[TaskRow], fmt: str, stream: TextIO) -> None:
@@ -154,7 +181,13 @@ def render(rows: list[TaskRow], fmt: str, stream: TextIO) -> None:
         json.dump({"tasks": [asdict(r) for r in rows], "summary": summary(rows)}, stream, indent=2)
         stream.write("\n")
         return
-    table = [[str(getattr(r, c)) if c != "enqueued" else ("yes" if r.enqueued else "no") for c in COLUMNS] for r in rows]
+    table = [
+        [
+            str(getattr(r, c)) if c != "enqueued" else ("yes" if r.enqueued else "no")
+            for c in COLUMNS
+        ]
+        for r in rows
+    ]
     if fmt == "markdown":
         stream.write("| " + " | ".join(COLUMNS) + " |\n")
         stream.write("|" + "---|" * len(COLUMNS) + "\n")
@@ -175,7 +208,9 @@ def main(argv: list[str]) -> int:
 
     from tasklint.config import ConfigError, load_settings
 
-    parser = argparse.ArgumentParser(prog="tasklint inventory", description="List every task the project defines.")
+    parser = argparse.ArgumentParser(
+        prog="tasklint inventory", description="List every task the project defines."
+    )
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.add_argument("--config", type=Path)

@@ -19,7 +19,11 @@ def single_file_fixtures() -> list[Path]:
 
 
 def project_fixtures() -> list[Path]:
-    return sorted(p for p in PROJECT_FIXTURES.iterdir() if p.is_dir()) if PROJECT_FIXTURES.exists() else []
+    return (
+        sorted(p for p in PROJECT_FIXTURES.iterdir() if p.is_dir())
+        if PROJECT_FIXTURES.exists()
+        else []
+    )
 
 
 def lint_single(path: Path, config: dict[str, object], codes: set[str]) -> list[Finding]:

@@ -14,7 +14,7 @@ DEFAULT_VISIBILITY = {"redis": 3600.0, "sqs": 1800.0}
 
 
 def broker_kind(app: AppConfig) -> str | None:
-    """"redis", "sqs", "amqp", "other" when the broker URL is known; None when unknown/absent."""
+    """ "redis", "sqs", "amqp", "other" when the broker URL is known; None when unknown/absent."""
     setting = app.get("broker_url")
     if setting is None or setting.value.kind != "const":
         return None
@@ -49,16 +49,24 @@ def visibility_timeout(app: AppConfig, settings: Settings) -> Visibility | None:
     options = app.get("broker_transport_options")
     entry = dict_entry(options.value, "visibility_timeout") if options is not None else None
     if entry is not None:
-        if entry.kind == "const" and isinstance(entry.value, (int, float)) and not isinstance(entry.value, bool):
+        if (
+            entry.kind == "const"
+            and isinstance(entry.value, (int, float))
+            and not isinstance(entry.value, bool)
+        ):
             assert options is not None
-            return Visibility(float(entry.value), "broker_transport_options", options.path, options.line)
+            return Visibility(
+                float(entry.value), "broker_transport_options", options.path, options.line
+            )
         return None  # set, value unknown
     if options is not None and options.value.kind not in ("const", "dict"):
         return None  # the whole options mapping is unknown
     kind = broker_kind(app)
     if kind in DEFAULT_VISIBILITY:
         if settings.visibility_timeout is not None:
-            return Visibility(settings.visibility_timeout, "the configured celery.visibility-timeout")
+            return Visibility(
+                settings.visibility_timeout, "the configured celery.visibility-timeout"
+            )
         return Visibility(DEFAULT_VISIBILITY[kind], f"the {kind} default (kombu)")
     if kind is None and settings.visibility_timeout is not None:
         return Visibility(settings.visibility_timeout, "the configured celery.visibility-timeout")

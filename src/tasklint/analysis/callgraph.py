@@ -152,7 +152,9 @@ class CallGraph:
         self._results[function] = result
         return result
 
-    def _locate(self, function: str) -> tuple[_Module, ast.FunctionDef | ast.AsyncFunctionDef, str | None] | None:
+    def _locate(
+        self, function: str
+    ) -> tuple[_Module, ast.FunctionDef | ast.AsyncFunctionDef, str | None] | None:
         parts = function.split(".")
         for cut in (len(parts) - 1, len(parts) - 2):
             if cut <= 0:

@@ -88,8 +88,13 @@ def annotation_level(task: CeleryTask, app: AppConfig, name: str) -> Found:
             entry = item.get(key)
             if isinstance(entry, dict) and name in entry:
                 return Found(
-                    "known", entry[name], setting.path, setting.line, setting.col,
-                    "task_annotations", "task",
+                    "known",
+                    entry[name],
+                    setting.path,
+                    setting.line,
+                    setting.col,
+                    "task_annotations",
+                    "task",
                 )
     return ABSENT
 
@@ -98,8 +103,12 @@ def global_level(app: AppConfig, setting_name: str) -> Found:
     setting = app.get(setting_name)
     if setting is not None:
         return _from_value(
-            setting.value, setting.path, setting.line, setting.col,
-            f"`{setting.raw_name}` ({setting.source})", "global",
+            setting.value,
+            setting.path,
+            setting.line,
+            setting.col,
+            f"`{setting.raw_name}` ({setting.source})",
+            "global",
         )
     if app.is_open:
         return UNKNOWN

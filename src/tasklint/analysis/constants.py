@@ -28,7 +28,15 @@ TIMEDELTA_UNITS = {
     "hours": 3600.0,
     "weeks": 604800.0,
 }
-TIMEDELTA_POSITIONAL = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+TIMEDELTA_POSITIONAL = (
+    "days",
+    "seconds",
+    "microseconds",
+    "milliseconds",
+    "minutes",
+    "hours",
+    "weeks",
+)
 BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -45,7 +53,9 @@ def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def fold(expr: ast.AST, resolver: NameResolver, scope: Scope | None = None, depth: int = 0) -> Value:
+def fold(
+    expr: ast.AST, resolver: NameResolver, scope: Scope | None = None, depth: int = 0
+) -> Value:
     """Fold an expression to a Value (never raises)."""
     try:
         return _fold(expr, resolver, scope, depth)
@@ -64,7 +74,10 @@ def _fold(expr: ast.AST, resolver: NameResolver, scope: Scope | None, depth: int
     if isinstance(expr, (ast.Name, ast.Attribute)):
         if isinstance(expr, ast.Name) and expr.id in ("True", "False", "None"):
             return Value("const", {"True": True, "False": False, "None": None}[expr.id])
-        if isinstance(expr, ast.Name) and resolver.lookup(expr.id, scope or resolver.module_scope) is None:
+        if (
+            isinstance(expr, ast.Name)
+            and resolver.lookup(expr.id, scope or resolver.module_scope) is None
+        ):
             return Value("name", qualname=f"builtins.{expr.id}")
         qn = resolver.qualname(expr, scope)
         if qn is not None:

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 from tasklint.analysis.names import Scope
-from tasklint.project.index import TaskInfo
 from tasklint.context import FileContext
+from tasklint.project.index import TaskInfo
 
 CELERY_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit"})
 ON_COMMIT_METHODS = frozenset({"delay_on_commit", "apply_async_on_commit"})
@@ -141,7 +141,7 @@ class EnqueueRecognizer:
         return None
 
     def signature_kind(self, expr: ast.AST, scope: Scope, depth: int = 0) -> str | None:
-        """"signature" for a single task signature, "canvas" for chain/group/chord."""
+        """ "signature" for a single task signature, "canvas" for chain/group/chord."""
         if depth > MAX_DEPTH:
             return None
         if isinstance(expr, ast.Name) and self.resolver.is_local(expr.id, scope):
@@ -253,7 +253,9 @@ class EnqueueRecognizer:
             canon = self.index.canonical(qn)
             configured = self.ctx.settings.enqueue_functions
             if qn in configured or canon in configured:
-                return Enqueue("custom", qn.rsplit(".", 1)[-1], call, False, _first_label(call) or qn)
+                return Enqueue(
+                    "custom", qn.rsplit(".", 1)[-1], call, False, _first_label(call) or qn
+                )
             if canon in DJANGO_RQ_ENQUEUE:
                 return Enqueue("django_rq", "enqueue", call, True, _first_label(call) or "job")
         return None

@@ -20,7 +20,10 @@ def render(findings: list[Finding], stream: TextIO, color: bool = False) -> None
                 "categories": ["Bug Risk"],
                 "fingerprint": fp,
                 "severity": "critical" if f.code in ("TQ001", "TQ002") else "major",
-                "location": {"path": f.path, "lines": {"begin": f.line, "end": f.end_line or f.line}},
+                "location": {
+                    "path": f.path,
+                    "lines": {"begin": f.line, "end": f.end_line or f.line},
+                },
             }
         )
     json.dump(issues, stream, indent=2)

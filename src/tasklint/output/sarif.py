@@ -27,9 +27,14 @@ def rule_descriptors() -> list[dict[str, Any]]:
                 "name": rule.name,
                 "shortDescription": {"text": rule.name.replace("-", " ")},
                 "fullDescription": {"text": what},
-                "help": {"text": f"{what} {why}".strip(), "markdown": f"**{code} {rule.name}**\n\n{what}\n\n{why}".strip()},
+                "help": {
+                    "text": f"{what} {why}".strip(),
+                    "markdown": f"**{code} {rule.name}**\n\n{what}\n\n{why}".strip(),
+                },
                 "helpUri": f"{HOMEPAGE}/blob/main/docs/rules/{code}.md",
-                "defaultConfiguration": {"level": "error" if code in ("TQ001", "TQ002") else "warning"},
+                "defaultConfiguration": {
+                    "level": "error" if code in ("TQ001", "TQ002") else "warning"
+                },
                 "properties": {"default": "on" if rule.default else "opt-in"},
             }
         )

@@ -53,7 +53,9 @@ def index_settings(settings: Settings) -> IndexSettings:
     )
 
 
-def facts_for_file(path: Path, cache: FactsCache | None) -> tuple[ModuleFacts | None, tuple[int, str] | None]:
+def facts_for_file(
+    path: Path, cache: FactsCache | None
+) -> tuple[ModuleFacts | None, tuple[int, str] | None]:
     key = str(path)
     stamp = FactsCache.stamp(path) if cache is not None else None
     if cache is not None:
@@ -68,7 +70,15 @@ def facts_for_file(path: Path, cache: FactsCache | None) -> tuple[ModuleFacts | 
         source = read_source(path)
         tree = parse_source(source, str(path))
         facts = module_facts(tree, module, key, is_package, source=source)
-    except (SyntaxError, UnicodeDecodeError, LookupError, OSError, ValueError, RecursionError, MemoryError) as exc:
+    except (
+        SyntaxError,
+        UnicodeDecodeError,
+        LookupError,
+        OSError,
+        ValueError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
         error = syntax_error_info(exc)
         if cache is not None:
             cache.put(key, stamp, None, error)

@@ -230,7 +230,11 @@ class CeleryModel:
             for i, app in enumerate(data.get("apps", [])):
                 if test:
                     continue
-                ident = f"{facts.module}.{app['var']}" if app.get("var") else f"{facts.path}:{app['line']}"
+                ident = (
+                    f"{facts.module}.{app['var']}"
+                    if app.get("var")
+                    else f"{facts.path}:{app['line']}"
+                )
                 cfg = AppConfig(
                     ident=ident,
                     path=facts.path,
@@ -247,7 +251,9 @@ class CeleryModel:
                 if test:
                     continue
                 local = op.get("local_app")
-                pending_ops.append((facts, op, local_apps.get(local) if local is not None else None))
+                pending_ops.append(
+                    (facts, op, local_apps.get(local) if local is not None else None)
+                )
         for facts, op, local in pending_ops:
             targets = [local] if local is not None else self._apps_for_receiver(op.get("receiver"))
             for cfg in targets:
@@ -270,12 +276,29 @@ class CeleryModel:
         return []
 
     def _set(
-        self, cfg: AppConfig, key: str, raw: dict[str, Any], facts: ModuleFacts, source: str,
-        kind: str, source_id: str, namespace: str | None,
+        self,
+        cfg: AppConfig,
+        key: str,
+        raw: dict[str, Any],
+        facts: ModuleFacts,
+        source: str,
+        kind: str,
+        source_id: str,
+        namespace: str | None,
     ) -> None:
         value = resolve_value(self.index, Value(**raw["value"]))
         cfg.entries.append(
-            RawEntry(key, value, facts.path, raw["line"], raw["col"], kind, source_id, namespace, facts.module)
+            RawEntry(
+                key,
+                value,
+                facts.path,
+                raw["line"],
+                raw["col"],
+                kind,
+                source_id,
+                namespace,
+                facts.module,
+            )
         )
         name = normalize_setting(key, namespace)
         if name is None:
@@ -301,13 +324,24 @@ class CeleryModel:
             if key in CELERY_KWARG_NOT_SETTINGS:
                 continue
             name = CELERY_KWARG_SETTINGS.get(key, key)
-            self._set(cfg, name, raw, facts, "Celery(...) keyword", "kwargs", f"{facts.path}:{app['line']}", None)
+            self._set(
+                cfg,
+                name,
+                raw,
+                facts,
+                "Celery(...) keyword",
+                "kwargs",
+                f"{facts.path}:{app['line']}",
+                None,
+            )
 
     def _apply_op(self, cfg: AppConfig, facts: ModuleFacts, op: dict[str, Any]) -> None:
         kind = op["kind"]
         if kind in ("update", "set"):
             if op.get("unknown"):
-                cfg.open_reasons.append(f"conf.update(...) with a non-literal argument (line {op['line']})")
+                cfg.open_reasons.append(
+                    f"conf.update(...) with a non-literal argument (line {op['line']})"
+                )
             where = "conf.update" if kind == "update" else "conf attribute"
             for key, raw in op.get("entries", {}).items():
                 self._set(cfg, key, raw, facts, where, kind, f"{facts.path}:{op['line']}", None)
@@ -361,13 +395,21 @@ class CeleryModel:
             for key, attr in klass.attributes.items():
                 raw = {"value": attr.value.__dict__, "line": attr.line, "col": attr.col}
                 self._set(
-                    cfg, key, raw, owner, f"class {klass.name}", "class",
-                    f"{owner.path}:{klass.line}", namespace,
+                    cfg,
+                    key,
+                    raw,
+                    owner,
+                    f"class {klass.name}",
+                    "class",
+                    f"{owner.path}:{klass.line}",
+                    namespace,
                 )
         del facts
         return True
 
-    def _class_chain(self, target: Target, cls: ClassFact, depth: int = 0) -> list[tuple[str, ClassFact]]:
+    def _class_chain(
+        self, target: Target, cls: ClassFact, depth: int = 0
+    ) -> list[tuple[str, ClassFact]]:
         out = [(target.module or "", cls)]
         if depth > 10:
             return out
@@ -380,7 +422,9 @@ class CeleryModel:
                 out.extend(self._class_chain(t, k, depth + 1))
         return out
 
-    def _module_symbols(self, module: str, seen: set[str] | None = None) -> dict[str, tuple[ModuleFacts, Any]]:
+    def _module_symbols(
+        self, module: str, seen: set[str] | None = None
+    ) -> dict[str, tuple[ModuleFacts, Any]]:
         """Module-level names of a settings module, following ``from X import *``."""
         seen = seen if seen is not None else set()
         if module in seen or module not in self.index.modules:
@@ -502,7 +546,10 @@ class CeleryModel:
     def _apply_base(self, task: CeleryTask, qualname: str) -> bool:
         target = self.index.resolve(qualname)
         if target.external is not None:
-            return target.external in ("celery.Task", "celery.app.task.Task") or target.external.startswith("celery.")
+            return target.external in (
+                "celery.Task",
+                "celery.app.task.Task",
+            ) or target.external.startswith("celery.")
         cls = self.index.klass(target)
         if cls is None:
             return False

@@ -295,7 +295,9 @@ class _FactCollector:
                         if isinstance(child, ast.stmt):
                             visit([child], scope)
                         elif not isinstance(child, ast.expr):
-                            sub = [c for c in ast.iter_child_nodes(child) if isinstance(c, ast.stmt)]
+                            sub = [
+                                c for c in ast.iter_child_nodes(child) if isinstance(c, ast.stmt)
+                            ]
                             visit(sub, scope)
 
         visit(tree.body, "module")
@@ -317,9 +319,7 @@ class _FactCollector:
         if base:
             packages.add(base.split(".")[0])
         self.facts.imports.append(
-            ImportFact(
-                stmt.lineno, stmt.col_offset + 1, base, [a.name for a in stmt.names], scope
-            )
+            ImportFact(stmt.lineno, stmt.col_offset + 1, base, [a.name for a in stmt.names], scope)
         )
 
     # -- module-level symbols ------------------------------------------------------------
@@ -344,9 +344,7 @@ class _FactCollector:
                 if all(f.kind == "const" for f in folds) and all(
                     f.value == folds[0].value for f in folds
                 ):
-                    return SymbolFact(
-                        "const", line, value=folds[0].value, col=col, folded=folds[0]
-                    )
+                    return SymbolFact("const", line, value=folds[0].value, col=col, folded=folds[0])
             return SymbolFact("ambiguous", line, col=col, folded=Value("unknown"))
         b = first
         if b.kind == "def":
@@ -382,7 +380,10 @@ class _FactCollector:
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     names.add(child.name)
                     stack.append(child)
-                elif isinstance(child, (ast.stmt, ast.excepthandler)) or type(child).__name__ == "match_case":
+                elif (
+                    isinstance(child, (ast.stmt, ast.excepthandler))
+                    or type(child).__name__ == "match_case"
+                ):
                     stack.append(child)
         self.facts.defined_function_names = sorted(names)
 
@@ -417,7 +418,9 @@ class _FactCollector:
                 },
                 has_kwargs_splat=any(kw.arg is None for kw in dec.keywords),
                 keyword_lines={
-                    kw.arg: [kw.lineno, kw.col_offset + 1] for kw in dec.keywords if kw.arg is not None
+                    kw.arg: [kw.lineno, kw.col_offset + 1]
+                    for kw in dec.keywords
+                    if kw.arg is not None
                 },
                 positional=len(dec.args),
             )
@@ -453,12 +456,12 @@ class _FactCollector:
         resolver = self.resolver
         positional = [*node.args.posonlyargs, *node.args.args]
         retry_owners = {node.name} | ({positional[0].arg} if positional else set())
-        stack: list[tuple[ast.AST, tuple[ast.withitem, ...]]] = [
-            (stmt, ()) for stmt in node.body
-        ]
+        stack: list[tuple[ast.AST, tuple[ast.withitem, ...]]] = [(stmt, ()) for stmt in node.body]
         while stack:
             current, enclosing = stack.pop()
-            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            if isinstance(
+                current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+            ):
                 continue
             if isinstance(current, (ast.Yield, ast.YieldFrom)):
                 for item in enclosing:
@@ -601,9 +604,7 @@ def signature(args: ast.arguments) -> dict[str, Any]:
         "defaults": len(args.defaults),
         "vararg": args.vararg is not None,
         "kwonly": [a.arg for a in args.kwonlyargs],
-        "kwonly_required": [
-            a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None
-        ],
+        "kwonly_required": [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None],
         "kwarg": args.kwarg is not None,
     }
 

@@ -26,4 +26,6 @@ class InternalErrorRule(Rule):
 
     code = "TQ002"
     name = "internal-error"
-    message = "tasklint {what} failed on this file ({error}); findings may be missing, please report it"
+    message = (
+        "tasklint {what} failed on this file ({error}); findings may be missing, please report it"
+    )

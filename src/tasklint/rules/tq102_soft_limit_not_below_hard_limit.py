@@ -79,7 +79,12 @@ class SoftLimitNotBelowHardLimit(Rule):
             seen.add(key)
             where = f"hard limit from {hard.source}, line {hard.line}"
             yield self.project_finding(
-                soft.path, soft.line, soft.col, soft=fmt_seconds(s), hard=fmt_seconds(h), where=where
+                soft.path,
+                soft.line,
+                soft.col,
+                soft=fmt_seconds(s),
+                hard=fmt_seconds(h),
+                where=where,
             )
 
         for app in model.apps:

@@ -112,7 +112,12 @@ class TimeLimitDisabled(Rule):
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         func = node.func
         keyword = None
-        if isinstance(func, ast.Attribute) and func.attr in ("enqueue", "enqueue_call", "enqueue_at", "enqueue_in"):
+        if isinstance(func, ast.Attribute) and func.attr in (
+            "enqueue",
+            "enqueue_call",
+            "enqueue_at",
+            "enqueue_in",
+        ):
             enqueue = EnqueueRecognizer.of(ctx).enqueue(node)
             if enqueue is not None and enqueue.library in ("rq", "django_rq"):
                 keyword = "job_timeout"

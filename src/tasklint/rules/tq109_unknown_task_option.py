@@ -123,8 +123,15 @@ class UnknownTaskOption(Rule):
                 if meant is None:
                     continue
                 info = data.task_option(meant)
-                default = f" ({info.default_repr})" if info is not None and info.default_repr else ""
+                default = (
+                    f" ({info.default_repr})" if info is not None and info.default_repr else ""
+                )
                 yield self.project_finding(
-                    opt.path, opt.line, opt.col, key=opt.name, task=task.function, meant=meant,
+                    opt.path,
+                    opt.line,
+                    opt.col,
+                    key=opt.name,
+                    task=task.function,
+                    meant=meant,
                     default=default,
                 )

@@ -12,7 +12,9 @@ from tasklint.findings import Finding
 from tasklint.rules._base import Rule, register
 
 ACTOR = frozenset({"dramatiq.actor", "dramatiq.actor.actor", "django_dramatiq.actor"})
-TIME_LIMIT_MIDDLEWARE = frozenset({"dramatiq.middleware.TimeLimit", "dramatiq.middleware.time_limit.TimeLimit"})
+TIME_LIMIT_MIDDLEWARE = frozenset(
+    {"dramatiq.middleware.TimeLimit", "dramatiq.middleware.time_limit.TimeLimit"}
+)
 
 
 @register

@@ -87,10 +87,7 @@ class EnqueueInTransaction(Rule):
 
     code = "TQ201"
     name = "enqueue-in-transaction"
-    message = (
-        "`{target}` is enqueued inside {scope}: the worker can run before the commit; "
-        "{fix}"
-    )
+    message = "`{target}` is enqueued inside {scope}: the worker can run before the commit; {fix}"
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
 

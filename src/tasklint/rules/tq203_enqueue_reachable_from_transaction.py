@@ -203,7 +203,9 @@ class EnqueueReachableFromTransaction(Rule):
         ancestors = ctx.ancestors
         for i in range(len(ancestors) - 1, -1, -1):
             anc = ancestors[i]
-            if isinstance(anc, ast.Call) and is_on_commit_call(anc, ctx, ctx.resolver.scope_at(ancestors[:i])):
+            if isinstance(anc, ast.Call) and is_on_commit_call(
+                anc, ctx, ctx.resolver.scope_at(ancestors[:i])
+            ):
                 return True
             if isinstance(anc, FUNCTIONS):
                 return False
@@ -239,7 +241,11 @@ class EnqueueReachableFromTransaction(Rule):
             if self._non_atomic(first, ctx):
                 return None
             return first.name
-        if isinstance(first, ast.ClassDef) and len(ancestors) >= 3 and isinstance(ancestors[2], FUNCTIONS):
+        if (
+            isinstance(first, ast.ClassDef)
+            and len(ancestors) >= 3
+            and isinstance(ancestors[2], FUNCTIONS)
+        ):
             for anc in ancestors[3:]:
                 if isinstance(anc, (*FUNCTIONS, ast.Lambda)):
                     return None

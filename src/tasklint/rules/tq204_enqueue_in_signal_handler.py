@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
@@ -131,7 +130,9 @@ class EnqueueInSignalHandler(Rule):
         if enqueue is None or enqueue.deferred:
             return
         ancestors = ctx.ancestors
-        if len(ancestors) < 2 or not isinstance(ancestors[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if len(ancestors) < 2 or not isinstance(
+            ancestors[1], (ast.FunctionDef, ast.AsyncFunctionDef)
+        ):
             return
         handler = ancestors[1]
         signal = receivers(ctx).get(handler.name)
@@ -141,7 +142,9 @@ class EnqueueInSignalHandler(Rule):
             anc = ancestors[i]
             if isinstance(anc, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 return  # deferred or nested code
-            if isinstance(anc, ast.Call) and is_on_commit_call(anc, ctx, ctx.resolver.scope_at(ancestors[:i])):
+            if isinstance(anc, ast.Call) and is_on_commit_call(
+                anc, ctx, ctx.resolver.scope_at(ancestors[:i])
+            ):
                 return
         if enclosing_transaction(ctx, node) is not None:
             return  # TQ201 reports it

@@ -22,12 +22,32 @@ SQLA_BASES = frozenset(
 )
 QS_METHODS = frozenset(
     {
-        "get", "first", "last", "latest", "earliest", "create", "filter", "all", "exclude",
-        "select_related", "prefetch_related", "order_by", "distinct", "annotate", "only",
-        "defer", "select_for_update", "using", "reverse", "none", "get_queryset",
+        "get",
+        "first",
+        "last",
+        "latest",
+        "earliest",
+        "create",
+        "filter",
+        "all",
+        "exclude",
+        "select_related",
+        "prefetch_related",
+        "order_by",
+        "distinct",
+        "annotate",
+        "only",
+        "defer",
+        "select_for_update",
+        "using",
+        "reverse",
+        "none",
+        "get_queryset",
     }
 )
-PAIR_METHODS = frozenset({"get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create"})
+PAIR_METHODS = frozenset(
+    {"get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create"}
+)
 SQLA_ONE = frozenset({"one", "first", "one_or_none", "get", "scalar_one", "scalar_one_or_none"})
 GET_OBJECT = frozenset({"django.shortcuts.get_object_or_404"})
 MAX_DEPTH = 6
@@ -116,38 +136,63 @@ class ModelInstanceArgument(Rule):
         for arg in self._arguments(node, enqueue):
             kind = self._kind(arg, ctx, scope, 0)
             if kind is not None:
-                yield self.finding(ctx, arg, arg=ast.unparse(arg)[:40], kind=kind, target=enqueue.target)
+                yield self.finding(
+                    ctx, arg, arg=ast.unparse(arg)[:40], kind=kind, target=enqueue.target
+                )
 
     def _arguments(self, call: ast.Call, enqueue: Enqueue) -> Iterator[ast.expr]:
         method = enqueue.method
         if method in ("apply_async", "apply_async_on_commit"):
-            args = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "args"), None)
-            kwargs = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "kwargs"), None)
+            args = (
+                call.args[0]
+                if call.args
+                else next((k.value for k in call.keywords if k.arg == "args"), None)
+            )
+            kwargs = (
+                call.args[1]
+                if len(call.args) > 1
+                else next((k.value for k in call.keywords if k.arg == "kwargs"), None)
+            )
             if isinstance(args, (ast.Tuple, ast.List)):
                 yield from (e for e in args.elts if not isinstance(e, ast.Starred))
             if isinstance(kwargs, ast.Dict):
                 yield from kwargs.values
             return
         positional = call.args
-        if method in ("enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "send_task", "enqueue_job"):
+        if method in (
+            "enqueue",
+            "enqueue_call",
+            "enqueue_at",
+            "enqueue_in",
+            "send_task",
+            "enqueue_job",
+        ):
             skip = 2 if method in ("enqueue_at", "enqueue_in") else 1
             positional = call.args[skip:]
         for arg in positional:
             if not isinstance(arg, ast.Starred):
                 yield arg
         for kw in call.keywords:
-            if kw.arg is not None and not kw.arg.startswith("_") and kw.arg not in ("args", "kwargs", "job_id", "countdown", "queue"):
+            if (
+                kw.arg is not None
+                and not kw.arg.startswith("_")
+                and kw.arg not in ("args", "kwargs", "job_id", "countdown", "queue")
+            ):
                 yield kw.value
 
     def _model_class(self, expr: ast.AST, ctx: FileContext, scope: Scope) -> str | None:
-        """"Django model" / "SQLAlchemy model" when ``expr`` names a model class."""
+        """ "Django model" / "SQLAlchemy model" when ``expr`` names a model class."""
         qn = ctx.resolver.qualname(expr, scope)
         if qn is None:
             return None
         if ctx.index.is_class_subclass_of(qn, DJANGO_MODEL):
             return "Django"
         canon = ctx.index.canonical(qn) or ""
-        if canon.startswith("django.contrib.") and ".models." in canon and canon.rsplit(".", 1)[-1][:1].isupper():
+        if (
+            canon.startswith("django.contrib.")
+            and ".models." in canon
+            and canon.rsplit(".", 1)[-1][:1].isupper()
+        ):
             return "Django"
         if ctx.index.is_class_subclass_of(qn, SQLA_BASES) or self._declarative(qn, ctx):
             return "SQLAlchemy"
@@ -164,7 +209,10 @@ class ModelInstanceArgument(Rule):
             t = ctx.index.resolve(base)
             sym = ctx.index.symbol(t)
             if sym is not None and sym.kind == "call" and sym.target:
-                if ctx.index.canonical(sym.target) in ("sqlalchemy.orm.declarative_base", "sqlalchemy.ext.declarative.declarative_base"):
+                if ctx.index.canonical(sym.target) in (
+                    "sqlalchemy.orm.declarative_base",
+                    "sqlalchemy.ext.declarative.declarative_base",
+                ):
                     return True
         return False
 
@@ -204,7 +252,11 @@ class ModelInstanceArgument(Rule):
         if ctx.index.canonical(ctx.resolver.qualname(func, scope)) in GET_OBJECT:
             return "model instance"
         if isinstance(func, ast.Attribute):
-            if func.attr == "get_object" and isinstance(func.value, ast.Name) and func.value.id == "self":
+            if (
+                func.attr == "get_object"
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "self"
+            ):
                 return "model instance"
             chain = self._manager_chain(func, ctx, scope)
             if chain is not None:
@@ -213,7 +265,11 @@ class ModelInstanceArgument(Rule):
                 found = self._sqlalchemy(func.value, ctx, scope)
                 if found is not None:
                     return found
-            if func.attr == "get" and len(expr.args) >= 2 and isinstance(func.value, (ast.Name, ast.Attribute)):
+            if (
+                func.attr == "get"
+                and len(expr.args) >= 2
+                and isinstance(func.value, (ast.Name, ast.Attribute))
+            ):
                 if self._model_class(expr.args[0], ctx, scope) == "SQLAlchemy":
                     return "SQLAlchemy instance"
         return None

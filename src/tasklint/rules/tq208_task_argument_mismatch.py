@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,7 +53,9 @@ def bind_error(params: dict[str, Any], n_args: int, keywords: list[str], bound: 
 def _literal_args(expr: ast.expr | None) -> int | None:
     if expr is None:
         return 0
-    if isinstance(expr, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in expr.elts):
+    if isinstance(expr, (ast.Tuple, ast.List)) and not any(
+        isinstance(e, ast.Starred) for e in expr.elts
+    ):
         return len(expr.elts)
     if isinstance(expr, ast.Constant) and expr.value is None:
         return 0
@@ -71,7 +72,12 @@ def _literal_kwargs(expr: ast.expr | None) -> list[str] | None:
                 return None
             names.append(key.value)
         return names
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict" and not expr.args:
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id == "dict"
+        and not expr.args
+    ):
         if any(kw.arg is None for kw in expr.keywords):
             return None
         return [kw.arg for kw in expr.keywords if kw.arg]
@@ -81,15 +87,23 @@ def _literal_kwargs(expr: ast.expr | None) -> list[str] | None:
 
 
 def _plain(call: ast.Call) -> tuple[int, list[str]] | None:
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    ):
         return None
     return len(call.args), [kw.arg for kw in call.keywords if kw.arg]
 
 
 def _apply_async(call: ast.Call) -> tuple[int, list[str]] | None:
-    args_expr = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "args"), None)
+    args_expr = (
+        call.args[0]
+        if call.args
+        else next((k.value for k in call.keywords if k.arg == "args"), None)
+    )
     kwargs_expr = (
-        call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "kwargs"), None)
+        call.args[1]
+        if len(call.args) > 1
+        else next((k.value for k in call.keywords if k.arg == "kwargs"), None)
     )
     if any(kw.arg is None for kw in call.keywords):
         return None
@@ -172,7 +186,11 @@ class TaskArgumentMismatch(Rule):
         recv = func.value
         partial: tuple[int, list[str]] = (0, [])  # args and kwargs given to .s()/.si()
         immutable = False
-        if isinstance(recv, ast.Call) and isinstance(recv.func, ast.Attribute) and recv.func.attr in ("s", "si", "signature"):
+        if (
+            isinstance(recv, ast.Call)
+            and isinstance(recv.func, ast.Attribute)
+            and recv.func.attr in ("s", "si", "signature")
+        ):
             if recv.func.attr == "signature":
                 return
             got = _plain(recv)
@@ -206,5 +224,3 @@ class TaskArgumentMismatch(Rule):
 
     def _in_chain(self, ctx: FileContext) -> bool:
         return isinstance(ctx.parent, ast.BinOp)
-
-

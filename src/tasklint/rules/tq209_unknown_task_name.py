@@ -119,7 +119,11 @@ class UnknownTaskName(Rule):
                 continue
             name = ref["name"]
             if ref["kind"] == "enqueue_job":
-                if not arq_complete or name in arq_registered or "arq" not in facts.imported_packages and not arq_registered:
+                if (
+                    not arq_complete
+                    or name in arq_registered
+                    or ("arq" not in facts.imported_packages and not arq_registered)
+                ):
                     continue
                 yield self._finding(facts.path, ref, "arq job function", arq_registered)
                 continue
@@ -134,5 +138,10 @@ class UnknownTaskName(Rule):
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         return self.project_finding(
-            path, int(ref["line"]), int(ref["col"]), what=what, task_name=name, hint=hint  # type: ignore[call-overload]
+            path,
+            int(str(ref["line"])),
+            int(str(ref["col"])),
+            what=what,
+            task_name=name,
+            hint=hint,
         )

@@ -119,7 +119,10 @@ class CountdownExceedsVisibilityTimeout(Rule):
     # -- enqueue sites -------------------------------------------------------------------
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         func = node.func
-        if not isinstance(func, ast.Attribute) or func.attr not in ("apply_async", "apply_async_on_commit"):
+        if not isinstance(func, ast.Attribute) or func.attr not in (
+            "apply_async",
+            "apply_async_on_commit",
+        ):
             return
         if not any(kw.arg in ("countdown", "eta") for kw in node.keywords):
             return
@@ -177,8 +180,13 @@ class CountdownExceedsVisibilityTimeout(Rule):
                 seconds = _seconds(cap.value)
                 if seconds is not None and seconds >= vt.seconds:
                     yield self.project_finding(
-                        cap.path, cap.line, cap.col, what="`retry_backoff_max`",
-                        seconds=fmt_seconds(seconds), vt=fmt_seconds(vt.seconds), vt_source=vt.source,
+                        cap.path,
+                        cap.line,
+                        cap.col,
+                        what="`retry_backoff_max`",
+                        seconds=fmt_seconds(seconds),
+                        vt=fmt_seconds(vt.seconds),
+                        vt_source=vt.source,
                     )
             for call in task.fact.retry_calls if task.fact is not None else []:
                 countdown = call.get("countdown")
@@ -187,6 +195,11 @@ class CountdownExceedsVisibilityTimeout(Rule):
                 seconds = _seconds(resolve_value(index, Value(**countdown["value"])))
                 if seconds is not None and seconds >= vt.seconds:
                     yield self.project_finding(
-                        task.path, countdown["line"], countdown["col"], what="The retry `countdown`",
-                        seconds=fmt_seconds(seconds), vt=fmt_seconds(vt.seconds), vt_source=vt.source,
+                        task.path,
+                        countdown["line"],
+                        countdown["col"],
+                        what="The retry `countdown`",
+                        seconds=fmt_seconds(seconds),
+                        vt=fmt_seconds(vt.seconds),
+                        vt_source=vt.source,
                     )

@@ -14,7 +14,12 @@ from tasklint.rules._base import Rule, register
 
 WAIT_METHODS = frozenset({"get", "join", "wait", "join_native", "collect"})
 ASYNC_RESULT = frozenset(
-    {"celery.result.AsyncResult", "celery.result.GroupResult", "celery.result.ResultSet", "celery.AsyncResult"}
+    {
+        "celery.result.AsyncResult",
+        "celery.result.GroupResult",
+        "celery.result.ResultSet",
+        "celery.AsyncResult",
+    }
 )
 ALLOW_JOIN = frozenset({"celery.result.allow_join_result"})
 

@@ -115,7 +115,11 @@ class BlockingCallInAsyncTask(Rule):
         func = node.func
         # the cheap part first: is this one of the blocking calls?
         target = func
-        if isinstance(func, ast.Attribute) and func.attr == "wait" and isinstance(func.value, ast.Call):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "wait"
+            and isinstance(func.value, ast.Call)
+        ):
             target = func.value.func  # subprocess.Popen(...).wait()
             qn = ctx.index.canonical(ctx.qualname(target))
             if qn != "subprocess.Popen":

@@ -85,5 +85,8 @@ class AcksLateDisabled(Rule):
                 )
             else:
                 yield self.project_finding(
-                    app.path, app.line, app.col, what="This Celery app does not enable `task_acks_late`"
+                    app.path,
+                    app.line,
+                    app.col,
+                    what="This Celery app does not enable `task_acks_late`",
                 )

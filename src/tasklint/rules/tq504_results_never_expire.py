@@ -57,5 +57,9 @@ class ResultsNeverExpire(Rule):
         model = CeleryModel.of(index, settings)
         for app in model.apps:
             found = global_level(app, "result_expires")
-            if found.known and (found.value is None or (found.value == 0 and found.value is not False)):
-                yield self.project_finding(found.path, found.line, found.col, value=repr(found.value))
+            if found.known and (
+                found.value is None or (found.value == 0 and found.value is not False)
+            ):
+                yield self.project_finding(
+                    found.path, found.line, found.col, value=repr(found.value)
+                )

@@ -63,13 +63,19 @@ class PickleSerializer(Rule):
         for app in model.apps:
             for name in SERIALIZER_SETTINGS:
                 found = global_level(app, name)
-                if found.known and isinstance(found.value, str) and found.value.lower() in PICKLE_NAMES:
+                if (
+                    found.known
+                    and isinstance(found.value, str)
+                    and found.value.lower() in PICKLE_NAMES
+                ):
                     yield self.project_finding(found.path, found.line, found.col, what=f"`{name}`")
             for name in ACCEPT_SETTINGS:
                 found = global_level(app, name)
                 if found.known and isinstance(found.value, list):
                     if any(isinstance(v, str) and v.lower() in PICKLE_NAMES for v in found.value):
-                        yield self.project_finding(found.path, found.line, found.col, what=f"`{name}`")
+                        yield self.project_finding(
+                            found.path, found.line, found.col, what=f"`{name}`"
+                        )
         for task in model.tasks():
             opt = task.options.get("serializer")
             if opt is not None and opt.value.kind == "const" and opt.value.value in PICKLE_NAMES:

@@ -63,4 +63,6 @@ class EagerModeOutsideTests(Rule):
             module = index.path_to_module.get(setting.path, "")
             if is_test_module(module, settings):
                 continue
-            yield self.project_finding(setting.path, setting.line, setting.col, name=setting.raw_name)
+            yield self.project_finding(
+                setting.path, setting.line, setting.col, name=setting.raw_name
+            )

@@ -38,7 +38,7 @@ def diagnose(entry: RawEntry, project_reads: set[str]) -> str | None:
         return None
     if suggestion.reason == "needs-namespace":
         return (
-            f"Celery ignores `{key}`: this source is read without `namespace=\"CELERY\"`; "
+            f'Celery ignores `{key}`: this source is read without `namespace="CELERY"`; '
             f"name it `{suggestion.spelling}` or pass the namespace to `config_from_object`"
         )
     return (

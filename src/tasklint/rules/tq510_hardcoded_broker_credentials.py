@@ -81,4 +81,6 @@ class HardcodedBrokerCredentials(Rule):
                 values = setting.value.value
                 urls = values if isinstance(values, list) else [values]
                 if any(isinstance(u, str) and has_real_password(u) for u in urls):
-                    yield self.project_finding(setting.path, setting.line, setting.col, name=setting.raw_name)
+                    yield self.project_finding(
+                        setting.path, setting.line, setting.col, name=setting.raw_name
+                    )

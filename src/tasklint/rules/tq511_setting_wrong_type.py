@@ -34,7 +34,9 @@ def mismatch(value: object, accepts: tuple[str, ...]) -> str | None:
         if kinds & ({"bool", "int"}):
             return None
         if kinds & CONTAINER_KINDS:
-            return f"is {value!r} where Celery expects a {'/'.join(sorted(kinds & CONTAINER_KINDS))}"
+            return (
+                f"is {value!r} where Celery expects a {'/'.join(sorted(kinds & CONTAINER_KINDS))}"
+            )
         return None
     if isinstance(value, (int, float)):
         if kinds & (NUMBER_KINDS | {"bool"}):
@@ -108,5 +110,10 @@ class SettingWrongType(Rule):
                 seen.add((entry.path, entry.line))
                 expected = " or ".join(k for k in info.accepts if k != "any")
                 yield self.project_finding(
-                    entry.path, entry.line, entry.col, key=entry.key, problem=problem, expected=expected
+                    entry.path,
+                    entry.line,
+                    entry.col,
+                    key=entry.key,
+                    problem=problem,
+                    expected=expected,
                 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tasklint.project.collectors import celery_config  # noqa: F401
-from tasklint.project.collectors import setting_reads  # noqa: F401
-from tasklint.project.collectors import task_refs  # noqa: F401
-from tasklint.project.collectors import django_db  # noqa: F401
+from tasklint.project.collectors import (
+    celery_config,  # noqa: F401
+    django_db,  # noqa: F401
+    setting_reads,  # noqa: F401
+    task_refs,  # noqa: F401
+)

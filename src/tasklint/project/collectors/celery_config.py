@@ -61,7 +61,11 @@ class _Collector:
             if kw.arg is not None:
                 kwargs[kw.arg] = _entry(kw, fold(kw.value, self.resolver))
         main = None
-        if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        if (
+            call.args
+            and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0].value, str)
+        ):
             main = call.args[0].value
         self.apps.append(
             {
@@ -98,7 +102,9 @@ class _Collector:
                 elif isinstance(child, ast.ExceptHandler):
                     self._block(child.body, locals_, in_function)
 
-    def _assign(self, stmt: ast.Assign | ast.AnnAssign, locals_: dict[str, int], in_function: bool) -> None:
+    def _assign(
+        self, stmt: ast.Assign | ast.AnnAssign, locals_: dict[str, int], in_function: bool
+    ) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         value = stmt.value
         if value is None:
@@ -107,7 +113,9 @@ class _Collector:
             if self._is_celery_call(value):
                 for target in targets:
                     if isinstance(target, ast.Name):
-                        index = self._app(target.id if not in_function else None, value, in_function)
+                        index = self._app(
+                            target.id if not in_function else None, value, in_function
+                        )
                         if in_function:
                             locals_[target.id] = index
                         else:
@@ -151,7 +159,11 @@ class _Collector:
             return
         if self._setdefault_django(call):
             return
-        if func.attr == "update" and isinstance(func.value, ast.Attribute) and func.value.attr == "conf":
+        if (
+            func.attr == "update"
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr == "conf"
+        ):
             receiver = self._receiver(func.value.value, locals_)
             if receiver is None:
                 return
@@ -172,7 +184,13 @@ class _Collector:
                 else:
                     entries[kw.arg] = _entry(kw, fold(kw.value, self.resolver))
             self.ops.append(
-                {**receiver, "kind": "update", "line": call.lineno, "entries": entries, "unknown": unknown}
+                {
+                    **receiver,
+                    "kind": "update",
+                    "line": call.lineno,
+                    "entries": entries,
+                    "unknown": unknown,
+                }
             )
             return
         if func.attr in CONFIG_METHODS:
@@ -187,7 +205,9 @@ class _Collector:
                 else:
                     qn = self.resolver.qualname(arg)
                     op["source"] = (
-                        {"kind": "name", "target": qn} if qn else {"kind": "unknown", "target": None}
+                        {"kind": "name", "target": qn}
+                        if qn
+                        else {"kind": "unknown", "target": None}
                     )
             namespace = next((kw.value for kw in call.keywords if kw.arg == "namespace"), None)
             if namespace is not None:

@@ -27,7 +27,11 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
             continue
         if isinstance(stmt, ast.Dict):
             for key, value in zip(stmt.keys, stmt.values):
-                if isinstance(key, ast.Constant) and key.value == "ATOMIC_REQUESTS" and _true(value):
+                if (
+                    isinstance(key, ast.Constant)
+                    and key.value == "ATOMIC_REQUESTS"
+                    and _true(value)
+                ):
                     lines.append(key.lineno)
         elif isinstance(stmt, ast.Assign) and _true(stmt.value):
             for target in stmt.targets:
@@ -37,7 +41,11 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
                     and target.slice.value == "ATOMIC_REQUESTS"
                 ):
                     lines.append(stmt.lineno)
-        elif isinstance(stmt, ast.Call) and isinstance(stmt.func, ast.Attribute) and stmt.func.attr == "update":
+        elif (
+            isinstance(stmt, ast.Call)
+            and isinstance(stmt.func, ast.Attribute)
+            and stmt.func.attr == "update"
+        ):
             for kw in stmt.keywords:
                 if kw.arg == "ATOMIC_REQUESTS" and _true(kw.value):
                     lines.append(kw.lineno)

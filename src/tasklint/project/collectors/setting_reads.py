@@ -20,9 +20,14 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             if node.attr.startswith("CELERY_"):
                 names.add(node.attr)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-            "getattr",
-            "hasattr",
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id
+            in (
+                "getattr",
+                "hasattr",
+            )
         ):
             if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
                 value = node.args[1].value

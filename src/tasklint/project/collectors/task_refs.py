@@ -9,7 +9,15 @@ from typing import Any
 from tasklint.analysis.names import NameResolver
 from tasklint.project.facts import ModuleFacts, register_collector
 
-MARKERS = ("send_task", "enqueue_job", '"task"', "'task'", "register_task", "tasks.register", "task(")
+MARKERS = (
+    "send_task",
+    "enqueue_job",
+    '"task"',
+    "'task'",
+    "register_task",
+    "tasks.register",
+    "task(",
+)
 
 
 def _string(node: ast.AST) -> str | None:
@@ -42,16 +50,22 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
                             "name": name,
                             "line": node.args[0].lineno,
                             "col": node.args[0].col_offset + 1,
-                            "receiver": resolver.qualname(func.value) if isinstance(func, ast.Attribute) else None,
+                            "receiver": resolver.qualname(func.value)
+                            if isinstance(func, ast.Attribute)
+                            else None,
                         }
                     )
             elif attr == "register_task" or (
-                attr == "register" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute)
+                attr == "register"
+                and isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Attribute)
                 and func.value.attr == "tasks"
             ):
                 dynamic.append(node.lineno)
-            elif id(node) not in decorators and node.args and (
-                (attr == "task") or (isinstance(func, ast.Name) and func.id == "shared_task")
+            elif (
+                id(node) not in decorators
+                and node.args
+                and ((attr == "task") or (isinstance(func, ast.Name) and func.id == "shared_task"))
             ):
                 # app.task(fn) / shared_task(fn) called, not used as a decorator
                 if isinstance(node.args[0], (ast.Name, ast.Attribute, ast.Lambda)):
@@ -63,7 +77,12 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
                 if name is not None:
                     value = keys["task"]
                     refs.append(
-                        {"kind": "beat", "name": name, "line": value.lineno, "col": value.col_offset + 1}
+                        {
+                            "kind": "beat",
+                            "name": name,
+                            "line": value.lineno,
+                            "col": value.col_offset + 1,
+                        }
                     )
     if not refs and not dynamic:
         return None
