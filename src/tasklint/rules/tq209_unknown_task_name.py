@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from tasklint.analysis.arq import ArqModel
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel, is_test_module
@@ -14,24 +15,7 @@ from tasklint.rules._base import Rule, register
 
 def arq_names(index: ProjectIndex) -> tuple[set[str], bool]:
     """Names of functions registered with arq workers, and whether that list is complete."""
-    names: set[str] = set()
-    complete = True
-    seen_settings = False
-    for facts in index.modules.values():
-        data = facts.extras.get("arq")
-        if not isinstance(data, dict):
-            continue
-        for settings in data.get("worker_settings", []):
-            seen_settings = True
-            if not settings.get("functions_complete", False):
-                complete = False
-            for entry in [*settings.get("functions", []), *settings.get("cron_jobs", [])]:
-                if isinstance(entry, dict):
-                    if entry.get("name"):
-                        names.add(str(entry["name"]))
-                    elif entry.get("qualname"):
-                        names.add(str(entry["qualname"]).rsplit(".", 1)[-1])
-    return names, complete and seen_settings
+    return ArqModel.of(index).registered_names()
 
 
 @register
