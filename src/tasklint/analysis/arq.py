@@ -12,6 +12,10 @@ with a ``functions`` attribute in a project that never imports arq is not one):
 4. the project imports arq, it is named ``*WorkerSettings`` and it or a project base class
    sets a ``Worker`` argument.
 
+Rules 2 to 4 never accept a class derived from a class of another library (a pydantic
+``BaseSettings`` named ``WorkerSettings`` holds the worker's own configuration); arq's
+``WorkerSettingsBase`` protocol is allowed.
+
 ``Worker(functions=[...], ...)`` constructions count as settings too (``kind="worker_call"``).
 
 The job functions of a settings class are those of its *own* ``functions`` and
@@ -142,6 +146,8 @@ class ArqModel:
         qualname = self._canon(f"{facts.module}.{raw['name']}")
         if qualname in self.runners:
             return "runner"
+        if klass is not None and self._foreign_base(klass):
+            return ""  # a pydantic/dataclass-style settings model, not arq worker settings
         has_lists = bool(raw.get("has_lists"))
         named = bool(raw.get("named"))
         if "arq" in facts.imported_packages and (named or has_lists):
@@ -157,6 +163,23 @@ class ArqModel:
         if named and own & set(WORKER_PARAMETERS):
             return "project imports arq"
         return ""
+
+    def _foreign_base(self, klass: ClassFact, depth: int = 0) -> bool:
+        """Does the class derive from a class outside the project (other than arq's)?"""
+        if depth > 20:
+            return False
+        for base in klass.bases:
+            if base is None:
+                continue  # ``object`` or an expression
+            target = self.index.resolve(base)
+            if target.external is not None:
+                if not target.external.startswith("arq."):
+                    return True
+                continue
+            base_class = self.index.klass(target)
+            if base_class is not None and self._foreign_base(base_class, depth + 1):
+                return True
+        return False
 
     def _settings_class(self, facts: ModuleFacts, raw: dict[str, Any]) -> WorkerSettingsInfo | None:
         klass = facts.classes.get(str(raw["name"]))

@@ -117,15 +117,20 @@ class ArqSettingsInherited(Rule):
                 names=shown,
                 bases=", ".join(f"`{b.rsplit('.', 1)[-1]}`" for b in bases),
                 verb="is" if len(names) == 1 else "are",
-                effect=_effect(names),
+                effect=_effect(names, set(klass.attributes)),
                 example=first,
                 base=dropped[first][0].rsplit(".", 1)[-1],
             )
 
 
-def _effect(names: list[str]) -> str:
+def _effect(names: list[str], own: set[str]) -> str:
+    if ("functions" in names or "cron_jobs" in names) and not own & {"functions", "cron_jobs"}:
+        return (
+            "has no job at all (arq stops with `RuntimeError: at least one function or "
+            "cron_job must be registered`)"
+        )
     if "functions" in names or "cron_jobs" in names:
-        return "registers none of those jobs"
+        return "registers none of the inherited jobs"
     if "redis_settings" in names:
         return "connects to the default Redis (localhost:6379)"
     defaults = ", ".join(f"`{n}={WORKER_PARAMETERS[n]!r}`" for n in names[:3])

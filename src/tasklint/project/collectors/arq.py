@@ -264,9 +264,12 @@ def _mutated(reader: _Reader, tree: ast.Module) -> list[str]:
                     note(target)
                 elif isinstance(target, ast.Subscript):
                     note(target.value)
-        elif isinstance(node, ast.Global):
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # ``global JOBS`` in a function: it may rebind the module-level list
             prefix = f"{reader.resolver.module}." if reader.resolver.module else ""
-            found.update(f"{prefix}{name}" for name in node.names)
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Global):
+                    found.update(f"{prefix}{name}" for name in sub.names)
     return sorted(found)
 
 
