@@ -28,9 +28,11 @@ definition (``ALL.append(f)``, ``WorkerSettings.functions = [...]``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
+from tasklint.config import Settings
 from tasklint.data.arq_worker import WORKER_PARAMETERS
+from tasklint.project.celery_config import is_test_module
 from tasklint.project.facts import AttributeFact, ClassFact, FunctionFact, ModuleFacts, Value
 from tasklint.project.index import ProjectIndex
 
@@ -77,6 +79,8 @@ class WorkerSettingsInfo:
     keywords: dict[str, Any] = field(default_factory=dict)
     # decorated or built with a metaclass: the class body may not be what arq reads
     rewritten: bool = False
+    # ``Worker(**kwargs)`` without functions: passes on settings registered elsewhere
+    forwarder: bool = False
 
     @property
     def jobs(self) -> list[JobFunction]:
@@ -243,6 +247,7 @@ class ArqModel:
                 target.extend(jobs)
                 complete = complete and ok
         info.complete = complete and ok1 and ok2
+        info.forwarder = bool(raw.get("splat")) and not info.jobs and not refs.get("functions")
         return info
 
     def _jobs(
@@ -339,6 +344,11 @@ class ArqModel:
                 found.setdefault(attr, origin)
         return found
 
+    def checked_settings(self, settings: Settings) -> list[WorkerSettingsInfo]:
+        """The worker settings rules report on: those outside test modules (tests build
+        workers with deliberately odd settings, e.g. to test arq's own errors)."""
+        return [info for info in self.settings if not is_test_module(info.module, settings)]
+
     def is_read_manually(self, info: WorkerSettingsInfo) -> bool:
         """Is the class read attribute by attribute (``Worker(functions=S.functions)``)?"""
         return self._canon(info.qualname) in self.manual_reads
@@ -349,10 +359,19 @@ class ArqModel:
     def registered_qualnames(self) -> set[str]:
         return {job.qualname for info in self.settings for job in info.jobs if job.qualname}
 
-    def registered_names(self) -> tuple[set[str], bool]:
-        """Job names registered by the project's workers, and whether the list is complete."""
+    def registered_names(
+        self, is_test: Callable[[str], bool] = lambda module: False
+    ) -> tuple[set[str], bool]:
+        """Job names registered by the project's workers, and whether the list is complete.
+
+        Workers configured in test modules add names but do not make the list incomplete;
+        ``Worker(**kwargs)`` calls that only pass settings on are ignored.
+        """
         names = {job.name for info in self.settings for job in info.jobs if job.name}
-        complete = bool(self.settings) and all(info.complete for info in self.settings)
+        relevant = [
+            info for info in self.settings if not info.forwarder and not is_test(info.module)
+        ]
+        complete = bool(relevant) and all(info.complete for info in relevant)
         return names, complete
 
     def function_of(self, job: JobFunction) -> tuple[ModuleFacts, FunctionFact] | None:

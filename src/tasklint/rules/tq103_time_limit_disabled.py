@@ -100,7 +100,7 @@ class TimeLimitDisabled(Rule):
                     context=f" although `{setting}` is set for the app",
                     fix="remove it to inherit the global limit, or set a real limit",
                 )
-        for info in ArqModel.of(index).settings:
+        for info in ArqModel.of(index).checked_settings(settings):
             if info.kind == "worker_call":
                 raw = info.keywords.get("job_timeout")
                 if isinstance(raw, dict) and Value(**raw["value"]) == Value("const", None):

@@ -13,9 +13,9 @@ from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
 
 
-def arq_names(index: ProjectIndex) -> tuple[set[str], bool]:
+def arq_names(index: ProjectIndex, settings: Settings) -> tuple[set[str], bool]:
     """Names of functions registered with arq workers, and whether that list is complete."""
-    return ArqModel.of(index).registered_names()
+    return ArqModel.of(index).registered_names(lambda module: is_test_module(module, settings))
 
 
 @register
@@ -97,7 +97,7 @@ class UnknownTaskName(Rule):
         model = CeleryModel.of(index, settings)
         celery_names = {t.registered_name for t in model.tasks()}
         packages = {m.split(".")[0] for m in index.modules if not is_test_module(m, settings)}
-        arq_registered, arq_complete = arq_names(index)
+        arq_registered, arq_complete = arq_names(index, settings)
         for facts, ref in sorted(refs, key=lambda r: (r[0].path, r[1]["line"])):
             if is_test_module(facts.module, settings):
                 continue

@@ -12,7 +12,7 @@ from tasklint.config import Settings
 from tasklint.context import FileContext
 from tasklint.data.arq_worker import CRON_FUNCTIONS, FUNC_FUNCTIONS, WORKER_CLASSES
 from tasklint.findings import Finding
-from tasklint.project.celery_config import resolve_value
+from tasklint.project.celery_config import is_test_module, resolve_value
 from tasklint.project.facts import Value
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
@@ -65,11 +65,11 @@ class ArqKeepResultForever(Rule):
     ```
 
     ## Options
-    None.
+    - `test-modules`: modules where workers are built for tests (not reported).
 
     ## Known limitations
     Values that cannot be resolved statically (`keep_result_forever = settings.KEEP`) are
-    not reported.
+    not reported, nor anything in test modules (`test-modules`).
 
     ## References
     - arq: https://arq-docs.helpmanual.io/#arq.worker.Worker
@@ -87,7 +87,7 @@ class ArqKeepResultForever(Rule):
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         keyword = next((kw for kw in node.keywords if kw.arg == "keep_result_forever"), None)
-        if keyword is None:
+        if keyword is None or is_test_module(ctx.module, ctx.settings):
             return
         kind = CALLS.get(ctx.index.canonical(ctx.qualname(node.func)) or "")
         if kind is None:
@@ -99,7 +99,7 @@ class ArqKeepResultForever(Rule):
             yield self.finding(ctx, keyword, what=f"`{kind}(..., keep_result_forever=True)`")
 
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
-        for info in ArqModel.of(index).settings:
+        for info in ArqModel.of(index).checked_settings(settings):
             attr = info.own_attributes().get("keep_result_forever")
             if attr is not None and resolve_value(index, attr.value) == TRUE:
                 yield self.project_finding(

@@ -53,7 +53,8 @@ class ArqFunctionSignature(Rule):
     ```
 
     ## Options
-    None.
+    - `test-modules`: settings classes in these modules are not checked (tests build
+      workers with deliberately odd settings).
 
     ## Known limitations
     Decorated functions are not checked (the decorator may return a coroutine function or
@@ -70,7 +71,7 @@ class ArqFunctionSignature(Rule):
 
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
         seen: set[tuple[str, int]] = set()
-        for info in ArqModel.of(index).settings:
+        for info in ArqModel.of(index).checked_settings(settings):
             for job in info.jobs:
                 found = ArqModel.of(index).function_of(job)
                 if found is None:

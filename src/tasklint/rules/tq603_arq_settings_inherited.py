@@ -67,7 +67,8 @@ class ArqSettingsInherited(Rule):
     ```
 
     ## Options
-    None.
+    - `test-modules`: settings classes in these modules are not checked (tests build
+      workers with deliberately odd settings).
 
     ## Known limitations
     Only base classes defined in the project are inspected. Classes that the project reads
@@ -89,7 +90,7 @@ class ArqSettingsInherited(Rule):
 
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
         model = ArqModel.of(index)
-        for info in model.settings:
+        for info in model.checked_settings(settings):
             klass = info.klass
             if info.kind != "class" or klass is None or model.is_read_manually(info):
                 continue

@@ -57,7 +57,8 @@ class ArqUnknownWorkerSetting(Rule):
     ```
 
     ## Options
-    None.
+    - `test-modules`: settings classes in these modules are not checked (tests build
+      workers with deliberately odd settings).
 
     ## Known limitations
     Only names close to exactly one `Worker` argument are reported (see
@@ -76,7 +77,7 @@ class ArqUnknownWorkerSetting(Rule):
     )
 
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
-        for info in ArqModel.of(index).settings:
+        for info in ArqModel.of(index).checked_settings(settings):
             klass = info.klass
             if info.kind != "class" or klass is None:
                 continue
