@@ -81,13 +81,18 @@ class WorkerSettingsInfo:
     rewritten: bool = False
     # ``Worker(**kwargs)`` without functions: passes on settings registered elsewhere
     forwarder: bool = False
+    nested: bool = False  # defined inside a function
+    attributes: dict[str, AttributeFact] = field(default_factory=dict)
+    methods: set[str] = field(default_factory=set)
+    bases: list[str | None] = field(default_factory=list)
 
     @property
     def jobs(self) -> list[JobFunction]:
         return [*self.functions, *self.cron_jobs]
 
     def own_attributes(self) -> dict[str, AttributeFact]:
-        return dict(self.klass.attributes) if self.klass is not None else {}
+        """Attributes assigned in the class body (what arq's ``get_kwargs`` sees)."""
+        return dict(self.attributes)
 
 
 def _data(facts: ModuleFacts) -> dict[str, Any] | None:
@@ -186,7 +191,15 @@ class ArqModel:
         return False
 
     def _settings_class(self, facts: ModuleFacts, raw: dict[str, Any]) -> WorkerSettingsInfo | None:
-        klass = facts.classes.get(str(raw["name"]))
+        klass = ClassFact(
+            name=str(raw["name"]),
+            line=int(raw["line"]),
+            bases=list(raw.get("bases") or []),
+            attributes={
+                name: AttributeFact(int(a["line"]), int(a["col"]), Value(**a["value"]))
+                for name, a in (raw.get("attributes") or {}).items()
+            },
+        )
         evidence = self._evidence(facts, raw, klass)
         if not evidence:
             return None
@@ -201,6 +214,10 @@ class ArqModel:
             col=int(raw.get("col", 1)),
             evidence=evidence,
             klass=klass,
+            nested=bool(raw.get("nested")),
+            attributes=dict(klass.attributes),
+            methods=set(raw.get("methods") or []),
+            bases=list(klass.bases),
         )
         complete = bool(raw.get("functions_complete", True))
         info.functions, ok1 = self._jobs(facts, raw.get("functions", []), "function")

@@ -101,7 +101,7 @@ class ArqSettingsInherited(Rule):
                 name: origin
                 for name, origin in inherited.items()
                 if name not in klass.attributes
-                and name not in klass.methods
+                and name not in info.methods
                 and not model.is_mutated(f"{info.qualname}.{name}")
             }
             if not dropped:

@@ -82,7 +82,7 @@ class ArqUnknownWorkerSetting(Rule):
             if info.kind != "class" or klass is None:
                 continue
             for attr, fact in sorted(klass.attributes.items()):
-                if attr in NAMES or attr.startswith("_") or attr in klass.methods:
+                if attr in NAMES or attr.startswith("_") or attr in info.methods:
                     continue
                 setting = closest(attr, NAMES)
                 if setting is None:

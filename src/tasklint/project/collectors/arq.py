@@ -206,12 +206,23 @@ def _assignment(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
     return None
 
 
-def _settings_class(reader: _Reader, node: ast.ClassDef) -> dict[str, Any] | None:
+def _settings_class(reader: _Reader, node: ast.ClassDef, nested: bool) -> dict[str, Any] | None:
     lists: dict[str, dict[str, Any]] = {}
+    attributes: dict[str, Any] = {}
+    methods: list[str] = []
     for stmt in node.body:
         assigned = _assignment(stmt)
-        if assigned is not None and assigned[0] in SETTINGS_LISTS:
-            lists[assigned[0]] = reader.sequence(assigned[1])
+        if assigned is not None:
+            name, value = assigned
+            if name in SETTINGS_LISTS:
+                lists[name] = reader.sequence(value)
+            attributes[name] = {
+                "line": stmt.lineno,
+                "col": stmt.col_offset + 1,
+                "value": fold(value, reader.resolver).__dict__,
+            }
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            methods.append(stmt.name)
     named = node.name.endswith("WorkerSettings")
     if not lists and not named:
         return None
@@ -229,6 +240,10 @@ def _settings_class(reader: _Reader, node: ast.ClassDef) -> dict[str, Any] | Non
         "functions_complete": bool(functions["complete"] and crons["complete"]),
         "decorated": bool(node.decorator_list),
         "metaclass": any(kw.arg == "metaclass" for kw in node.keywords),
+        "nested": nested,
+        "bases": [reader.qualname(b) for b in node.bases],
+        "attributes": attributes,
+        "methods": methods,
     }
 
 
@@ -311,7 +326,7 @@ def _worker_call(reader: _Reader, call: ast.Call) -> dict[str, Any]:
     }
 
 
-@register_collector("arq", version=1)
+@register_collector("arq", version=2)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):
@@ -320,12 +335,15 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     reader = _Reader(resolver, imports_arq)
     settings: list[dict[str, Any]] = []
     lists: dict[str, Any] = {}
-    for stmt in _module_statements(tree.body):
-        if isinstance(stmt, ast.ClassDef):
-            found = _settings_class(reader, stmt)
+    statements = _module_statements(tree.body)
+    top_level = {id(stmt) for stmt in statements}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            # classes built inside functions too (``create_worker(Settings)`` right after)
+            found = _settings_class(reader, node, nested=id(node) not in top_level)
             if found is not None:
                 settings.append(found)
-            continue
+    for stmt in statements:
         assigned = _assignment(stmt)
         if assigned is not None and reader.looks_like_job_list(assigned[1]):
             name, value = assigned
