@@ -121,6 +121,14 @@ class UnknownTaskName(Rule):
         name = str(ref["name"])
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
+        by_path = sorted(k for k in known if k.endswith(f".{name}"))
+        if what.startswith("arq") and by_path:
+            # func("pkg.jobs.render") / functions = ["pkg.jobs.render"]: arq names a job
+            # given as an import path by that path, not by the function's name
+            hint = (
+                f" (a function registered as the string `{by_path[0]}` is named by that "
+                "path: enqueue that name or register the function object)"
+            )
         return self.project_finding(
             path,
             int(str(ref["line"])),
