@@ -28,28 +28,28 @@ class ArqFunctionSignature(Rule):
 
     ## Example
     ```python
-    import arq
+    from arq import cron
 
 
-    async def send_welcome_email(user_id):
+    async def send_daily_digest():
         ...
 
 
     class WorkerSettings:
-        functions = [send_welcome_email]
+        cron_jobs = [cron(send_daily_digest, hour=7, minute=0)]
     ```
 
     Use instead:
     ```python
-    import arq
+    from arq import cron
 
 
-    async def send_welcome_email(ctx, user_id):
+    async def send_daily_digest(ctx):
         ...
 
 
     class WorkerSettings:
-        functions = [send_welcome_email]
+        cron_jobs = [cron(send_daily_digest, hour=7, minute=0)]
     ```
 
     ## Options
@@ -58,7 +58,9 @@ class ArqFunctionSignature(Rule):
 
     ## Known limitations
     Decorated functions are not checked (the decorator may return a coroutine function or
-    add the parameter), nor methods and functions of installed libraries.
+    add the parameter), nor methods and functions of installed libraries. A function whose
+    first parameter is meant for a job argument (`async def send(user_id)`) receives `ctx`
+    in it; that cannot be told from a correctly named `ctx` and is not reported.
 
     ## References
     - arq: https://arq-docs.helpmanual.io/#simple-usage
