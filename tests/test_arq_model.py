@@ -82,10 +82,18 @@ def test_mutated_or_dynamic_lists_are_incomplete() -> None:
                 class ThirdWorkerSettings:
                     functions = []
                 ThirdWorkerSettings.functions = [print]
+                class FourthWorkerSettings:
+                    if DEBUG:
+                        functions = [print]
+                    else:
+                        functions = []
+                class FifthWorkerSettings:
+                    functions = []
+                    functions += EXTRA
             """,
         }
     )
-    assert [info.complete for info in model.settings] == [False, False, False]
+    assert [info.complete for info in model.settings] == [False] * 5
     assert model.registered_names() == (set(), False)
 
 

@@ -94,7 +94,7 @@ class ArqSettingsInherited(Rule):
             klass = info.klass
             if info.kind != "class" or klass is None or model.is_read_manually(info):
                 continue
-            if info.rewritten:
+            if info.rewritten or model.is_mutated(info.qualname):
                 continue
             inherited = model.settings_from_bases(klass, info.module)
             dropped = {

@@ -206,14 +206,50 @@ def _assignment(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
     return None
 
 
+def _class_statements(body: list[ast.stmt], conditional: bool) -> list[tuple[ast.stmt, bool]]:
+    """Statements of a class body, with those under ``if`` / ``try`` / ``with`` / loops
+    (``True``: the statement may not run)."""
+    out: list[tuple[ast.stmt, bool]] = []
+    for stmt in body:
+        if isinstance(stmt, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+            out.extend(_class_statements(stmt.body, True))
+            out.extend(_class_statements(getattr(stmt, "orelse", []), True))
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            for part in (stmt.body, stmt.orelse, stmt.finalbody):  # type: ignore[attr-defined]
+                out.extend(_class_statements(part, True))
+            for handler in stmt.handlers:  # type: ignore[attr-defined]
+                out.extend(_class_statements(handler.body, True))
+        else:
+            out.append((stmt, conditional))
+    return out
+
+
+def _bound_names(stmt: ast.stmt) -> list[str]:
+    """Names a class-body statement binds other than by a simple ``name = value``."""
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        targets = [stmt.target]
+    names: list[str] = []
+    for target in targets:
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Name):
+                names.append(sub.id)
+    return names
+
+
 def _settings_class(reader: _Reader, node: ast.ClassDef, nested: bool) -> dict[str, Any] | None:
     lists: dict[str, dict[str, Any]] = {}
     attributes: dict[str, Any] = {}
     methods: list[str] = []
-    for stmt in node.body:
+    unsure: set[str] = set()  # bound conditionally, twice, or by unpacking/augmented assignment
+    for stmt, conditional in _class_statements(node.body, False):
         assigned = _assignment(stmt)
         if assigned is not None:
             name, value = assigned
+            if name in attributes or conditional:
+                unsure.add(name)
             if name in SETTINGS_LISTS:
                 lists[name] = reader.sequence(value)
             attributes[name] = {
@@ -223,6 +259,17 @@ def _settings_class(reader: _Reader, node: ast.ClassDef, nested: bool) -> dict[s
             }
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             methods.append(stmt.name)
+        else:
+            for name in _bound_names(stmt):
+                unsure.add(name)
+                attributes.setdefault(
+                    name,
+                    {"line": stmt.lineno, "col": stmt.col_offset + 1, "value": {"kind": "unknown"}},
+                )
+    for name in unsure & set(attributes):
+        attributes[name]["value"] = {"kind": "unknown"}
+    for name in unsure & set(SETTINGS_LISTS):
+        lists.setdefault(name, {"entries": [], "refs": [], "complete": False})["complete"] = False
     named = node.name.endswith("WorkerSettings")
     if not lists and not named:
         return None
@@ -260,16 +307,15 @@ def _mutated(reader: _Reader, tree: ast.Module) -> list[str]:
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in MUTATORS:
                 note(func.value)
-            elif (
-                isinstance(func, ast.Name)
-                and func.id == "setattr"
-                and len(node.args) >= 2
-                and isinstance(node.args[1], ast.Constant)
-                and isinstance(node.args[1].value, str)
-            ):
+            elif isinstance(func, ast.Name) and func.id == "setattr" and len(node.args) >= 2:
                 qn = reader.qualname(node.args[0])
-                if qn is not None:
-                    found.add(f"{qn}.{node.args[1].value}")
+                key = node.args[1]
+                if qn is None:
+                    continue
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    found.add(f"{qn}.{key.value}")
+                else:
+                    found.add(qn)  # any attribute may change
         elif isinstance(node, ast.AugAssign):
             note(node.target)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -326,7 +372,7 @@ def _worker_call(reader: _Reader, call: ast.Call) -> dict[str, Any]:
     }
 
 
-@register_collector("arq", version=2)
+@register_collector("arq", version=3)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):
