@@ -100,6 +100,12 @@ def test_mutated_or_dynamic_lists_are_incomplete() -> None:
 def test_evidence_needs_arq_and_a_plain_class() -> None:
     no_arq = _model({"m": "class WorkerSettings:\n    functions = []\n    max_jobs = 3\n"})
     assert not no_arq.uses_arq and no_arq.settings == []
+    cli_only = _model(
+        {
+            "m": "class WorkerSettings:\n    functions = []\n    on_startup = f\n    job_timeout = 1\n"
+        }
+    )
+    assert [info.evidence for info in cli_only.settings] == ["structure"]
     model = _model(
         {
             "uses": "import arq\n",

@@ -10,7 +10,11 @@ with a ``functions`` attribute in a project that never imports arq is not one):
 3. the project imports arq, and it assigns ``functions`` / ``cron_jobs`` and is named
    ``*Settings`` / ``*Worker`` / ``*Config`` or sets another ``Worker`` argument;
 4. the project imports arq, it is named ``*WorkerSettings`` and it or a project base class
-   sets a ``Worker`` argument.
+   sets a ``Worker`` argument;
+5. even when no module imports arq (a worker started only by the ``arq`` command line): it
+   is named ``*Settings`` / ``*Worker`` / ``*Config``, assigns ``functions`` / ``cron_jobs``
+   and sets two of the distinctive ``Worker`` arguments (``on_startup``, ``job_timeout``,
+   ``redis_settings``, ``allow_abort_jobs``...).
 
 Rules 2 to 4 never accept a class derived from a class of another library (a pydantic
 ``BaseSettings`` named ``WorkerSettings`` holds the worker's own configuration); arq's
@@ -37,6 +41,17 @@ from tasklint.project.facts import AttributeFact, ClassFact, FunctionFact, Modul
 from tasklint.project.index import ProjectIndex
 
 SETTINGS_SUFFIXES = ("Settings", "Worker", "Config", "Conf")
+# Worker arguments unlikely to be attribute names of anything but arq worker settings
+DISTINCTIVE_PARAMETERS = frozenset(WORKER_PARAMETERS) - {
+    "functions",
+    "cron_jobs",
+    "burst",
+    "ctx",
+    "timezone",
+    "queue_name",
+    "max_tries",
+    "max_jobs",
+}
 
 
 @dataclass
@@ -120,8 +135,7 @@ class ArqModel:
             for call in data.get("worker_calls", []):
                 self.manual_reads.update(self._canon(qn) for qn in call.get("reads", []))
         self.settings: list[WorkerSettingsInfo] = []
-        if self.uses_arq:
-            self._build()
+        self._build()
 
     @classmethod
     def of(cls, index: ProjectIndex) -> ArqModel:
@@ -159,9 +173,17 @@ class ArqModel:
             return ""  # a pydantic/dataclass-style settings model, not arq worker settings
         has_lists = bool(raw.get("has_lists"))
         named = bool(raw.get("named"))
+        own = set(klass.attributes) if klass is not None else set()
+        if (
+            has_lists
+            and str(raw["name"]).endswith(SETTINGS_SUFFIXES)
+            and len(own & DISTINCTIVE_PARAMETERS) >= 2
+        ):
+            return "structure"  # e.g. started only by the `arq` command line, never imported
+        if not self.uses_arq:
+            return ""
         if "arq" in facts.imported_packages and (named or has_lists):
             return "module imports arq"
-        own = set(klass.attributes) if klass is not None else set()
         if has_lists and (
             str(raw["name"]).endswith(SETTINGS_SUFFIXES)
             or (own & set(WORKER_PARAMETERS)) - {"functions", "cron_jobs"}
