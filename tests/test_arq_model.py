@@ -118,13 +118,15 @@ def test_evidence_needs_arq_and_a_plain_class() -> None:
                     functions = [len]
                 class JobsConfig:
                     functions = []
+                class Crons:
+                    cron_jobs = []
                 class Holder:
                     functions = []
                     max_jobs = 2
             """,
         }
     )
-    assert sorted(info.name for info in model.settings) == ["Holder", "JobsConfig"]
+    assert sorted(info.name for info in model.settings) == ["Crons", "Holder"]
 
 
 def test_runner_is_evidence_and_forwarders_do_not_break_completeness() -> None:

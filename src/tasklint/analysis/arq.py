@@ -7,8 +7,8 @@ with a ``functions`` attribute in a project that never imports arq is not one):
    ``get_kwargs``;
 2. its module imports arq, and it is named ``*WorkerSettings`` or assigns ``functions`` /
    ``cron_jobs`` in its body;
-3. the project imports arq, and it assigns ``functions`` / ``cron_jobs`` and is named
-   ``*Settings`` / ``*Worker`` / ``*Config`` or sets another ``Worker`` argument;
+3. the project imports arq, and it assigns ``cron_jobs``, or ``functions`` together with
+   another ``Worker`` argument (a ``functions`` list alone is too common a name);
 4. the project imports arq, it is named ``*WorkerSettings`` and it or a project base class
    sets a ``Worker`` argument;
 5. even when no module imports arq (a worker started only by the ``arq`` command line): it
@@ -184,9 +184,9 @@ class ArqModel:
             return ""
         if "arq" in facts.imported_packages and (named or has_lists):
             return "module imports arq"
-        if has_lists and (
-            str(raw["name"]).endswith(SETTINGS_SUFFIXES)
-            or (own & set(WORKER_PARAMETERS)) - {"functions", "cron_jobs"}
+        lists = set(raw.get("has_lists") or [])
+        if "cron_jobs" in lists or (
+            lists and (own & set(WORKER_PARAMETERS)) - {"functions", "cron_jobs"}
         ):
             return "project imports arq"
         if named and klass is not None and self.settings_from_bases(klass, facts.module):
