@@ -66,6 +66,28 @@ def _first_code_block(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+FILE_MARKER = re.compile(r"^# file: (?P<path>[\w./-]+\.py)\s*$", re.MULTILINE)
+
+
+def example_files(code: str) -> dict[str, str]:
+    """The files of an example code block.
+
+    A block is one module (``example.py``) unless it carries ``# file: <path>`` lines: then
+    each such line starts a new file at that relative path (for examples that need project
+    context, such as a task defined in one module and enqueued from another). Directories
+    of such files are regular packages: whoever materialises the example adds an empty
+    ``__init__.py`` where the block does not give one.
+    """
+    markers = list(FILE_MARKER.finditer(code))
+    if not markers:
+        return {"example.py": code}
+    files: dict[str, str] = {}
+    for i, match in enumerate(markers):
+        end = markers[i + 1].start() if i + 1 < len(markers) else len(code)
+        files[match.group("path")] = code[match.end() : end].lstrip("\n")
+    return files
+
+
 def documented_options(rule: type[Rule]) -> list[str]:
     return OPTION_RE.findall(sections(rule).get("Options", ""))
 

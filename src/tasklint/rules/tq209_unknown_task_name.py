@@ -49,6 +49,7 @@ class UnknownTaskName(Rule):
 
     ## Example
     ```python
+    # file: shop/tasks.py
     from celery import Celery
 
     app = Celery("shop")
@@ -65,6 +66,7 @@ class UnknownTaskName(Rule):
 
     Use instead:
     ```python
+    # file: shop/tasks.py
     from celery import Celery
 
     app = Celery("shop")
