@@ -140,6 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
     paths: list[Path] = args.paths or [Path(".")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for path in missing:
+            sys.stderr.write(f"tasklint: {path}: no such file or directory\n")
+        return EXIT_ERROR
     try:
         start = paths[0] if paths else Path(".")
         settings = load_settings(start, args.config)
