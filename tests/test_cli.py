@@ -321,3 +321,20 @@ def test_colour_on_a_terminal_unless_no_color(project: Path) -> None:
     os.environ.pop("NO_COLOR", None)
     plain = _run_in_tty(project, {"NO_COLOR": "1"})
     assert "TQ201" in plain and "\033[" not in plain
+
+
+def test_closed_output_pipe_is_no_traceback(project: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tasklint", "--no-cache", "--format", "json", "."],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `tasklint | head -0`: the reader is gone before any output
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    proc.stderr.close()
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+    assert proc.returncode == 2
