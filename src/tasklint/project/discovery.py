@@ -148,7 +148,31 @@ def module_name_for(path: Path) -> tuple[str, bool]:
     if is_package:
         parts.append(directory.name)
         directory = directory.parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
-        parts.append(directory.name)
-        directory = directory.parent
+    while directory.parent != directory:
+        if (directory / "__init__.py").is_file():
+            parts.append(directory.name)
+            directory = directory.parent
+            continue
+        # a directory without ``__init__.py`` inside a regular package is a namespace
+        # subpackage of it (``pkg/__init__.py`` + ``pkg/worker/arq.py`` is ``pkg.worker.arq``)
+        gap = _namespace_gap(directory)
+        if not gap:
+            break
+        parts.extend(d.name for d in gap)
+        directory = gap[-1].parent
     return ".".join(reversed(parts)), is_package
+
+
+def _namespace_gap(directory: Path, limit: int = 4) -> list[Path]:
+    """Directories without ``__init__.py``, from ``directory`` up to just below the nearest
+    regular package (at most ``limit`` of them); empty when no package is that close."""
+    gap: list[Path] = []
+    current = directory
+    while len(gap) < limit and current.parent != current:
+        if not current.name.isidentifier():
+            return []
+        gap.append(current)
+        current = current.parent
+        if (current / "__init__.py").is_file():
+            return gap
+    return []

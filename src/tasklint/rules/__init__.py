@@ -48,6 +48,10 @@ from tasklint.rules import (
     tq509_mixed_setting_styles,  # noqa: F401
     tq510_hardcoded_broker_credentials,  # noqa: F401
     tq511_setting_wrong_type,  # noqa: F401
+    tq601_arq_keep_result_forever,  # noqa: F401
+    tq602_arq_function_signature,  # noqa: F401
+    tq603_arq_settings_inherited,  # noqa: F401
+    tq604_arq_unknown_worker_setting,  # noqa: F401
 )
 from tasklint.rules._base import FAMILIES, REGISTRY, Rule
 

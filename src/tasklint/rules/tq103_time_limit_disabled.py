@@ -6,13 +6,15 @@ import ast
 import re
 from collections.abc import Iterator
 
+from tasklint.analysis.arq import ArqModel
 from tasklint.analysis.celery_options import global_level, number, task_level
 from tasklint.analysis.constants import fold
 from tasklint.analysis.enqueue import RQ_QUEUE_FACTORIES, EnqueueRecognizer
 from tasklint.config import Settings
 from tasklint.context import FileContext
 from tasklint.findings import Finding
-from tasklint.project.celery_config import CeleryModel
+from tasklint.project.celery_config import CeleryModel, resolve_value
+from tasklint.project.facts import Value
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
 
@@ -98,13 +100,26 @@ class TimeLimitDisabled(Rule):
                     context=f" although `{setting}` is set for the app",
                     fix="remove it to inherit the global limit, or set a real limit",
                 )
-        for facts in index.modules.values():
-            for hit in (facts.extras.get("arq") or {}).get("job_timeout_none", []):
+        for info in ArqModel.of(index).checked_settings(settings):
+            if info.kind == "worker_call":
+                raw = info.keywords.get("job_timeout")
+                if isinstance(raw, dict) and Value(**raw["value"]) == Value("const", None):
+                    yield self.project_finding(
+                        info.path,
+                        int(raw["line"]),
+                        int(raw["col"]),
+                        what="`Worker(job_timeout=None)`",
+                        context=" (arq's default is 300 s)",
+                        fix="set a number of seconds",
+                    )
+                continue
+            attr = info.own_attributes().get("job_timeout")
+            if attr is not None and resolve_value(index, attr.value) == Value("const", None):
                 yield self.project_finding(
-                    facts.path,
-                    hit["line"],
-                    hit.get("col", 1),
-                    what="`job_timeout = None`",
+                    info.path,
+                    attr.line,
+                    attr.col,
+                    what=f"`{info.name}.job_timeout = None`",
                     context=" (arq's default is 300 s)",
                     fix="set a number of seconds",
                 )

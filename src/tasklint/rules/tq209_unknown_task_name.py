@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from tasklint.analysis.arq import ArqModel
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel, is_test_module
@@ -12,26 +13,9 @@ from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
 
 
-def arq_names(index: ProjectIndex) -> tuple[set[str], bool]:
+def arq_names(index: ProjectIndex, settings: Settings) -> tuple[set[str], bool]:
     """Names of functions registered with arq workers, and whether that list is complete."""
-    names: set[str] = set()
-    complete = True
-    seen_settings = False
-    for facts in index.modules.values():
-        data = facts.extras.get("arq")
-        if not isinstance(data, dict):
-            continue
-        for settings in data.get("worker_settings", []):
-            seen_settings = True
-            if not settings.get("functions_complete", False):
-                complete = False
-            for entry in [*settings.get("functions", []), *settings.get("cron_jobs", [])]:
-                if isinstance(entry, dict):
-                    if entry.get("name"):
-                        names.add(str(entry["name"]))
-                    elif entry.get("qualname"):
-                        names.add(str(entry["qualname"]).rsplit(".", 1)[-1])
-    return names, complete and seen_settings
+    return ArqModel.of(index).registered_names(lambda module: is_test_module(module, settings))
 
 
 @register
@@ -115,7 +99,7 @@ class UnknownTaskName(Rule):
         model = CeleryModel.of(index, settings)
         celery_names = {t.registered_name for t in model.tasks()}
         packages = {m.split(".")[0] for m in index.modules if not is_test_module(m, settings)}
-        arq_registered, arq_complete = arq_names(index)
+        arq_registered, arq_complete = arq_names(index, settings)
         for facts, ref in sorted(refs, key=lambda r: (r[0].path, r[1]["line"])):
             if is_test_module(facts.module, settings):
                 continue
@@ -139,6 +123,14 @@ class UnknownTaskName(Rule):
         name = str(ref["name"])
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
+        by_path = sorted(k for k in known if k.endswith(f".{name}"))
+        if what.startswith("arq") and by_path:
+            # func("pkg.jobs.render") / functions = ["pkg.jobs.render"]: arq names a job
+            # given as an import path by that path, not by the function's name
+            hint = (
+                f" (a function registered as the string `{by_path[0]}` is named by that "
+                "path: enqueue that name or register the function object)"
+            )
         return self.project_finding(
             path,
             int(str(ref["line"])),

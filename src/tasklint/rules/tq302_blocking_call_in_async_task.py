@@ -6,6 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from tasklint.analysis.arq import ArqModel
 from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.rules._base import Rule, register
@@ -39,18 +40,7 @@ NOT_BLOCKING = frozenset({"requests.exceptions", "requests.codes", "requests.Res
 
 def arq_functions(ctx: FileContext) -> set[str]:
     """Qualified names of functions registered with arq workers anywhere in the project."""
-    memo = ctx.index.__dict__.setdefault("_arq_functions", None)
-    if memo is None:
-        found: set[str] = set()
-        for facts in ctx.index.modules.values():
-            data = facts.extras.get("arq") or {}
-            for settings in data.get("worker_settings", []) if isinstance(data, dict) else []:
-                for entry in settings.get("functions", []) + settings.get("cron_jobs", []):
-                    qn = entry.get("qualname") if isinstance(entry, dict) else None
-                    if qn:
-                        found.add(ctx.index.canonical(qn) or qn)
-        ctx.index.__dict__["_arq_functions"] = memo = found
-    return memo
+    return ArqModel.of(ctx.index).registered_qualnames()
 
 
 @register
