@@ -31,12 +31,16 @@ class ArqFunctionSignature(Rule):
     import arq
 
 
-    async def send_welcome_email(user_id):
+    def send_welcome_email(ctx, user_id):
+        ...
+
+
+    async def purge_sessions():
         ...
 
 
     class WorkerSettings:
-        functions = [send_welcome_email]
+        functions = [send_welcome_email, purge_sessions]
     ```
 
     Use instead:
@@ -48,8 +52,12 @@ class ArqFunctionSignature(Rule):
         ...
 
 
+    async def purge_sessions(ctx):
+        ...
+
+
     class WorkerSettings:
-        functions = [send_welcome_email]
+        functions = [send_welcome_email, purge_sessions]
     ```
 
     ## Options
