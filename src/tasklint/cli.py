@@ -115,6 +115,19 @@ def _apply_cli(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader went away (`tasklint | head`): no traceback; silence the final flush
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_ERROR
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "inventory":
         from tasklint import inventory
@@ -140,6 +153,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
     paths: list[Path] = args.paths or [Path(".")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for path in missing:
+            sys.stderr.write(f"tasklint: {path}: no such file or directory\n")
+        return EXIT_ERROR
     try:
         start = paths[0] if paths else Path(".")
         settings = load_settings(start, args.config)

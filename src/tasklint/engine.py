@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import os
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from tasklint.config import Settings
@@ -149,9 +150,10 @@ class Linter:
         )
         failed: set[str] = set()
 
-        def run(rule: Rule, produce: Iterable[Finding]) -> None:
+        def run(rule: Rule, produce: Callable[[], Iterable[Finding]]) -> None:
+            # the call itself is inside the try: a check that is no generator raises there
             try:
-                findings.extend(produce)
+                findings.extend(produce())
             except Exception as exc:  # a rule bug must never abort the run
                 failed.add(rule.code)
                 if os.environ.get("TASKLINT_DEBUG"):
@@ -173,7 +175,7 @@ class Linter:
             if handlers:
                 for rule in handlers:
                     if rule.code not in failed:
-                        run(rule, rule.check(node, ctx))
+                        run(rule, partial(rule.check, node, ctx))
             ancestors.append(node)
             stack.append((node, True))
             children = list(ast.iter_child_nodes(node))
@@ -182,7 +184,7 @@ class Linter:
         ancestors.clear()
         for rule in rules:
             if rule.code not in failed:
-                run(rule, rule.check_file(ctx))
+                run(rule, partial(rule.check_file, ctx))
         return self._path_filtered(path, findings)
 
     def _path_filtered(self, path: str, findings: list[Finding]) -> list[Finding]:

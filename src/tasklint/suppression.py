@@ -2,8 +2,9 @@
 
 flake8 does its own ``noqa`` filtering; the CLI applies the same rules so that both entry
 points report the same findings: a blanket ``# noqa`` suppresses everything on the line, and
-``# noqa: TQ201,TQ205`` suppresses those codes (and codes they prefix). A comment anywhere in
-a multi-line statement or string applies to all of its lines, as in flake8.
+``# noqa: TQ201,TQ205`` suppresses those codes (and codes they prefix). As in flake8, a
+comment after a token that spans several lines (a multi-line string) applies to all of its
+lines; the lines of a bracketed multi-line call are separate lines.
 """
 
 from __future__ import annotations

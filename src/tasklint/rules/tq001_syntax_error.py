@@ -34,6 +34,10 @@ class SyntaxErrorRule(Rule):
     ## Known limitations
     tasklint parses with the Python it runs on: syntax newer than that interpreter is
     reported here.
+
+    ## References
+    - Python: https://docs.python.org/3/reference/grammar.html
+    - flake8 (E999): https://flake8.pycqa.org/en/latest/user/error-codes.html
     """
 
     code = "TQ001"

@@ -22,6 +22,14 @@ class InternalErrorRule(Rule):
 
     ## Options
     None.
+
+    ## Known limitations
+    A rule that fails in the project-wide pass (not on one file) is reported on line 1 of
+    the first file of the project. flake8 reports the configuration errors it meets as this
+    code on line 1 of each checked file.
+
+    ## References
+    - Report it: https://github.com/tasklint/tasklint/issues
     """
 
     code = "TQ002"

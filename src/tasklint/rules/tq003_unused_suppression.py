@@ -35,6 +35,10 @@ class UnusedSuppression(Rule):
 
     ## Known limitations
     flake8 has no equivalent hook, so this rule runs in the CLI only.
+
+    ## References
+    - flake8 `noqa`: https://flake8.pycqa.org/en/latest/user/violations.html#in-line-ignoring-errors
+    - ruff RUF100 (the same idea): https://docs.astral.sh/ruff/rules/unused-noqa/
     """
 
     code = "TQ003"

@@ -55,6 +55,11 @@ class UnboundedRetries(Rule):
     ## Options
     None.
 
+    ## Known limitations
+    Only a literal `max_retries=None` is reported (on the decorator, the base class or a
+    `self.retry(...)` call); a value computed at run time is not. Tasks retried by a project
+    wrapper rather than `autoretry_for` or `self.retry` are not seen.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#Task.max_retries
     """

@@ -60,6 +60,11 @@ class BroadAutoretry(Rule):
     ## Options
     Opt-in: enable with `extend-select = ["TQ106"]`.
 
+    ## Known limitations
+    Only the names `Exception` and `BaseException` (resolved through imports) count as
+    broad; a project exception class that catches everything is not recognised, and a tuple
+    built at run time is not read.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#automatic-retry-for-known-exceptions
     """

@@ -45,6 +45,10 @@ class RetryWithoutBackoff(Rule):
     ## Options
     Opt-in: enable with `extend-select = ["TQ107"]`.
 
+    ## Known limitations
+    A task whose options cannot all be read (options from a base class or annotations
+    built at run time) is not reported, since `retry_backoff` may be set there.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#Task.retry_backoff
     """

@@ -57,6 +57,12 @@ class DuplicateTaskName(Rule):
     ## Options
     None.
 
+    ## Known limitations
+    Tasks in test modules (see `test-modules`) are not compared. Names given at run time
+    (`name=f"..."`) and tasks registered without a decorator (`app.register_task`) are not
+    seen; two apps in one project that each register the same name are reported although
+    they may never run in one worker.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#names
     """

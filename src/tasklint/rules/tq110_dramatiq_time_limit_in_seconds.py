@@ -52,6 +52,11 @@ class DramatiqTimeLimitInSeconds(Rule):
     ## Options
     None.
 
+    ## Known limitations
+    Only literal values (or constants resolved through the project) below 1000 are
+    reported; a limit computed at run time is not. Values from 1 to 999 that really mean
+    milliseconds are reported too: write them as `timedelta` or a named constant.
+
     ## References
     - Dramatiq: https://dramatiq.io/reference.html#dramatiq.middleware.TimeLimit
     """

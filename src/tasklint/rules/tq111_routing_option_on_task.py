@@ -50,6 +50,10 @@ class RoutingOptionOnTask(Rule):
     ## Options
     Opt-in: enable with `extend-select = ["TQ111"]`.
 
+    ## Known limitations
+    Only options on the decorator itself are reported; the same options on a base Task
+    class or in `task_annotations` are not.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/routing.html
     """

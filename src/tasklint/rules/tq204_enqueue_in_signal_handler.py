@@ -112,6 +112,11 @@ class EnqueueInSignalHandler(Rule):
     ## Options
     - `celery.enqueue-functions`: project helpers that enqueue.
 
+    ## Known limitations
+    Only enqueues directly in the receiver's body are reported; a receiver that calls a
+    project helper which enqueues is not followed. Receivers are matched by function name
+    within the file (`@receiver(...)` or `signal.connect(handler)` in the same module).
+
     ## References
     - Django: https://docs.djangoproject.com/en/stable/topics/db/transactions/#performing-actions-after-commit
     """

@@ -33,6 +33,7 @@ class UnknownTaskName(Rule):
 
     ## Example
     ```python
+    # file: shop/tasks.py
     from celery import Celery
 
     app = Celery("shop")
@@ -49,6 +50,7 @@ class UnknownTaskName(Rule):
 
     Use instead:
     ```python
+    # file: shop/tasks.py
     from celery import Celery
 
     app = Celery("shop")

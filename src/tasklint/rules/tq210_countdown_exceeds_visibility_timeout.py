@@ -102,6 +102,13 @@ class CountdownExceedsVisibilityTimeout(Rule):
     - `celery.visibility-timeout`: the visibility timeout to assume when the configuration
       does not say.
 
+    ## Known limitations
+    Only `apply_async(countdown=...)`/`apply_async(eta=now() + timedelta(...))`,
+    `self.retry(countdown=...)` and `retry_backoff_max` with values resolved statically are
+    checked; an `eta` given as an absolute datetime and countdowns computed at run time are
+    not. When a task cannot be matched to one app the smallest visibility timeout of the
+    project's apps is used.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
     """

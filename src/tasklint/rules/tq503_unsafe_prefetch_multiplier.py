@@ -52,6 +52,10 @@ class UnsafePrefetchMultiplier(Rule):
     ## Options
     None.
 
+    ## Known limitations
+    The setting is read from the app configuration only; a `--prefetch-multiplier` given
+    on the worker command line, or an environment variable read at start-up, is not seen.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/optimizing.html#prefetch-limits
     """

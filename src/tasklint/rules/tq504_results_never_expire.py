@@ -42,6 +42,11 @@ class ResultsNeverExpire(Rule):
     ## Options
     None.
 
+    ## Known limitations
+    Only a literal `None` or `0` is reported; a value read from the environment is treated
+    as unknown. `result_expires` set per task through `expires=` on `apply_async` is not
+    checked.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html#result-expires
     """

@@ -43,6 +43,12 @@ class EagerModeOutsideTests(Rule):
     ## Options
     - `test-modules`: module globs treated as test- or development-only.
 
+    ## Known limitations
+    Whether a configuration module is test-only is decided by its module name (see
+    `test-modules`); a production settings module named like a test module is not
+    reported. Eager mode switched on at run time (`app.conf.task_always_eager = flag`) is an
+    unknown value and not reported.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html#task-always-eager
     """

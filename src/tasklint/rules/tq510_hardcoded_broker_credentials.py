@@ -63,6 +63,11 @@ class HardcodedBrokerCredentials(Rule):
     ## Options
     None.
 
+    ## Known limitations
+    Only literal URLs are checked; credentials assembled with f-strings or `%`
+    formatting from constants are not. Passwords for the hosts `localhost`, `127.0.0.1`,
+    `redis` and `rabbitmq` and the `guest:guest` default are not reported.
+
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-url
     """

@@ -28,28 +28,36 @@ class ArqFunctionSignature(Rule):
 
     ## Example
     ```python
-    from arq import cron
+    import arq
 
 
-    async def send_daily_digest():
+    def send_welcome_email(ctx, user_id):
+        ...
+
+
+    async def purge_sessions():
         ...
 
 
     class WorkerSettings:
-        cron_jobs = [cron(send_daily_digest, hour=7, minute=0)]
+        functions = [send_welcome_email, purge_sessions]
     ```
 
     Use instead:
     ```python
-    from arq import cron
+    import arq
 
 
-    async def send_daily_digest(ctx):
+    async def send_welcome_email(ctx, user_id):
+        ...
+
+
+    async def purge_sessions(ctx):
         ...
 
 
     class WorkerSettings:
-        cron_jobs = [cron(send_daily_digest, hour=7, minute=0)]
+        functions = [send_welcome_email, purge_sessions]
     ```
 
     ## Options
