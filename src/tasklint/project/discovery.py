@@ -139,6 +139,9 @@ def iter_python_files(paths: Iterable[Path], excluder: Excluder) -> Iterator[Pat
                     yield file_path
 
 
+NAMESPACE_GAP = 2  # directories without ``__init__.py`` bridged inside a package
+
+
 def module_name_for(path: Path) -> tuple[str, bool]:
     """(dotted module name, is_package) from the ``__init__.py`` chain above ``path``."""
     path = path.resolve()
@@ -148,7 +151,24 @@ def module_name_for(path: Path) -> tuple[str, bool]:
     if is_package:
         parts.append(directory.name)
         directory = directory.parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
-        parts.append(directory.name)
-        directory = directory.parent
+    while directory.parent != directory:
+        if (directory / "__init__.py").is_file():
+            parts.append(directory.name)
+            directory = directory.parent
+            continue
+        # A directory without ``__init__.py`` inside a regular package is a namespace
+        # portion of it (``pkg/tasks/builds.py`` is ``pkg.tasks.builds``).
+        gap: list[str] = []
+        probe = directory
+        while (
+            len(gap) < NAMESPACE_GAP
+            and probe.parent != probe
+            and not (probe / "__init__.py").is_file()
+        ):
+            gap.append(probe.name)
+            probe = probe.parent
+        if not (probe / "__init__.py").is_file() or probe.parent == probe:
+            break
+        parts.extend(gap)
+        directory = probe
     return ".".join(reversed(parts)), is_package

@@ -483,6 +483,8 @@ class _FactCollector:
         """One pass over a function body (nested functions and classes excluded)."""
         contexts: set[str] = set()
         returns: set[str] = set()
+        returned_names: set[str] = set()
+        local_calls: dict[str, set[str]] = {}
         resolver = self.resolver
         positional = [*node.args.posonlyargs, *node.args.args]
         retry_owners = {node.name} | ({positional[0].arg} if positional else set())
@@ -509,6 +511,17 @@ class _FactCollector:
                 qn = resolver.qualname(current.value.func, scope)
                 if qn:
                     returns.add(qn)
+            elif isinstance(current, ast.Return) and isinstance(current.value, ast.Name):
+                returned_names.add(current.value.id)  # ``app = Celery(...); ...; return app``
+            elif (
+                isinstance(current, ast.Assign)
+                and len(current.targets) == 1
+                and isinstance(current.targets[0], ast.Name)
+                and isinstance(current.value, ast.Call)
+            ):
+                qn = resolver.qualname(current.value.func, scope)
+                if qn:
+                    local_calls.setdefault(current.targets[0].id, set()).add(qn)
             elif isinstance(current, ast.Call):
                 func = current.func
                 if (isinstance(func, ast.Attribute) and func.attr == "on_commit") or (
@@ -528,6 +541,8 @@ class _FactCollector:
                 stack.extend((stmt, inner) for stmt in current.body)
                 continue
             stack.extend((child, enclosing) for child in ast.iter_child_nodes(current))
+        for name in returned_names:
+            returns.update(local_calls.get(name, ()))
         fact.yield_contexts = sorted(contexts)
         fact.returns_calls = sorted(returns)
 
