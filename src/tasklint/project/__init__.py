@@ -53,6 +53,23 @@ def index_settings(settings: Settings) -> IndexSettings:
     )
 
 
+# Libraries whose names tasklint resolves (``celery.Celery``, ``arq.cron``...). A loose
+# module outside any package and below the project root (``dockerfiles/settings/celery.py``,
+# a settings file copied into place at deploy time) is not importable under that name by the
+# project's packages: it must not shadow the library in name resolution.
+LIBRARY_PACKAGES = frozenset(
+    {"celery", "kombu", "arq", "rq", "django_rq", "dramatiq", "django", "redis", "sqlalchemy"}
+)
+
+
+def shadows_library(facts: ModuleFacts, root: Path) -> bool:
+    return (
+        facts.module in LIBRARY_PACKAGES
+        and not facts.is_package
+        and Path(facts.path).parent != root
+    )
+
+
 def facts_for_file(
     path: Path, cache: FactsCache | None
 ) -> tuple[ModuleFacts | None, tuple[int, str] | None]:
@@ -119,6 +136,8 @@ def build_index(
         if facts is not None:
             if facts.module in index.modules and index.modules[facts.module].path != key:
                 continue  # two files claim one module name: keep the first (sorted walk)
+            if shadows_library(facts, root):
+                continue
             index.add(facts)
         elif error is not None:
             errors[key] = error

@@ -17,7 +17,8 @@ from tasklint import __version__
 from tasklint.project.facts import ModuleFacts
 
 CACHE_DIR = ".tasklint_cache"
-FORMAT = 1
+# bump when the core facts (facts.py, not a collector) change what they record
+FORMAT = 2
 
 
 class FactsCache:

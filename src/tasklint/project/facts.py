@@ -167,7 +167,9 @@ class ImportFact:
     col: int
     module: str  # absolute module the statement names (``from X import ...`` / ``import X``)
     names: list[str]  # imported names for ``from`` imports; empty for ``import X``
-    scope: str  # "module", "function", "type_checking", "fallback"
+    # "module" (runs when the module is imported), "function", "type_checking", "fallback"
+    # (a ``try`` that catches ImportError), "main" (under ``if __name__ == "__main__":``)
+    scope: str
 
 
 @dataclass
@@ -234,11 +236,35 @@ class ModuleFacts:
 
 
 def _is_type_checking(test: ast.expr) -> bool:
+    """``if TYPE_CHECKING:``, ``if typing.TYPE_CHECKING:``, ``if TYPE_CHECKING is True:``."""
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.Eq))
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is True
+    ):
+        test = test.left
     if isinstance(test, ast.Name):
         return test.id == "TYPE_CHECKING"
     if isinstance(test, ast.Attribute):
         return test.attr == "TYPE_CHECKING"
     return False
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """``if __name__ == "__main__":`` (either operand order)."""
+    if not (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and len(test.comparators) == 1
+    ):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
 
 
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:
@@ -279,7 +305,11 @@ class _FactCollector:
                 elif isinstance(stmt, ast.ClassDef):
                     visit(stmt.body, scope)
                 elif isinstance(stmt, ast.If):
-                    inner = "type_checking" if _is_type_checking(stmt.test) else scope
+                    inner = scope
+                    if _is_type_checking(stmt.test):
+                        inner = "type_checking"
+                    elif scope == "module" and _is_main_guard(stmt.test):
+                        inner = "main"
                     visit(stmt.body, inner)
                     visit(stmt.orelse, scope)
                 elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
@@ -453,6 +483,8 @@ class _FactCollector:
         """One pass over a function body (nested functions and classes excluded)."""
         contexts: set[str] = set()
         returns: set[str] = set()
+        returned_names: set[str] = set()
+        local_calls: dict[str, set[str]] = {}
         resolver = self.resolver
         positional = [*node.args.posonlyargs, *node.args.args]
         retry_owners = {node.name} | ({positional[0].arg} if positional else set())
@@ -479,6 +511,17 @@ class _FactCollector:
                 qn = resolver.qualname(current.value.func, scope)
                 if qn:
                     returns.add(qn)
+            elif isinstance(current, ast.Return) and isinstance(current.value, ast.Name):
+                returned_names.add(current.value.id)  # ``app = Celery(...); ...; return app``
+            elif (
+                isinstance(current, ast.Assign)
+                and len(current.targets) == 1
+                and isinstance(current.targets[0], ast.Name)
+                and isinstance(current.value, ast.Call)
+            ):
+                qn = resolver.qualname(current.value.func, scope)
+                if qn:
+                    local_calls.setdefault(current.targets[0].id, set()).add(qn)
             elif isinstance(current, ast.Call):
                 func = current.func
                 if (isinstance(func, ast.Attribute) and func.attr == "on_commit") or (
@@ -498,6 +541,8 @@ class _FactCollector:
                 stack.extend((stmt, inner) for stmt in current.body)
                 continue
             stack.extend((child, enclosing) for child in ast.iter_child_nodes(current))
+        for name in returned_names:
+            returns.update(local_calls.get(name, ()))
         fact.yield_contexts = sorted(contexts)
         fact.returns_calls = sorted(returns)
 

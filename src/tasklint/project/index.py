@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tasklint.project.facts import ClassFact, DecoratorFact, FunctionFact, ModuleFacts, SymbolFact
+from tasklint.project.graph import ImportGraph, build_import_graph
 
 CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 CELERY_CURRENT_APP = frozenset(
@@ -72,7 +73,7 @@ class Target:
 
 @dataclass(frozen=True)
 class TaskInfo:
-    library: str  # "celery", "rq", "django_rq", "dramatiq"
+    library: str  # "celery", "rq", "django_rq", "dramatiq", "arq"
     module: str
     name: str
     line: int
@@ -99,14 +100,26 @@ class ProjectIndex:
         self._function_names: set[str] | None = None
         self._resolve = lru_cache(maxsize=None)(self._resolve_uncached)
         self._task = lru_cache(maxsize=None)(self._task_uncached)
+        self._import_graph: ImportGraph | None = None
+        self._tasks_by_module: dict[str, list[TaskInfo]] | None = None
 
     def add(self, facts: ModuleFacts) -> None:
         self.modules[facts.module] = facts
         self.path_to_module[facts.path] = facts.module
         self._packages_used = None
         self._function_names = None
+        self._import_graph = None
+        self._tasks_by_module = None
         self._resolve.cache_clear()
         self._task.cache_clear()
+
+    # -- imports -------------------------------------------------------------------------
+    @property
+    def import_graph(self) -> ImportGraph:
+        """Module-level imports between project modules (built once, on first use)."""
+        if self._import_graph is None:
+            self._import_graph = build_import_graph(self.modules)
+        return self._import_graph
 
     # -- resolution ----------------------------------------------------------------------
     def resolve(self, qualname: str) -> Target:
@@ -279,6 +292,48 @@ class ProjectIndex:
             if lib is not None:
                 return TaskInfo(library=lib, module=t.module, name=t.name, line=sym.line)
         return None
+
+    def tasks_by_module(self) -> dict[str, list[TaskInfo]]:
+        """Every task the project defines (any library), by defining module."""
+        if self._tasks_by_module is None:
+            found: dict[str, list[TaskInfo]] = {}
+            for module in sorted(self.modules):
+                facts = self.modules[module]
+                for name, sym in sorted(facts.symbols.items()):
+                    if sym.kind not in ("def", "call"):
+                        continue
+                    info = self.task(f"{module}.{name}")
+                    if info is not None and info.module == module:
+                        found.setdefault(module, []).append(info)
+            for info in self._arq_functions():
+                tasks = found.setdefault(info.module, [])
+                if all(t.name != info.name for t in tasks):
+                    tasks.append(info)
+            self._tasks_by_module = found
+        return self._tasks_by_module
+
+    def _arq_functions(self) -> list[TaskInfo]:
+        """Functions listed by name in an arq worker class's ``functions`` / ``cron_jobs``."""
+        if "arq" not in self.packages_used():
+            return []
+        out: list[TaskInfo] = []
+        for module in sorted(self.modules):
+            facts = self.modules[module]
+            for cls in facts.classes.values():
+                if "arq" not in facts.imported_packages and "Worker" not in cls.name:
+                    continue  # a ``functions`` list on some other class
+                for attr in ("functions", "cron_jobs"):
+                    fact = cls.attributes.get(attr)
+                    if fact is None or fact.value.kind != "list":
+                        continue
+                    for item in fact.value.value or []:
+                        if not isinstance(item, dict) or item.get("kind") != "name":
+                            continue
+                        target = self.resolve(str(item.get("qualname")))
+                        func = self.function(target)
+                        if func is not None and target.module is not None:
+                            out.append(TaskInfo("arq", target.module, func.name, func.line))
+        return out
 
     def _defers_to_commit(self, dec: DecoratorFact) -> bool:
         base = dec.keywords.get("base")

@@ -37,6 +37,7 @@ from tasklint.rules import (
     tq211_on_commit_wrong_database,  # noqa: F401
     tq301_result_get_in_task,  # noqa: F401
     tq302_blocking_call_in_async_task,  # noqa: F401
+    tq401_task_module_import_cycle,  # noqa: F401
     tq501_acks_late_disabled,  # noqa: F401
     tq502_acks_late_without_reject_on_worker_lost,  # noqa: F401
     tq503_unsafe_prefetch_multiplier,  # noqa: F401

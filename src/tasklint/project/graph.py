@@ -1,0 +1,229 @@
+"""The project import graph: which project modules a module executes when it is imported.
+
+Assembled from cached per-module facts (``ModuleFacts.imports``) on every run, never cached
+itself (grimp: cache facts, not answers). Only imports that run when the module is imported
+count: module-level statements, wherever they are in the file (mid-file, at the end, in a
+class body, under an ordinary ``if``). Imports inside functions, under ``if TYPE_CHECKING:``,
+under ``if __name__ == "__main__":`` and in ``try``/``except ImportError`` fallbacks do not.
+
+An edge ``A -> B`` means: executing A's module-level imports may execute B, or read a name
+from B's namespace while B may still be initialising. Python's import semantics decide
+which modules a statement touches:
+
+- ``import a.b.c`` executes ``a/__init__``, then ``a/b/__init__``, then ``a/b/c``;
+- ``from a.b import c`` executes ``a`` and ``a.b``; then ``a.b.c`` if it is a submodule,
+  otherwise it reads the name ``c`` from ``a.b``;
+- a package is always *started* before any module inside it, so importing (part of) a
+  package that encloses the importer executes nothing new and reads nothing: no edge. The
+  exception is ``from <enclosing package> import name`` where ``name`` is not a submodule:
+  it reads the package's namespace, which may be unfinished, so it is an edge.
+
+Third-party and standard-library modules are not part of the graph.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from tasklint.project.facts import ImportFact, ModuleFacts
+
+RUNS_AT_IMPORT = frozenset({"module"})
+
+
+@dataclass(frozen=True, order=True)
+class ImportEdge:
+    """``importer`` executes (or reads from) ``imported`` at import time, at ``line``:``col``."""
+
+    importer: str
+    imported: str
+    line: int
+    col: int
+
+
+def _prefixes(module: str) -> list[str]:
+    """``a.b.c`` -> ``["a", "a.b", "a.b.c"]``."""
+    parts = module.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def statement_targets(importer: str, imp: ImportFact, modules: Mapping[str, object]) -> list[str]:
+    """The project modules an import statement executes or reads from (sorted, unique)."""
+    if not imp.module and not imp.names:
+        return []
+    enclosing = set(_prefixes(importer))  # itself, and the packages started before it
+    targets: set[str] = set()
+    if not imp.names:  # import a.b.c
+        targets.update(p for p in _prefixes(imp.module) if p in modules)
+        return sorted(targets - enclosing)
+    base = imp.module
+    if base:
+        targets.update(p for p in _prefixes(base) if p in modules)
+    reads_base = False
+    for name in imp.names:
+        if name == "*":
+            reads_base = True
+            continue
+        sub = f"{base}.{name}" if base else name
+        if sub in modules:
+            targets.add(sub)
+        else:
+            reads_base = True
+    targets -= enclosing
+    if reads_base and base in modules and base != importer:
+        targets.add(base)  # a name read from a package that encloses the importer
+    return sorted(targets)
+
+
+class ImportGraph:
+    """A directed graph of project modules; edges carry the import statement's position."""
+
+    def __init__(self) -> None:
+        self._edges: dict[str, list[ImportEdge]] = {}
+        self._succ: dict[str, set[str]] = {}
+        self._pred: dict[str, set[str]] = {}
+        self._cyclic: set[str] | None = None
+
+    # -- building ------------------------------------------------------------------------
+    def add_module(self, module: str) -> None:
+        self._edges.setdefault(module, [])
+        self._succ.setdefault(module, set())
+        self._pred.setdefault(module, set())
+
+    def add_import(self, importer: str, imported: str, line: int = 0, col: int = 0) -> None:
+        if importer == imported:
+            return  # a module reading from itself re-enters nothing
+        self.add_module(importer)
+        self.add_module(imported)
+        self._edges[importer].append(ImportEdge(importer, imported, line, col))
+        self._succ[importer].add(imported)
+        self._pred[imported].add(importer)
+        self._cyclic = None
+
+    # -- queries -------------------------------------------------------------------------
+    @property
+    def modules(self) -> list[str]:
+        return sorted(self._succ)
+
+    def __contains__(self, module: object) -> bool:
+        return module in self._succ
+
+    def imports_of(self, module: str) -> set[str]:
+        """Project modules that ``module`` executes directly at import time."""
+        return set(self._succ.get(module, ()))
+
+    def importers_of(self, module: str) -> set[str]:
+        return set(self._pred.get(module, ()))
+
+    def edges_from(self, module: str) -> list[ImportEdge]:
+        """Every edge of ``module``'s import statements, in source order."""
+        return sorted(self._edges.get(module, ()), key=lambda e: (e.line, e.col, e.imported))
+
+    def distances_to(self, target: str) -> dict[str, int]:
+        """Length of the shortest import chain from each module that reaches ``target``."""
+        dist = {target: 0}
+        queue = deque([target])
+        while queue:
+            current = queue.popleft()
+            for pred in self._pred.get(current, ()):
+                if pred not in dist:
+                    dist[pred] = dist[current] + 1
+                    queue.append(pred)
+        return dist
+
+    def shortest_chain(
+        self, source: str, target: str, distances: dict[str, int] | None = None
+    ) -> tuple[str, ...] | None:
+        """The shortest chain ``source -> ... -> target`` (lexicographically first of equals).
+
+        ``distances`` may pass ``distances_to(target)`` when asking many sources.
+        """
+        dist = distances if distances is not None else self.distances_to(target)
+        if source not in dist:
+            return None
+        chain = [source]
+        current = source
+        while current != target:
+            left = dist[current] - 1
+            current = min(n for n in self._succ[current] if dist.get(n) == left)
+            chain.append(current)
+        return tuple(chain)
+
+    def cycle_through(self, module: str, first: str) -> tuple[str, ...] | None:
+        """The shortest cycle ``module -> first -> ... -> module``, if ``first`` reaches back."""
+        if first not in self._succ.get(module, ()):
+            return None
+        rest = self.shortest_chain(first, module)
+        return None if rest is None else (module, *rest)
+
+    def strongly_connected_components(self) -> list[frozenset[str]]:
+        """Tarjan's algorithm, iterative (import chains can be thousands deep)."""
+        index_of: dict[str, int] = {}
+        low: dict[str, int] = {}
+        on_stack: set[str] = set()
+        stack: list[str] = []
+        result: list[frozenset[str]] = []
+        counter = 0
+        for root in sorted(self._succ):
+            if root in index_of:
+                continue
+            work: list[tuple[str, list[str]]] = [(root, sorted(self._succ[root]))]
+            index_of[root] = low[root] = counter
+            counter += 1
+            stack.append(root)
+            on_stack.add(root)
+            while work:
+                node, pending = work[-1]
+                if pending:
+                    nxt = pending.pop()
+                    if nxt not in index_of:
+                        index_of[nxt] = low[nxt] = counter
+                        counter += 1
+                        stack.append(nxt)
+                        on_stack.add(nxt)
+                        work.append((nxt, sorted(self._succ[nxt])))
+                    elif nxt in on_stack:
+                        low[node] = min(low[node], index_of[nxt])
+                    continue
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index_of[node]:
+                    component: set[str] = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.add(member)
+                        if member == node:
+                            break
+                    result.append(frozenset(component))
+        return result
+
+    def in_cycle(self, module: str) -> bool:
+        """Does some chain of module-level imports lead from ``module`` back to it?"""
+        if self._cyclic is None:
+            self._cyclic = set()
+            for component in self.strongly_connected_components():
+                if len(component) > 1:
+                    self._cyclic.update(component)
+        return module in self._cyclic
+
+
+def build_import_graph(modules: Mapping[str, ModuleFacts]) -> ImportGraph:
+    """The graph of imports that run at import time, between the given project modules."""
+    graph = ImportGraph()
+    for name in sorted(modules):
+        facts = modules[name]
+        graph.add_module(name)
+        for imp in facts.imports:
+            if imp.scope not in RUNS_AT_IMPORT:
+                continue
+            for target in statement_targets(name, imp, modules):
+                graph.add_import(name, target, imp.line, imp.col)
+    return graph
+
+
+def format_chain(chain: Iterable[str]) -> str:
+    return " -> ".join(chain)
