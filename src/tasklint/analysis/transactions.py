@@ -143,6 +143,27 @@ def _called_in_transaction(
     return None
 
 
+def _function_verdict(ctx: FileContext, ancestors: list[ast.AST], i: int) -> ast.AST | None:
+    """The transaction a code path inside the function ``ancestors[i]`` is in (or None)."""
+    anc = ancestors[i]
+    assert isinstance(anc, FUNCTION_NODES)
+    scope = ctx.resolver.scope_at(ancestors[:i])
+    if is_atomic_function(anc, ctx, scope):
+        return anc
+    owner_index = next(
+        (j for j in range(i - 1, -1, -1) if isinstance(ancestors[j], FUNCTION_NODES)),
+        None,
+    )
+    if owner_index is None:
+        return None
+    owner = ancestors[owner_index]
+    assert isinstance(owner, FUNCTION_NODES)
+    owner_scope = ctx.resolver.scope_of(owner) or scope
+    if _passes_to_on_commit(anc.name, owner, ctx, owner_scope):
+        return None
+    return _called_in_transaction(anc.name, owner, ctx, owner_scope)
+
+
 def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:
     """The ``with``/decorated function that keeps ``node`` inside a transaction, if any.
 
@@ -151,14 +172,37 @@ def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:
     the commit and is not inside the transaction.
     """
     ancestors = ctx.ancestors
+    # What an ancestor decides depends only on that ancestor (its own ancestors are fixed),
+    # so verdicts are memoised per file: a big module asks about the same blocks many times.
+    memo: dict[int, tuple[ast.AST, ast.AST | None]] = ctx.memo.setdefault(
+        "transactions.enclosing", {}
+    )
+    withs: dict[int, tuple[ast.AST, bool]] = ctx.memo.setdefault("transactions.with", {})
     child: ast.AST = node
     for i in range(len(ancestors) - 1, -1, -1):
         anc = ancestors[i]
-        scope = ctx.resolver.scope_at(ancestors[:i])
+        if isinstance(anc, FUNCTION_NODES):
+            known = memo.get(id(anc))
+            if known is None or known[0] is not anc:
+                known = (anc, _function_verdict(ctx, ancestors, i))
+                memo[id(anc)] = known
+            return known[1]
         if isinstance(anc, (ast.With, ast.AsyncWith)):
-            if any(child is stmt for stmt in anc.body) and is_transaction_with(anc, ctx, scope):
-                return anc
-        elif isinstance(anc, ast.Lambda):
+            if any(child is stmt for stmt in anc.body):
+                seen = withs.get(id(anc))
+                if seen is None or seen[0] is not anc:
+                    scope = ctx.resolver.scope_at(ancestors[:i])
+                    seen = (anc, is_transaction_with(anc, ctx, scope))
+                    withs[id(anc)] = seen
+                if seen[1]:
+                    return anc
+            child = anc
+            continue
+        if not isinstance(anc, (ast.Lambda, ast.ClassDef)):
+            child = anc
+            continue
+        scope = ctx.resolver.scope_at(ancestors[:i])
+        if isinstance(anc, ast.Lambda):
             parent = ancestors[i - 1] if i > 0 else None
             if parent is not None and is_on_commit_call(parent, ctx, scope):
                 return None
@@ -168,21 +212,6 @@ def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:
                 and is_on_commit_call(ancestors[i - 2], ctx, scope)
             ):
                 return None  # on_commit(partial(lambda: ...)) and similar wrappers
-        elif isinstance(anc, FUNCTION_NODES):
-            if is_atomic_function(anc, ctx, scope):
-                return anc
-            owner_index = next(
-                (j for j in range(i - 1, -1, -1) if isinstance(ancestors[j], FUNCTION_NODES)),
-                None,
-            )
-            if owner_index is None:
-                return None
-            owner = ancestors[owner_index]
-            assert isinstance(owner, FUNCTION_NODES)
-            owner_scope = ctx.resolver.scope_of(owner) or scope
-            if _passes_to_on_commit(anc.name, owner, ctx, owner_scope):
-                return None
-            return _called_in_transaction(anc.name, owner, ctx, owner_scope)
         elif isinstance(anc, ast.ClassDef):
             return None
         child = anc
