@@ -29,6 +29,16 @@ def _codes(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return jobs
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="tasklint",
@@ -41,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
     p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.tasklint] from")
     p.add_argument("--no-cache", action="store_true", help="do not read or write .tasklint_cache")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="worker processes (default: the number of CPUs; the output does not depend on it)",
+    )
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument(
         "--statistics", action="store_true", help="print counts per code after the findings"
@@ -148,10 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"tasklint: {exc}\n")
         return EXIT_ERROR
 
-    from tasklint.engine import lint_paths
+    from tasklint.engine import default_jobs, lint_paths
 
     try:
-        result = lint_paths(paths, settings, use_cache=not args.no_cache)
+        result = lint_paths(
+            paths, settings, use_cache=not args.no_cache, jobs=args.jobs or default_jobs()
+        )
     except KeyboardInterrupt:
         return EXIT_ERROR
     except Exception as exc:  # never a traceback for the user

@@ -36,6 +36,41 @@ DEFAULT_EXCLUDES = (
 )
 
 
+_RESOLVED: dict[str, Path] = {}
+_IS_PACKAGE: dict[str, bool] = {}
+
+
+def clear_caches() -> None:
+    """Forget resolved paths and package directories (call at the start of a run)."""
+    _RESOLVED.clear()
+    _IS_PACKAGE.clear()
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, memoised per directory: one ``lstat`` per new path component."""
+    key = str(path)
+    hit = _RESOLVED.get(key)
+    if hit is not None:
+        return hit
+    if not path.is_absolute():
+        out = resolved(Path(os.getcwd()) / path)
+    elif path.name in ("", ".", "..") or path.parent == path:
+        out = path.resolve()
+    else:
+        candidate = resolved(path.parent) / path.name
+        out = candidate.resolve() if os.path.islink(candidate) else candidate
+    _RESOLVED[key] = out
+    return out
+
+
+def _is_package_dir(directory: Path) -> bool:
+    key = str(directory)
+    hit = _IS_PACKAGE.get(key)
+    if hit is None:
+        hit = _IS_PACKAGE[key] = (directory / "__init__.py").is_file()
+    return hit
+
+
 def find_project_root(start: Path) -> Path:
     """The nearest directory at or above ``start`` holding a project marker."""
     start = start.resolve()
@@ -64,7 +99,7 @@ class Excluder:
     def excluded(self, path: Path) -> bool:
         name = path.name
         try:
-            rel = path.resolve().relative_to(self.root).as_posix()
+            rel = resolved(path).relative_to(self.root).as_posix()
         except ValueError:
             rel = path.as_posix()
         for pattern in self.patterns:
@@ -78,10 +113,10 @@ class Excluder:
 
     def excluded_anywhere(self, path: Path) -> bool:
         """The file or any directory between it and the root is excluded."""
-        resolved = path.resolve()
-        if self.excluded(resolved):
+        full = resolved(path)
+        if self.excluded(full):
             return True
-        for parent in resolved.parents:
+        for parent in full.parents:
             if parent == self.root or self.root not in parent.parents:
                 break
             if self.excluded(parent):
@@ -141,14 +176,14 @@ def iter_python_files(paths: Iterable[Path], excluder: Excluder) -> Iterator[Pat
 
 def module_name_for(path: Path) -> tuple[str, bool]:
     """(dotted module name, is_package) from the ``__init__.py`` chain above ``path``."""
-    path = path.resolve()
+    path = resolved(path)
     is_package = path.name == "__init__.py"
     parts: list[str] = [] if is_package else [path.stem]
     directory = path.parent
     if is_package:
         parts.append(directory.name)
         directory = directory.parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
+    while _is_package_dir(directory) and directory.parent != directory:
         parts.append(directory.name)
         directory = directory.parent
     return ".".join(reversed(parts)), is_package
