@@ -25,6 +25,24 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_ERROR)
 
 
+def _not_python(path: Path) -> bool:
+    """An explicitly named regular file that is not Python source (warned about, skipped).
+
+    ``.py``/``.pyi`` files and extension-less scripts with a ``python`` shebang are Python.
+    """
+    if path.suffix in (".py", ".pyi") or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(200)
+    except OSError:
+        return False  # reported as unreadable by the engine
+    if first.startswith(b"#!") and b"python" in first:
+        return False
+    sys.stderr.write(f"tasklint: warning: skipping {path}: not a Python source file\n")
+    return True
+
+
 def _codes(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
@@ -158,6 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
     paths: list[Path] = args.paths or [Path(".")]
+    if args.paths:
+        paths = [p for p in args.paths if not _not_python(p)]
+        if not paths:
+            sys.stderr.write("tasklint: error: none of the given paths is Python source\n")
+            return EXIT_ERROR
     try:
         start = paths[0] if paths else Path(".")
         settings = load_settings(start, args.config)

@@ -41,7 +41,7 @@ def display_path(path: Path, base: Path) -> str:
         return resolved(path).relative_to(resolved(base)).as_posix()
     except ValueError:
         try:
-            return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
+            return Path(os.path.relpath(resolved(path), resolved(base))).as_posix()
         except ValueError:
             return path.as_posix()
 
@@ -381,10 +381,10 @@ def lint_paths(
     base = base or Path.cwd()
     paths = list(paths) or [Path(".")]
     root = root or (Path(settings.base_dir) if settings.base_dir else common_root(paths))
-    excluder = Excluder(settings.excludes(), root.resolve())
+    excluder = Excluder(settings.excludes(), resolved(root))
     files = list(iter_python_files(paths, excluder))
     walked = None
-    if project_files is None and all(p.resolve() == root.resolve() for p in paths):
+    if project_files is None and all(resolved(p) == resolved(root) for p in paths):
         walked = files  # the same walk build_index would do: do it once
     cache = FactsCache(root.resolve(), enabled=use_cache)
     scan = scan_project(
@@ -400,10 +400,10 @@ def lint_paths(
         cached = cache.findings(key, fingerprint, shown) if use_cache else None
         if cached is not None:
             try:
-                findings.extend(_finding_from_json(d) for d in cached)
+                findings.extend([_finding_from_json(d) for d in cached])
                 continue
-            except (KeyError, TypeError, ValueError):
-                pass
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # a damaged cache entry is a miss
         todo.append((str(file), shown))
     index: ProjectIndex | None = None
     if todo:

@@ -42,7 +42,11 @@ def parse_source(source: str, filename: str) -> ast.Module:
 def syntax_error_info(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, SyntaxError):
         line = exc.lineno or 1
-        return line, f"syntax error: {exc.msg}"
+        msg = str(exc.msg)
+        if msg.startswith("invalid or missing encoding declaration"):
+            # tokenize names the file by absolute path; the finding already says which file
+            return line, "cannot decode the file: not UTF-8 and no valid encoding declaration"
+        return line, f"syntax error: {msg}"
     if isinstance(exc, UnicodeDecodeError):
         return 1, f"cannot decode the file: {exc.reason}"
     if isinstance(exc, (LookupError,)):
@@ -155,7 +159,13 @@ class ProjectScan:
         for key, state in self.states.items():
             if state.facts_json is None:
                 continue
-            facts = ModuleFacts.from_json(state.facts_json)
+            try:
+                facts = ModuleFacts.from_json(state.facts_json)
+            except Exception:  # a damaged cache entry: collect this file's facts again
+                _, fresh, _ = compute_facts(key)
+                if fresh is None:
+                    continue
+                facts = ModuleFacts.from_json(fresh)
             if facts.module in index.modules and index.modules[facts.module].path != key:
                 continue  # two files claim one module name: keep the first (sorted walk)
             index.add(facts)
@@ -175,7 +185,7 @@ def scan_project(
 
     A file whose mtime moved but whose bytes did not (``touch``) keeps its cached facts.
     """
-    root = root.resolve()
+    root = resolved(root)
     if only_files is not None:
         files = [resolved(p) for p in only_files]
     elif walked is not None:

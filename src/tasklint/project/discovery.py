@@ -55,12 +55,20 @@ def resolved(path: Path) -> Path:
     if not path.is_absolute():
         out = resolved(Path(os.getcwd()) / path)
     elif path.name in ("", ".", "..") or path.parent == path:
-        out = path.resolve()
+        out = safe_resolve(path)
     else:
         candidate = resolved(path.parent) / path.name
-        out = candidate.resolve() if os.path.islink(candidate) else candidate
+        out = safe_resolve(candidate) if os.path.islink(candidate) else candidate
     _RESOLVED[key] = out
     return out
+
+
+def safe_resolve(path: Path) -> Path:
+    """``path.resolve()``, or the absolute path when a symlink loop makes that fail."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
 
 
 def _is_package_dir(directory: Path) -> bool:
@@ -73,7 +81,7 @@ def _is_package_dir(directory: Path) -> bool:
 
 def find_project_root(start: Path) -> Path:
     """The nearest directory at or above ``start`` holding a project marker."""
-    start = start.resolve()
+    start = safe_resolve(start)
     if start.is_file() or not start.exists():
         start = start.parent
     for candidate in (start, *start.parents):
@@ -84,7 +92,7 @@ def find_project_root(start: Path) -> Path:
 
 
 def common_root(paths: Iterable[Path]) -> Path:
-    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    resolved = [safe_resolve(p) for p in paths] or [Path.cwd().resolve()]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
     return find_project_root(common)
 
@@ -132,7 +140,7 @@ def iter_python_files(paths: Iterable[Path], excluder: Excluder) -> Iterator[Pat
     """Python files under ``paths`` that no exclude pattern matches (explicit files included)."""
     seen: set[str] = set()
     for path in paths:
-        if path.is_file() or (not path.exists() and path.suffix == ".py"):
+        if path.is_file() or not path.is_dir():  # missing or unreadable: reported as TQ001
             key = os.path.normcase(str(path))
             if key not in seen and not excluder.excluded_anywhere(path):
                 seen.add(key)
