@@ -17,7 +17,13 @@ from tasklint import __version__
 from tasklint.config import ConfigError, find_config_file, load_settings
 from tasklint.engine import Linter
 from tasklint.project import build_index
-from tasklint.project.discovery import Excluder, find_project_root, module_name_for, resolved
+from tasklint.project.discovery import (
+    Excluder,
+    find_project_root,
+    marked_root,
+    module_name_for,
+    resolved,
+)
 
 _LINTERS: dict[tuple[str, str], Linter | ConfigError] = {}
 
@@ -35,7 +41,12 @@ def _key_for(path: Path) -> tuple[str, str]:
     key = _KEYS.get(directory)
     if key is None:
         config = find_config_file(path)
-        root = config.parent if config is not None else find_project_root(path)
+        root = config.parent if config is not None else marked_root(path)
+        if root is None:
+            # no marker anywhere above: the directory flake8 runs in, as the CLI does
+            # (else every directory would be a project of its own, indexed again)
+            cwd = Path.cwd().resolve()
+            root = cwd if cwd in resolved(path).parents else find_project_root(path)
         key = _KEYS[directory] = (str(root), str(config))
     return key
 

@@ -72,8 +72,8 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def compute_facts(key: str) -> tuple[str, dict[str, Any] | None, tuple[int, str] | None]:
-    """(content digest, facts as JSON, parse error) of one file; never raises on bad input."""
+def compute_facts(key: str) -> tuple[str, ModuleFacts | None, tuple[int, str] | None]:
+    """(content digest, facts, parse error) of one file; never raises on bad input."""
     path = Path(key)
     try:
         digest = _digest(path.read_bytes())
@@ -94,12 +94,12 @@ def compute_facts(key: str) -> tuple[str, dict[str, Any] | None, tuple[int, str]
         MemoryError,
     ) as exc:
         return digest, None, syntax_error_info(exc)
-    return digest, facts.to_json(), None
+    return digest, facts, None
 
 
 def _compute_many(
     keys: list[str],
-) -> list[tuple[str, dict[str, Any] | None, tuple[int, str] | None]]:
+) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None]]:
     return [compute_facts(k) for k in keys]
 
 
@@ -134,7 +134,7 @@ class FileState:
     key: str
     stamp: tuple[int, int] | None
     digest: str
-    facts_json: dict[str, Any] | None
+    facts_json: dict[str, Any] | ModuleFacts | None  # JSON from the cache, or fresh facts
     error: tuple[int, str] | None
 
 
@@ -160,12 +160,16 @@ class ProjectScan:
             if state.facts_json is None:
                 continue
             try:
-                facts = ModuleFacts.from_json(state.facts_json)
+                facts = (
+                    state.facts_json
+                    if isinstance(state.facts_json, ModuleFacts)
+                    else ModuleFacts.from_json(state.facts_json)
+                )
             except Exception:  # a damaged cache entry: collect this file's facts again
                 _, fresh, _ = compute_facts(key)
                 if fresh is None:
                     continue
-                facts = ModuleFacts.from_json(fresh)
+                facts = fresh
             if facts.module in index.modules and index.modules[facts.module].path != key:
                 continue  # two files claim one module name: keep the first (sorted walk)
             index.add(facts)

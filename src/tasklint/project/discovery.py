@@ -91,6 +91,18 @@ def find_project_root(start: Path) -> Path:
     return start
 
 
+def marked_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` holding a project marker, if any."""
+    start = safe_resolve(start)
+    if start.is_file() or not start.exists():
+        start = start.parent
+    for candidate in (start, *start.parents):
+        for marker in ROOT_MARKERS:
+            if (candidate / marker).exists():
+                return candidate
+    return None
+
+
 def common_root(paths: Iterable[Path]) -> Path:
     resolved = [safe_resolve(p) for p in paths] or [Path.cwd().resolve()]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
