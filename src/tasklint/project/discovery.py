@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -109,27 +110,38 @@ def common_root(paths: Iterable[Path]) -> Path:
     return find_project_root(common)
 
 
+def _alternation(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    parts = [f"(?:{fnmatch.translate(p)})" for p in patterns]
+    return re.compile("|".join(parts)) if parts else None
+
+
 class Excluder:
     """flake8-style exclusion: a pattern matches a file or directory by name or by path."""
 
     def __init__(self, patterns: Iterable[str], root: Path) -> None:
         self.patterns = [p.rstrip("/") for p in patterns if p]
         self.root = root
+        # fnmatch.fnmatch(x, p) for every p at once: one alternation of the translated globs
+        norm = os.path.normcase
+        self._name_re = _alternation(norm(p) for p in self.patterns)
+        path_patterns = [
+            p[2:] if p.startswith("./") else p
+            for p in self.patterns
+            if "/" in p or p.startswith(".")
+        ]
+        self._rel_re = _alternation(norm(p) for p in path_patterns)
+        self._rel_prefixes = tuple(p.rstrip("*") + "/" for p in path_patterns)
 
     def excluded(self, path: Path) -> bool:
-        name = path.name
+        if self._name_re is not None and self._name_re.match(os.path.normcase(path.name)):
+            return True
+        if self._rel_re is None:
+            return False
         try:
             rel = resolved(path).relative_to(self.root).as_posix()
         except ValueError:
             rel = path.as_posix()
-        for pattern in self.patterns:
-            if fnmatch.fnmatch(name, pattern):
-                return True
-            if "/" in pattern or pattern.startswith("."):
-                norm = pattern[2:] if pattern.startswith("./") else pattern
-                if fnmatch.fnmatch(rel, norm) or rel.startswith(norm.rstrip("*") + "/"):
-                    return True
-        return False
+        return bool(self._rel_re.match(os.path.normcase(rel))) or rel.startswith(self._rel_prefixes)
 
     def excluded_anywhere(self, path: Path) -> bool:
         """The file or any directory between it and the root is excluded."""
