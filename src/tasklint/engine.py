@@ -70,6 +70,9 @@ class Linter:
         ]
         for rule in self.rules:
             rule.prepare(self.index, self.settings)
+        self.tree_rules = [
+            r for r in self.rules if r.node_types or type(r).check_file is not Rule.check_file
+        ]
         self.dispatch = _dispatch(self.rules)
         self.project_rules = [r for r in self.rules if r.is_project_rule()]
         self._project_findings: dict[str, list[Finding]] | None = None
@@ -107,10 +110,14 @@ class Linter:
         return out
 
     def active_rules(self, source: str) -> list[Rule]:
-        """The enabled rules whose textual gate this source passes."""
+        """The enabled rules that look at the tree and whose textual gate this source passes.
+
+        A project rule with no node types and no ``check_file`` never needs the file's tree
+        (its findings come from ``check_project``), so it does not make a file worth parsing.
+        """
         seen: dict[int, bool] = {}
         active: list[Rule] = []
-        for rule in self.rules:
+        for rule in self.tree_rules:
             key = id(rule.triggers)
             if key not in seen or rule.extra_triggers(self.settings):
                 seen[key] = rule.wants(source, self.settings)
@@ -172,7 +179,8 @@ class Linter:
                         self.internal_error(path, f"rule {rule.code} ({rule.name})", exc)
                     )
 
-        dispatch = self.dispatch if len(rules) == len(self.rules) else _dispatch(rules)
+        everything = rules is self.rules or len(rules) == len(self.tree_rules)
+        dispatch = self.dispatch if everything else _dispatch(rules)
         ancestors = ctx.ancestors
         stack: list[tuple[ast.AST, bool]] = [(tree, False)]
         while stack:
