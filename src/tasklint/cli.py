@@ -25,8 +25,36 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_ERROR)
 
 
+def _not_python(path: Path) -> bool:
+    """An explicitly named regular file that is not Python source (warned about, skipped).
+
+    ``.py``/``.pyi`` files and extension-less scripts with a ``python`` shebang are Python.
+    """
+    if path.suffix in (".py", ".pyi") or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(200)
+    except OSError:
+        return False  # reported as unreadable by the engine
+    if first.startswith(b"#!") and b"python" in first:
+        return False
+    sys.stderr.write(f"tasklint: warning: skipping {path}: not a Python source file\n")
+    return True
+
+
 def _codes(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return jobs
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
     p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.tasklint] from")
     p.add_argument("--no-cache", action="store_true", help="do not read or write .tasklint_cache")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="worker processes (default: the number of CPUs; the output does not depend on it)",
+    )
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument(
         "--statistics", action="store_true", help="print counts per code after the findings"
@@ -153,11 +189,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
     paths: list[Path] = args.paths or [Path(".")]
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
         for path in missing:
             sys.stderr.write(f"tasklint: {path}: no such file or directory\n")
         return EXIT_ERROR
+    if args.paths:
+        paths = [p for p in args.paths if not _not_python(p)]
+        if not paths:
+            sys.stderr.write("tasklint: error: none of the given paths is Python source\n")
+            return EXIT_ERROR
     try:
         start = paths[0] if paths else Path(".")
         settings = load_settings(start, args.config)
@@ -166,10 +207,12 @@ def _main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"tasklint: {exc}\n")
         return EXIT_ERROR
 
-    from tasklint.engine import lint_paths
+    from tasklint.engine import default_jobs, lint_paths
 
     try:
-        result = lint_paths(paths, settings, use_cache=not args.no_cache)
+        result = lint_paths(
+            paths, settings, use_cache=not args.no_cache, jobs=args.jobs or default_jobs()
+        )
     except KeyboardInterrupt:
         return EXIT_ERROR
     except Exception as exc:  # never a traceback for the user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -270,7 +271,10 @@ def read_pyproject(path: Path) -> dict[str, Any] | None:
 
 def find_config_file(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` that has a ``[tool.tasklint]`` table."""
-    start = start.resolve()
+    try:
+        start = start.resolve()
+    except (RuntimeError, OSError):  # a symlink loop
+        start = Path(os.path.abspath(start))
     if not start.is_dir():
         start = start.parent
     for directory in (start, *start.parents):

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from tasklint.config import Settings
 from tasklint.context import FileContext
 from tasklint.findings import Finding
-from tasklint.project import build_index, parse_source, read_source, syntax_error_info
+from tasklint.project import (
+    parallel_map,
+    parse_source,
+    read_source,
+    scan_project,
+    syntax_error_info,
+)
+from tasklint.project.cache import FactsCache
 from tasklint.project.discovery import (
     Excluder,
+    clear_caches,
     common_root,
     iter_python_files,
     module_name_for,
+    resolved,
 )
 from tasklint.project.index import ProjectIndex
 from tasklint.rules import ALL_RULES, ENGINE_CODES, Rule, default_codes
@@ -28,10 +39,10 @@ from tasklint.suppression import Suppressions, unused_suppressions
 def display_path(path: Path, base: Path) -> str:
     """Path relative to ``base`` when below it, ``/``-separated."""
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return resolved(path).relative_to(resolved(base)).as_posix()
     except ValueError:
         try:
-            return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
+            return Path(os.path.relpath(resolved(path), resolved(base))).as_posix()
         except ValueError:
             return path.as_posix()
 
@@ -60,6 +71,9 @@ class Linter:
         ]
         for rule in self.rules:
             rule.prepare(self.index, self.settings)
+        self.tree_rules = [
+            r for r in self.rules if r.node_types or type(r).check_file is not Rule.check_file
+        ]
         self.dispatch = _dispatch(self.rules)
         self.project_rules = [r for r in self.rules if r.is_project_rule()]
         self._project_findings: dict[str, list[Finding]] | None = None
@@ -97,10 +111,14 @@ class Linter:
         return out
 
     def active_rules(self, source: str) -> list[Rule]:
-        """The enabled rules whose textual gate this source passes."""
+        """The enabled rules that look at the tree and whose textual gate this source passes.
+
+        A project rule with no node types and no ``check_file`` never needs the file's tree
+        (its findings come from ``check_project``), so it does not make a file worth parsing.
+        """
         seen: dict[int, bool] = {}
         active: list[Rule] = []
-        for rule in self.rules:
+        for rule in self.tree_rules:
             key = id(rule.triggers)
             if key not in seen or rule.extra_triggers(self.settings):
                 seen[key] = rule.wants(source, self.settings)
@@ -163,7 +181,8 @@ class Linter:
                         self.internal_error(path, f"rule {rule.code} ({rule.name})", exc)
                     )
 
-        dispatch = self.dispatch if len(rules) == len(self.rules) else _dispatch(rules)
+        everything = rules is self.rules or len(rules) == len(self.tree_rules)
+        dispatch = self.dispatch if everything else _dispatch(rules)
         ancestors = ctx.ancestors
         stack: list[tuple[ast.AST, bool]] = [(tree, False)]
         while stack:
@@ -178,7 +197,13 @@ class Linter:
                         run(rule, partial(rule.check, node, ctx))
             ancestors.append(node)
             stack.append((node, True))
-            children = list(ast.iter_child_nodes(node))
+            children: list[ast.AST] = []
+            for name in node._fields:  # ast.iter_child_nodes, inlined (the hottest loop)
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    children.append(value)
+                elif isinstance(value, list):
+                    children.extend(item for item in value if isinstance(item, ast.AST))
             for child in reversed(children):
                 stack.append((child, False))
         ancestors.clear()
@@ -203,7 +228,7 @@ class Linter:
     ) -> list[Finding]:
         """Read, parse and check one file (CLI mode: ``noqa`` applied here)."""
         module, is_package = module_name_for(path)
-        abs_path = str(path.resolve())
+        abs_path = str(resolved(path))
         try:
             source = read_source(path)
             if parse_error is None and not self.active_rules(source):
@@ -274,7 +299,76 @@ class Linter:
 class RunResult:
     findings: list[Finding]
     files: int
-    index: ProjectIndex
+    index: ProjectIndex | None = None  # None when every file's findings came from the cache
+
+
+def _finding_to_json(f: Finding) -> dict[str, object]:
+    return {
+        "path": f.path,
+        "line": f.line,
+        "col": f.col,
+        "code": f.code,
+        "message": f.message,
+        "name": f.name,
+        "end_line": f.end_line,
+        "end_col": f.end_col,
+        "source": f.source,
+    }
+
+
+def _finding_from_json(d: dict[str, Any]) -> Finding:
+    return Finding(
+        path=str(d["path"]),
+        line=int(d["line"]),
+        col=int(d["col"]),
+        code=str(d["code"]),
+        message=str(d["message"]),
+        name=str(d.get("name", "")),
+        end_line=d.get("end_line"),
+        end_col=d.get("end_col"),
+        source=str(d.get("source", "")),
+    )
+
+
+# The linter a forked worker uses (set in the parent just before the pool forks).
+_WORKER: tuple[Linter, dict[str, tuple[int, str]]] | None = None
+
+
+def _lint_chunk(items: list[str]) -> list[list[Finding]]:
+    assert _WORKER is not None
+    linter, errors = _WORKER
+    out = []
+    for item in items:
+        file, shown = item.split("\0", 1)
+        out.append(linter.check_path(Path(file), shown, errors.get(str(resolved(Path(file))))))
+    return out
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _fingerprint(
+    scan_fingerprint: str, settings: Settings, enabled: set[str], base: Path, root: Path
+) -> str:
+    from tasklint import __version__
+    from tasklint.project.facts import collectors_signature
+
+    text = "|".join(
+        [
+            __version__,
+            collectors_signature(),
+            repr(settings),
+            ",".join(sorted(enabled)),
+            str(base.resolve()),
+            str(root.resolve()),
+            scan_fingerprint,
+        ]
+    )
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def lint_paths(
@@ -284,20 +378,60 @@ def lint_paths(
     base: Path | None = None,
     root: Path | None = None,
     project_files: Sequence[Path] | None = None,
+    jobs: int = 1,
 ) -> RunResult:
-    """Lint files and directories; findings are sorted and paths relative to ``base``."""
+    """Lint files and directories; findings are sorted and paths relative to ``base``.
+
+    With the cache on, a file's findings are reused when no byte of the project changed
+    (rules follow calls into other files) and neither did the settings; ``jobs`` > 1 forks
+    workers for the parsing; the output does not depend on it.
+    """
+    global _WORKER
+    clear_caches()
     base = base or Path.cwd()
     paths = list(paths) or [Path(".")]
     root = root or (Path(settings.base_dir) if settings.base_dir else common_root(paths))
-    excluder = Excluder(settings.excludes(), root.resolve())
+    excluder = Excluder(settings.excludes(), resolved(root))
     files = list(iter_python_files(paths, excluder))
-    index, errors = build_index(
-        root, settings, extra_files=files, use_cache=use_cache, only_files=project_files
+    walked = None
+    if project_files is None and all(resolved(p) == resolved(root) for p in paths):
+        walked = files  # the same walk build_index would do: do it once
+    cache = FactsCache(root.resolve(), enabled=use_cache)
+    scan = scan_project(
+        root, settings, cache, extra_files=files, only_files=project_files, jobs=jobs, walked=walked
     )
-    linter = Linter(settings, index)
+    enabled = settings.enabled_codes(ALL_RULES, default_codes())
+    fingerprint = _fingerprint(scan.fingerprint(), settings, enabled, base, root)
     findings: list[Finding] = []
+    todo: list[tuple[str, str]] = []
     for file in files:
+        key = str(resolved(file))
         shown = display_path(file, base)
-        findings.extend(linter.check_path(file, shown, errors.get(str(file.resolve()))))
+        cached = cache.findings(key, fingerprint, shown) if use_cache else None
+        if cached is not None:
+            try:
+                findings.extend([_finding_from_json(d) for d in cached])
+                continue
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # a damaged cache entry is a miss
+        todo.append((str(file), shown))
+    index: ProjectIndex | None = None
+    if todo:
+        index = scan.index()
+        linter = Linter(settings, index, enabled=set(enabled))
+        if linter.project_rules:
+            linter.project_findings()  # once, before any fork
+        _WORKER = (linter, scan.errors())
+        try:
+            items = [f"{name}\0{shown}" for name, shown in todo]
+            results = parallel_map(_lint_chunk, items, jobs)
+        finally:
+            _WORKER = None
+        for (name, shown), got in zip(todo, results):
+            findings.extend(got)
+            cache.put_findings(
+                str(resolved(Path(name))), fingerprint, shown, [_finding_to_json(f) for f in got]
+            )
+    cache.save()
     findings.sort(key=Finding.sort_key)
     return RunResult(findings=findings, files=len(files), index=index)

@@ -14,18 +14,65 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from tasklint import __version__
-from tasklint.config import ConfigError, Settings, find_config_file, load_settings
+from tasklint.config import ConfigError, find_config_file, load_settings
 from tasklint.engine import Linter
 from tasklint.project import build_index
-from tasklint.project.discovery import Excluder, find_project_root, module_name_for
+from tasklint.project.discovery import (
+    Excluder,
+    find_project_root,
+    marked_root,
+    module_name_for,
+    resolved,
+)
 
 _LINTERS: dict[tuple[str, str], Linter | ConfigError] = {}
 
 
+# Directory of a checked file -> (project root, config file): flake8 calls the plugin once
+# per file, and finding the config means reading pyproject.toml files up the tree.
+_KEYS: dict[str, tuple[str, str]] = {}
+# (linter key, directory) -> is that directory excluded (or below an excluded one)?
+_EXCLUDED_DIRS: dict[tuple[tuple[str, str], str], bool] = {}
+_EXCLUDERS: dict[tuple[str, str], Excluder] = {}
+
+
+def _key_for(path: Path) -> tuple[str, str]:
+    directory = str(path.parent)
+    key = _KEYS.get(directory)
+    if key is None:
+        config = find_config_file(path)
+        root = config.parent if config is not None else marked_root(path)
+        if root is None:
+            # no marker anywhere above: the directory flake8 runs in, as the CLI does
+            # (else every directory would be a project of its own, indexed again)
+            cwd = Path.cwd().resolve()
+            root = cwd if cwd in resolved(path).parents else find_project_root(path)
+        key = _KEYS[directory] = (str(root), str(config))
+    return key
+
+
+def _excluded(key: tuple[str, str], linter: Linter, path: Path) -> bool:
+    settings = linter.settings
+    excluder = _EXCLUDERS.get(key)
+    if excluder is None:
+        root = Path(settings.base_dir) if settings.base_dir else Path(linter.index.root)
+        excluder = _EXCLUDERS[key] = Excluder(settings.excludes(), root.resolve())
+    full = resolved(path)
+    if excluder.excluded(full):
+        return True
+    parent = full.parent
+    dir_key = (key, str(parent))
+    hit = _EXCLUDED_DIRS.get(dir_key)
+    if hit is None:
+        # Excluder.excluded_anywhere(path), with the directory part memoised
+        below_root = parent != excluder.root and excluder.root in parent.parents
+        hit = _EXCLUDED_DIRS[dir_key] = below_root and excluder.excluded_anywhere(parent)
+    return hit
+
+
 def _linter_for(path: Path) -> Linter | ConfigError:
-    config = find_config_file(path)
-    root = config.parent if config is not None else find_project_root(path)
-    key = (str(root), str(config))
+    key = _key_for(path)
+    root = Path(key[0])
     cached = _LINTERS.get(key)
     if cached is not None:
         return cached
@@ -85,9 +132,7 @@ class TasklintChecker:
                 type(self),
             )
             return
-        settings: Settings = linter.settings
-        root = Path(settings.base_dir) if settings.base_dir else Path(linter.index.root)
-        if path.exists() and Excluder(settings.excludes(), root.resolve()).excluded_anywhere(path):
+        if path.exists() and _excluded(_key_for(path), linter, path):
             return
         if not isinstance(self.tree, ast.Module):
             return
@@ -102,7 +147,7 @@ class TasklintChecker:
                 module,
                 is_package,
                 source,
-                abs_path=str(path.resolve()),
+                abs_path=str(resolved(path)),
             )
         except RecursionError as exc:
             findings = [linter.internal_error(str(path), "the tree walk", exc)]

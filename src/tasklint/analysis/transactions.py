@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from tasklint.analysis.names import Scope
 from tasklint.context import FileContext
@@ -103,44 +104,95 @@ def is_atomic_function(
     return False
 
 
-def _passes_to_on_commit(name: str, body_owner: ast.AST, ctx: FileContext, scope: Scope) -> bool:
-    for sub in ast.walk(body_owner):
+@dataclass
+class _OwnerFacts:
+    """What nested-function verdicts need to know about the enclosing function, once."""
+
+    on_commit_names: set[str]  # names handed to on_commit (directly, via partial or a lambda)
+    atomic: bool
+    calls: set[str]  # plain-name calls anywhere in the function
+    transaction_withs: list[tuple[ast.AST, set[str]]]  # (with, plain-name calls in its body)
+
+
+def _called_names(node: ast.AST) -> set[str]:
+    return {
+        s.func.id
+        for s in ast.walk(node)
+        if isinstance(s, ast.Call) and isinstance(s.func, ast.Name)
+    }
+
+
+def _owner_facts(
+    owner: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext, scope: Scope
+) -> _OwnerFacts:
+    memo: dict[int, tuple[ast.AST, _OwnerFacts]] = ctx.memo.setdefault("transactions.owner", {})
+    known = memo.get(id(owner))
+    if known is not None and known[0] is owner:
+        return known[1]
+    names: set[str] = set()
+    withs: list[tuple[ast.AST, set[str]]] = []
+    for sub in ast.walk(owner):
         if isinstance(sub, ast.Call) and is_on_commit_call(sub, ctx, scope):
             for cb in on_commit_callbacks(sub):
-                if isinstance(cb, ast.Name) and cb.id == name:
-                    return True
+                if isinstance(cb, ast.Name):
+                    names.add(cb.id)
                 if isinstance(cb, ast.Call) and cb.args:
                     first = cb.args[0]
-                    if isinstance(first, ast.Name) and first.id == name:
-                        return True
+                    if isinstance(first, ast.Name):
+                        names.add(first.id)
                 if isinstance(cb, ast.Lambda):
-                    for inner in ast.walk(cb.body):
-                        if (
-                            isinstance(inner, ast.Call)
-                            and isinstance(inner.func, ast.Name)
-                            and inner.func.id == name
-                        ):
-                            return True
-    return False
+                    names.update(_called_names(cb.body))
+        elif isinstance(sub, (ast.With, ast.AsyncWith)) and is_transaction_with(sub, ctx, scope):
+            body: set[str] = set()
+            for stmt in sub.body:
+                body |= _called_names(stmt)
+            withs.append((sub, body))
+    outer = ctx.resolver.scope_at([])
+    facts = _OwnerFacts(
+        on_commit_names=names,
+        atomic=is_atomic_function(owner, ctx, outer),
+        calls=_called_names(owner),
+        transaction_withs=withs,
+    )
+    memo[id(owner)] = (owner, facts)
+    return facts
+
+
+def _passes_to_on_commit(name: str, owner_facts: _OwnerFacts) -> bool:
+    return name in owner_facts.on_commit_names
 
 
 def _called_in_transaction(
-    name: str, owner: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext, scope: Scope
+    name: str, owner: ast.FunctionDef | ast.AsyncFunctionDef, owner_facts: _OwnerFacts
 ) -> ast.AST | None:
-    def calls_name(node: ast.AST) -> bool:
-        return any(
-            isinstance(s, ast.Call) and isinstance(s.func, ast.Name) and s.func.id == name
-            for s in ast.walk(node)
-        )
-
-    outer = ctx.resolver.scope_at([])
-    if is_atomic_function(owner, ctx, outer) and calls_name(owner):
+    if owner_facts.atomic and name in owner_facts.calls:
         return owner
-    for sub in ast.walk(owner):
-        if isinstance(sub, (ast.With, ast.AsyncWith)) and is_transaction_with(sub, ctx, scope):
-            if any(calls_name(stmt) for stmt in sub.body):
-                return sub
+    for sub, body_calls in owner_facts.transaction_withs:
+        if name in body_calls:
+            return sub
     return None
+
+
+def _function_verdict(ctx: FileContext, ancestors: list[ast.AST], i: int) -> ast.AST | None:
+    """The transaction a code path inside the function ``ancestors[i]`` is in (or None)."""
+    anc = ancestors[i]
+    assert isinstance(anc, FUNCTION_NODES)
+    scope = ctx.resolver.scope_at(ancestors[:i])
+    if is_atomic_function(anc, ctx, scope):
+        return anc
+    owner_index = next(
+        (j for j in range(i - 1, -1, -1) if isinstance(ancestors[j], FUNCTION_NODES)),
+        None,
+    )
+    if owner_index is None:
+        return None
+    owner = ancestors[owner_index]
+    assert isinstance(owner, FUNCTION_NODES)
+    owner_scope = ctx.resolver.scope_of(owner) or scope
+    owner_facts = _owner_facts(owner, ctx, owner_scope)
+    if _passes_to_on_commit(anc.name, owner_facts):
+        return None
+    return _called_in_transaction(anc.name, owner, owner_facts)
 
 
 def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:
@@ -151,14 +203,37 @@ def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:
     the commit and is not inside the transaction.
     """
     ancestors = ctx.ancestors
+    # What an ancestor decides depends only on that ancestor (its own ancestors are fixed),
+    # so verdicts are memoised per file: a big module asks about the same blocks many times.
+    memo: dict[int, tuple[ast.AST, ast.AST | None]] = ctx.memo.setdefault(
+        "transactions.enclosing", {}
+    )
+    withs: dict[int, tuple[ast.AST, bool]] = ctx.memo.setdefault("transactions.with", {})
     child: ast.AST = node
     for i in range(len(ancestors) - 1, -1, -1):
         anc = ancestors[i]
-        scope = ctx.resolver.scope_at(ancestors[:i])
+        if isinstance(anc, FUNCTION_NODES):
+            known = memo.get(id(anc))
+            if known is None or known[0] is not anc:
+                known = (anc, _function_verdict(ctx, ancestors, i))
+                memo[id(anc)] = known
+            return known[1]
         if isinstance(anc, (ast.With, ast.AsyncWith)):
-            if any(child is stmt for stmt in anc.body) and is_transaction_with(anc, ctx, scope):
-                return anc
-        elif isinstance(anc, ast.Lambda):
+            if any(child is stmt for stmt in anc.body):
+                seen = withs.get(id(anc))
+                if seen is None or seen[0] is not anc:
+                    scope = ctx.resolver.scope_at(ancestors[:i])
+                    seen = (anc, is_transaction_with(anc, ctx, scope))
+                    withs[id(anc)] = seen
+                if seen[1]:
+                    return anc
+            child = anc
+            continue
+        if not isinstance(anc, (ast.Lambda, ast.ClassDef)):
+            child = anc
+            continue
+        scope = ctx.resolver.scope_at(ancestors[:i])
+        if isinstance(anc, ast.Lambda):
             parent = ancestors[i - 1] if i > 0 else None
             if parent is not None and is_on_commit_call(parent, ctx, scope):
                 return None
@@ -168,21 +243,6 @@ def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:
                 and is_on_commit_call(ancestors[i - 2], ctx, scope)
             ):
                 return None  # on_commit(partial(lambda: ...)) and similar wrappers
-        elif isinstance(anc, FUNCTION_NODES):
-            if is_atomic_function(anc, ctx, scope):
-                return anc
-            owner_index = next(
-                (j for j in range(i - 1, -1, -1) if isinstance(ancestors[j], FUNCTION_NODES)),
-                None,
-            )
-            if owner_index is None:
-                return None
-            owner = ancestors[owner_index]
-            assert isinstance(owner, FUNCTION_NODES)
-            owner_scope = ctx.resolver.scope_of(owner) or scope
-            if _passes_to_on_commit(anc.name, owner, ctx, owner_scope):
-                return None
-            return _called_in_transaction(anc.name, owner, ctx, owner_scope)
         elif isinstance(anc, ast.ClassDef):
             return None
         child = anc

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tasklint.config import Settings
 from tasklint.project.cache import FactsCache
-from tasklint.project.discovery import Excluder, iter_python_files, module_name_for
+from tasklint.project.discovery import (
+    Excluder,
+    clear_caches,
+    iter_python_files,
+    module_name_for,
+    resolved,
+)
 from tasklint.project.facts import ModuleFacts, module_facts
 from tasklint.project.index import IndexSettings, ProjectIndex
+
+_T = TypeVar("_T")
 
 
 def read_source(path: Path) -> str:
@@ -31,7 +42,11 @@ def parse_source(source: str, filename: str) -> ast.Module:
 def syntax_error_info(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, SyntaxError):
         line = exc.lineno or 1
-        return line, f"syntax error: {exc.msg}"
+        msg = str(exc.msg)
+        if msg.startswith("invalid or missing encoding declaration"):
+            # tokenize names the file by absolute path; the finding already says which file
+            return line, "cannot decode the file: not UTF-8 and no valid encoding declaration"
+        return line, f"syntax error: {msg}"
     if isinstance(exc, UnicodeDecodeError):
         return 1, f"cannot decode the file: {exc.reason}"
     if isinstance(exc, (LookupError,)):
@@ -70,22 +85,21 @@ def shadows_library(facts: ModuleFacts, root: Path) -> bool:
     )
 
 
-def facts_for_file(
-    path: Path, cache: FactsCache | None
-) -> tuple[ModuleFacts | None, tuple[int, str] | None]:
-    key = str(path)
-    stamp = FactsCache.stamp(path) if cache is not None else None
-    if cache is not None:
-        cached = cache.get(key, stamp)
-        if cached is not None:
-            return cached, None
-        err = cache.get_error(key, stamp)
-        if err is not None:
-            return None, (int(err[0]), str(err[1]))
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def compute_facts(key: str) -> tuple[str, ModuleFacts | None, tuple[int, str] | None]:
+    """(content digest, facts, parse error) of one file; never raises on bad input."""
+    path = Path(key)
+    try:
+        digest = _digest(path.read_bytes())
+    except OSError as exc:
+        return "", None, syntax_error_info(exc)
     module, is_package = module_name_for(path)
     try:
         source = read_source(path)
-        tree = parse_source(source, str(path))
+        tree = parse_source(source, key)
         facts = module_facts(tree, module, key, is_package, source=source)
     except (
         SyntaxError,
@@ -96,13 +110,149 @@ def facts_for_file(
         RecursionError,
         MemoryError,
     ) as exc:
-        error = syntax_error_info(exc)
-        if cache is not None:
-            cache.put(key, stamp, None, error)
-        return None, error
-    if cache is not None:
-        cache.put(key, stamp, facts)
-    return facts, None
+        return digest, None, syntax_error_info(exc)
+    return digest, facts, None
+
+
+def _compute_many(
+    keys: list[str],
+) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None]]:
+    return [compute_facts(k) for k in keys]
+
+
+def parallel_map(func: Callable[[list[str]], list[_T]], keys: list[str], jobs: int) -> list[_T]:
+    """``func`` over ``keys`` in chunks, in ``jobs`` forked workers; results in input order."""
+    if jobs <= 1 or len(keys) < 2 * MIN_CHUNK or not _can_fork():
+        return func(keys)
+    import multiprocessing
+
+    size = max(MIN_CHUNK, min(200, len(keys) // (jobs * 4) or 1))
+    chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+    out: list[_T] = []
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for part in pool.imap(func, chunks):
+            out.extend(part)
+    return out
+
+
+MIN_CHUNK = 8
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@dataclass
+class FileState:
+    """One project file as the index sees it: its content digest and facts (or error)."""
+
+    key: str
+    stamp: tuple[int, int] | None
+    digest: str
+    facts_json: dict[str, Any] | ModuleFacts | None  # JSON from the cache, or fresh facts
+    error: tuple[int, str] | None
+
+
+@dataclass
+class ProjectScan:
+    root: Path
+    settings: Settings
+    states: dict[str, FileState] = field(default_factory=dict)
+
+    def errors(self) -> dict[str, tuple[int, str]]:
+        return {k: s.error for k, s in self.states.items() if s.error is not None}
+
+    def fingerprint(self) -> str:
+        """Changes whenever any project file's bytes change (rules read other files too)."""
+        h = hashlib.blake2b(digest_size=16)
+        for key in sorted(self.states):
+            h.update(f"{key}\0{self.states[key].digest}\n".encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def index(self) -> ProjectIndex:
+        index = ProjectIndex(root=str(self.root), settings=index_settings(self.settings))
+        for key, state in self.states.items():
+            if state.facts_json is None:
+                continue
+            try:
+                facts = (
+                    state.facts_json
+                    if isinstance(state.facts_json, ModuleFacts)
+                    else ModuleFacts.from_json(state.facts_json)
+                )
+            except Exception:  # a damaged cache entry: collect this file's facts again
+                _, fresh, _ = compute_facts(key)
+                if fresh is None:
+                    continue
+                facts = fresh
+            if facts.module in index.modules and index.modules[facts.module].path != key:
+                continue  # two files claim one module name: keep the first (sorted walk)
+            if shadows_library(facts, self.root):
+                continue
+            index.add(facts)
+        return index
+
+
+def scan_project(
+    root: Path,
+    settings: Settings,
+    cache: FactsCache,
+    extra_files: Iterable[Path] = (),
+    only_files: Iterable[Path] | None = None,
+    jobs: int = 1,
+    walked: list[Path] | None = None,
+) -> ProjectScan:
+    """Digest and facts of every project file: from the cache when unchanged, else parsed.
+
+    A file whose mtime moved but whose bytes did not (``touch``) keeps its cached facts.
+    """
+    root = resolved(root)
+    if only_files is not None:
+        files = [resolved(p) for p in only_files]
+    elif walked is not None:
+        files = [resolved(p) for p in walked]
+    else:
+        excluder = Excluder(settings.excludes(), root)
+        files = [resolved(p) for p in iter_python_files([root], excluder)]
+    files.extend(resolved(p) for p in extra_files)
+    scan = ProjectScan(root=root, settings=settings)
+    order: list[str] = []
+    stamps: dict[str, tuple[int, int] | None] = {}
+    todo: list[str] = []
+    for path in files:
+        key = str(path)
+        if key in stamps:
+            continue
+        order.append(key)
+        stamp = FactsCache.stamp(path)
+        stamps[key] = stamp
+        entry = cache.entry(key, stamp)
+        if entry is None and stamp is not None and cache.enabled and key in cache.entries:
+            try:
+                entry = cache.by_digest(key, _digest(path.read_bytes()))
+            except OSError:
+                entry = None
+            if entry is not None:
+                cache.restamp(key, stamp)
+        if entry is not None:
+            err = entry.get("error")
+            scan.states[key] = FileState(
+                key,
+                stamp,
+                str(entry["digest"]),
+                entry.get("facts"),
+                (int(err[0]), str(err[1])) if err else None,
+            )
+        else:
+            todo.append(key)
+    for key, (digest, facts_json, error) in zip(todo, parallel_map(_compute_many, todo, jobs)):
+        scan.states[key] = FileState(key, stamps[key], digest, facts_json, error)
+        cache.put(key, stamps[key], facts_json, error, digest)
+    scan.states = {k: scan.states[k] for k in order}
+    cache.prune(set(order))
+    return scan
 
 
 def build_index(
@@ -116,31 +266,8 @@ def build_index(
 
     ``only_files`` replaces the walk of ``root`` (a project of exactly those files).
     """
-    root = root.resolve()
-    excluder = Excluder(settings.excludes(), root)
-    cache = FactsCache(root, enabled=use_cache)
-    index = ProjectIndex(root=str(root), settings=index_settings(settings))
-    errors: dict[str, tuple[int, str]] = {}
-    seen: set[str] = set()
-    if only_files is not None:
-        files = [p.resolve() for p in only_files]
-    else:
-        files = list(iter_python_files([root], excluder))
-    files.extend(p.resolve() for p in extra_files)
-    for path in files:
-        key = str(path.resolve()) if not path.is_absolute() else str(path)
-        if key in seen:
-            continue
-        seen.add(key)
-        facts, error = facts_for_file(Path(key), cache)
-        if facts is not None:
-            if facts.module in index.modules and index.modules[facts.module].path != key:
-                continue  # two files claim one module name: keep the first (sorted walk)
-            if shadows_library(facts, root):
-                continue
-            index.add(facts)
-        elif error is not None:
-            errors[key] = error
-    cache.prune(seen)
+    clear_caches()
+    cache = FactsCache(root.resolve(), enabled=use_cache)
+    scan = scan_project(root, settings, cache, extra_files, only_files)
     cache.save()
-    return index, errors
+    return scan.index(), scan.errors()

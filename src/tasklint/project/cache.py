@@ -54,6 +54,59 @@ class FactsCache:
             return None
         return st.st_mtime_ns, st.st_size
 
+    def entry(self, key: str, stamp: tuple[int, int] | None) -> dict[str, Any] | None:
+        """The entry of an unchanged file (same mtime and size), else None."""
+        if not self.enabled or stamp is None:
+            return None
+        entry = self.entries.get(key)
+        if (
+            isinstance(entry, dict)
+            and entry.get("mtime") == stamp[0]
+            and entry.get("size") == stamp[1]
+            and isinstance(entry.get("digest"), str)
+        ):
+            return entry
+        return None
+
+    def by_digest(self, key: str, digest: str) -> dict[str, Any] | None:
+        """The entry of a file whose bytes are unchanged although its mtime moved (touch)."""
+        if not self.enabled:
+            return None
+        entry = self.entries.get(key)
+        if isinstance(entry, dict) and entry.get("digest") == digest:
+            return entry
+        return None
+
+    def restamp(self, key: str, stamp: tuple[int, int] | None) -> None:
+        entry = self.entries.get(key)
+        if self.enabled and stamp is not None and isinstance(entry, dict):
+            entry["mtime"], entry["size"] = stamp
+            self.dirty = True
+
+    def findings(self, key: str, fingerprint: str, shown: str) -> list[dict[str, Any]] | None:
+        """Cached findings of a file for this exact project state, settings and display path."""
+        entry = self.entries.get(key) if self.enabled else None
+        if not isinstance(entry, dict):
+            return None
+        cached = entry.get("findings")
+        if (
+            isinstance(cached, dict)
+            and cached.get("fingerprint") == fingerprint
+            and cached.get("shown") == shown
+            and isinstance(cached.get("items"), list)
+        ):
+            items: list[dict[str, Any]] = cached["items"]
+            return items
+        return None
+
+    def put_findings(
+        self, key: str, fingerprint: str, shown: str, items: list[dict[str, Any]]
+    ) -> None:
+        entry = self.entries.get(key) if self.enabled else None
+        if isinstance(entry, dict):
+            entry["findings"] = {"fingerprint": fingerprint, "shown": shown, "items": items}
+            self.dirty = True
+
     def get(self, key: str, stamp: tuple[int, int] | None) -> ModuleFacts | None:
         if not self.enabled or stamp is None:
             return None
@@ -84,15 +137,17 @@ class FactsCache:
         self,
         key: str,
         stamp: tuple[int, int] | None,
-        facts: ModuleFacts | None,
+        facts: ModuleFacts | dict[str, Any] | None,
         error: tuple[int, str] | None = None,
+        digest: str = "",
     ) -> None:
         if not self.enabled or stamp is None:
             return
         self.entries[key] = {
             "mtime": stamp[0],
             "size": stamp[1],
-            "facts": facts.to_json() if facts is not None else None,
+            "digest": digest,
+            "facts": facts.to_json() if isinstance(facts, ModuleFacts) else facts,
             "error": list(error) if error else None,
         }
         self.dirty = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -36,9 +37,52 @@ DEFAULT_EXCLUDES = (
 )
 
 
+_RESOLVED: dict[str, Path] = {}
+_IS_PACKAGE: dict[str, bool] = {}
+
+
+def clear_caches() -> None:
+    """Forget resolved paths and package directories (call at the start of a run)."""
+    _RESOLVED.clear()
+    _IS_PACKAGE.clear()
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, memoised per directory: one ``lstat`` per new path component."""
+    key = str(path)
+    hit = _RESOLVED.get(key)
+    if hit is not None:
+        return hit
+    if not path.is_absolute():
+        out = resolved(Path(os.getcwd()) / path)
+    elif path.name in ("", ".", "..") or path.parent == path:
+        out = safe_resolve(path)
+    else:
+        candidate = resolved(path.parent) / path.name
+        out = safe_resolve(candidate) if os.path.islink(candidate) else candidate
+    _RESOLVED[key] = out
+    return out
+
+
+def safe_resolve(path: Path) -> Path:
+    """``path.resolve()``, or the absolute path when a symlink loop makes that fail."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
+
+
+def _is_package_dir(directory: Path) -> bool:
+    key = str(directory)
+    hit = _IS_PACKAGE.get(key)
+    if hit is None:
+        hit = _IS_PACKAGE[key] = (directory / "__init__.py").is_file()
+    return hit
+
+
 def find_project_root(start: Path) -> Path:
     """The nearest directory at or above ``start`` holding a project marker."""
-    start = start.resolve()
+    start = safe_resolve(start)
     if start.is_file() or not start.exists():
         start = start.parent
     for candidate in (start, *start.parents):
@@ -48,10 +92,27 @@ def find_project_root(start: Path) -> Path:
     return start
 
 
+def marked_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` holding a project marker, if any."""
+    start = safe_resolve(start)
+    if start.is_file() or not start.exists():
+        start = start.parent
+    for candidate in (start, *start.parents):
+        for marker in ROOT_MARKERS:
+            if (candidate / marker).exists():
+                return candidate
+    return None
+
+
 def common_root(paths: Iterable[Path]) -> Path:
-    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    resolved = [safe_resolve(p) for p in paths] or [Path.cwd().resolve()]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
     return find_project_root(common)
+
+
+def _alternation(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    parts = [f"(?:{fnmatch.translate(p)})" for p in patterns]
+    return re.compile("|".join(parts)) if parts else None
 
 
 class Excluder:
@@ -60,28 +121,34 @@ class Excluder:
     def __init__(self, patterns: Iterable[str], root: Path) -> None:
         self.patterns = [p.rstrip("/") for p in patterns if p]
         self.root = root
+        # fnmatch.fnmatch(x, p) for every p at once: one alternation of the translated globs
+        norm = os.path.normcase
+        self._name_re = _alternation(norm(p) for p in self.patterns)
+        path_patterns = [
+            p[2:] if p.startswith("./") else p
+            for p in self.patterns
+            if "/" in p or p.startswith(".")
+        ]
+        self._rel_re = _alternation(norm(p) for p in path_patterns)
+        self._rel_prefixes = tuple(p.rstrip("*") + "/" for p in path_patterns)
 
     def excluded(self, path: Path) -> bool:
-        name = path.name
+        if self._name_re is not None and self._name_re.match(os.path.normcase(path.name)):
+            return True
+        if self._rel_re is None:
+            return False
         try:
-            rel = path.resolve().relative_to(self.root).as_posix()
+            rel = resolved(path).relative_to(self.root).as_posix()
         except ValueError:
             rel = path.as_posix()
-        for pattern in self.patterns:
-            if fnmatch.fnmatch(name, pattern):
-                return True
-            if "/" in pattern or pattern.startswith("."):
-                norm = pattern[2:] if pattern.startswith("./") else pattern
-                if fnmatch.fnmatch(rel, norm) or rel.startswith(norm.rstrip("*") + "/"):
-                    return True
-        return False
+        return bool(self._rel_re.match(os.path.normcase(rel))) or rel.startswith(self._rel_prefixes)
 
     def excluded_anywhere(self, path: Path) -> bool:
         """The file or any directory between it and the root is excluded."""
-        resolved = path.resolve()
-        if self.excluded(resolved):
+        full = resolved(path)
+        if self.excluded(full):
             return True
-        for parent in resolved.parents:
+        for parent in full.parents:
             if parent == self.root or self.root not in parent.parents:
                 break
             if self.excluded(parent):
@@ -97,7 +164,7 @@ def iter_python_files(paths: Iterable[Path], excluder: Excluder) -> Iterator[Pat
     """Python files under ``paths`` that no exclude pattern matches (explicit files included)."""
     seen: set[str] = set()
     for path in paths:
-        if path.is_file() or (not path.exists() and path.suffix == ".py"):
+        if path.is_file() or not path.is_dir():  # missing or unreadable: reported as TQ001
             key = os.path.normcase(str(path))
             if key not in seen and not excluder.excluded_anywhere(path):
                 seen.add(key)
@@ -141,7 +208,7 @@ def iter_python_files(paths: Iterable[Path], excluder: Excluder) -> Iterator[Pat
 
 def module_name_for(path: Path) -> tuple[str, bool]:
     """(dotted module name, is_package) from the ``__init__.py`` chain above ``path``."""
-    path = path.resolve()
+    path = resolved(path)
     is_package = path.name == "__init__.py"
     parts: list[str] = [] if is_package else [path.stem]
     directory = path.parent
@@ -149,7 +216,7 @@ def module_name_for(path: Path) -> tuple[str, bool]:
         parts.append(directory.name)
         directory = directory.parent
     while directory.parent != directory:
-        if (directory / "__init__.py").is_file():
+        if _is_package_dir(directory):
             parts.append(directory.name)
             directory = directory.parent
             continue
@@ -173,6 +240,6 @@ def _namespace_gap(directory: Path, limit: int = 4) -> list[Path]:
             return []
         gap.append(current)
         current = current.parent
-        if (current / "__init__.py").is_file():
+        if _is_package_dir(current):
             return gap
     return []
