@@ -141,6 +141,7 @@ def build_index(
             index.add(facts)
         elif error is not None:
             errors[key] = error
+            index.unreadable_modules.add(module_name_for(Path(key))[0])
     cache.prune(seen)
     cache.save()
     return index, errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tasklint.project.collectors import (
     celery_config,  # noqa: F401
     django_db,  # noqa: F401
+    dynamic_globals,  # noqa: F401
     setting_reads,  # noqa: F401
     task_refs,  # noqa: F401
 )
