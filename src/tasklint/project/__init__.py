@@ -175,6 +175,8 @@ class ProjectScan:
         index = ProjectIndex(root=str(self.root), settings=index_settings(self.settings))
         for key, state in self.states.items():
             if state.facts_json is None:
+                if state.error is not None:  # its task names are unknown, not absent
+                    index.unreadable_modules.add(module_name_for(Path(key))[0])
                 continue
             try:
                 facts = (

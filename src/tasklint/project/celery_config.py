@@ -443,9 +443,24 @@ class CeleryModel:
             merged[name] = (facts, sym)
         return merged
 
+    def _dynamic_lines(self, module: str, seen: set[str]) -> list[tuple[str, int]]:
+        """Module-level calls that fill the namespace at run time (following ``import *``)."""
+        if module in seen or module not in self.index.modules:
+            return []
+        seen.add(module)
+        facts = self.index.modules[module]
+        data = facts.extras.get("dynamic_globals") or {}
+        out = [(module, int(line)) for line in data.get("lines", [])]
+        for imp in facts.imports:
+            if "*" in imp.names and imp.scope == "module":
+                out.extend(self._dynamic_lines(imp.module, seen))
+        return out
+
     def _from_module(self, cfg: AppConfig, module: str, namespace: str | None, kind: str) -> None:
         if is_test_module(module, self.settings):
             return
+        for where, line in self._dynamic_lines(module, set()):
+            cfg.open_reasons.append(f"settings set at run time in {where} (line {line})")
         for key, (owner, sym) in sorted(self._module_symbols(module).items()):
             if key.startswith("_"):
                 continue

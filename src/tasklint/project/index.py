@@ -94,6 +94,8 @@ class ProjectIndex:
     modules: dict[str, ModuleFacts] = field(default_factory=dict)
     settings: IndexSettings = field(default_factory=IndexSettings)
     path_to_module: dict[str, str] = field(default_factory=dict)
+    # modules of project files that could not be read or parsed: their names are unknown
+    unreadable_modules: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._packages_used: set[str] | None = None

@@ -6,6 +6,7 @@ from tasklint.project.collectors import (
     arq,  # noqa: F401
     celery_config,  # noqa: F401
     django_db,  # noqa: F401
+    dynamic_globals,  # noqa: F401
     setting_reads,  # noqa: F401
     task_refs,  # noqa: F401
 )
