@@ -17,7 +17,7 @@ from tasklint import __version__
 from tasklint.project.facts import ModuleFacts
 
 CACHE_DIR = ".tasklint_cache"
-FORMAT = 1
+FORMAT = 2  # 2: module names of namespace portions inside packages
 
 
 class FactsCache:

@@ -148,7 +148,33 @@ def module_name_for(path: Path) -> tuple[str, bool]:
     if is_package:
         parts.append(directory.name)
         directory = directory.parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
+    while directory.parent != directory:
+        if not (directory / "__init__.py").is_file():
+            # A folder without ``__init__.py`` inside a regular package is a namespace
+            # portion of it (``pkg/importers/jira/tasks.py`` is ``pkg.importers.jira.tasks``
+            # when only ``pkg/importers/`` has an ``__init__.py``); elsewhere it is a root.
+            above = _package_above(directory)
+            if above is None:
+                break
+            while directory != above:
+                parts.append(directory.name)
+                directory = directory.parent
+            continue
         parts.append(directory.name)
         directory = directory.parent
     return ".".join(reversed(parts)), is_package
+
+
+NAMESPACE_DEPTH = 2  # plain folders a namespace portion may nest below its package
+
+
+def _package_above(directory: Path) -> Path | None:
+    """The regular package just above up to NAMESPACE_DEPTH plain folders, if any."""
+    current = directory
+    for _ in range(NAMESPACE_DEPTH):
+        current = current.parent
+        if current.parent == current:
+            return None
+        if (current / "__init__.py").is_file():
+            return current
+    return None

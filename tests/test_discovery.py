@@ -1,0 +1,40 @@
+"""Module names from the file system: regular packages and namespace portions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasklint.project.discovery import module_name_for
+
+
+def _touch(root: Path, *names: str) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("", encoding="utf-8")
+
+
+def test_namespace_portion_inside_a_package_keeps_the_package_prefix(tmp_path: Path) -> None:
+    _touch(
+        tmp_path,
+        "pkg/__init__.py",
+        "pkg/importers/__init__.py",
+        "pkg/importers/jira/tasks.py",
+        "pkg/importers/deep/er/tasks.py",
+        "pkg/importers/too/deep/er/tasks.py",
+        "scripts/tasks.py",
+        "manage.py",
+    )
+    assert module_name_for(tmp_path / "pkg/importers/jira/tasks.py") == (
+        "pkg.importers.jira.tasks",
+        False,
+    )
+    assert module_name_for(tmp_path / "pkg/importers/deep/er/tasks.py") == (
+        "pkg.importers.deep.er.tasks",
+        False,
+    )
+    # three plain folders below the package: treated as a root of its own
+    assert module_name_for(tmp_path / "pkg/importers/too/deep/er/tasks.py") == ("tasks", False)
+    assert module_name_for(tmp_path / "scripts/tasks.py") == ("tasks", False)
+    assert module_name_for(tmp_path / "manage.py") == ("manage", False)
+    assert module_name_for(tmp_path / "pkg/importers/__init__.py") == ("pkg.importers", True)
