@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasklint.config import Settings
-from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, Value
+from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, SymbolFact, Value
 from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target
 
 UNKNOWN = Value("unknown")
@@ -441,7 +441,34 @@ class CeleryModel:
             if sym.kind in ("import", "def", "class"):
                 continue
             merged[name] = (facts, sym)
+        for export in (facts.extras.get("settings_exports") or {}).get("exports", []):
+            merged.update(self._class_settings(export["cls"]))
         return merged
+
+    def _class_settings(self, qualname: str) -> dict[str, tuple[ModuleFacts, Any]]:
+        """Upper-case attributes (and properties, value unknown) of a settings class chain."""
+        target = self.index.resolve(qualname)
+        cls = self.index.klass(target)
+        if cls is None:
+            return {}
+        out: dict[str, tuple[ModuleFacts, Any]] = {}
+        for owner_module, klass in reversed(self._class_chain(target, cls)):
+            owner = self.index.modules.get(owner_module)
+            if owner is None:
+                continue
+            for key, attr in klass.attributes.items():
+                if key.isupper():
+                    out[key] = (
+                        owner,
+                        SymbolFact("other", attr.line, col=attr.col, folded=attr.value),
+                    )
+            for key, method in klass.methods.items():
+                if key.isupper():
+                    out[key] = (
+                        owner,
+                        SymbolFact("other", method.line, col=method.col, folded=UNKNOWN),
+                    )
+        return out
 
     def _from_module(self, cfg: AppConfig, module: str, namespace: str | None, kind: str) -> None:
         if is_test_module(module, self.settings):

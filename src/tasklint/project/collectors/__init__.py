@@ -6,5 +6,6 @@ from tasklint.project.collectors import (
     celery_config,  # noqa: F401
     django_db,  # noqa: F401
     setting_reads,  # noqa: F401
+    settings_exports,  # noqa: F401
     task_refs,  # noqa: F401
 )
