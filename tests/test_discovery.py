@@ -38,3 +38,23 @@ def test_namespace_portion_inside_a_package_keeps_the_package_prefix(tmp_path: P
     assert module_name_for(tmp_path / "scripts/tasks.py") == ("tasks", False)
     assert module_name_for(tmp_path / "manage.py") == ("manage", False)
     assert module_name_for(tmp_path / "pkg/importers/__init__.py") == ("pkg.importers", True)
+
+
+def test_script_named_like_a_library_does_not_shadow_it(tmp_path: Path) -> None:
+    _touch(
+        tmp_path,
+        "pyproject.toml",
+        "docker/settings/celery.py",
+        "docker/settings/web.py",
+        "celery.py",
+        "pkg/__init__.py",
+        "pkg/celery.py",
+    )
+    assert module_name_for(tmp_path / "docker/settings/celery.py") == (
+        "docker.settings.celery",
+        False,
+    )
+    assert module_name_for(tmp_path / "docker/settings/web.py") == ("web", False)
+    assert module_name_for(tmp_path / "pkg/celery.py") == ("pkg.celery", False)
+    # at the project root there is no better name
+    assert module_name_for(tmp_path / "celery.py") == ("celery", False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -33,6 +34,33 @@ DEFAULT_EXCLUDES = (
     ".ruff_cache",
     ".tasklint_cache",
     "__pypackages__",
+)
+
+
+# Libraries whose names tasklint resolves (and the standard library): a single-file module of
+# that name in a plain folder is a script or settings file, not the library.
+SHADOWED_LIBRARIES = frozenset(
+    {
+        "celery",
+        "kombu",
+        "billiard",
+        "rq",
+        "django_rq",
+        "dramatiq",
+        "django_dramatiq",
+        "arq",
+        "huey",
+        "django",
+        "sqlalchemy",
+        "sqlmodel",
+        "flask_sqlalchemy",
+        "redis",
+        "requests",
+        "httpx",
+        "psycopg2",
+        "psycopg",
+        *getattr(sys, "stdlib_module_names", ()),
+    }
 )
 
 
@@ -162,6 +190,16 @@ def module_name_for(path: Path) -> tuple[str, bool]:
             continue
         parts.append(directory.name)
         directory = directory.parent
+    if len(parts) == 1 and not is_package and parts[0] in SHADOWED_LIBRARIES:
+        # ``docker/settings/celery.py`` in a plain folder is no top-level ``celery``: it would
+        # hide the library every other module imports. Name it from the project root.
+        root = find_project_root(path.parent)
+        try:
+            rel = path.with_suffix("").relative_to(root).parts
+        except ValueError:
+            rel = ()
+        if len(rel) > 1 and all(p.isidentifier() for p in rel):
+            return ".".join(rel), False
     return ".".join(reversed(parts)), is_package
 
 
