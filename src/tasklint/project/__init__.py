@@ -122,6 +122,7 @@ def build_index(
             index.add(facts)
         elif error is not None:
             errors[key] = error
+            index.unparsed.add(module_name_for(Path(key))[0])
     cache.prune(seen)
     cache.save()
     return index, errors

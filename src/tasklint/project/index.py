@@ -93,6 +93,8 @@ class ProjectIndex:
     modules: dict[str, ModuleFacts] = field(default_factory=dict)
     settings: IndexSettings = field(default_factory=IndexSettings)
     path_to_module: dict[str, str] = field(default_factory=dict)
+    # modules whose file could not be read or parsed: their tasks and names are unknown
+    unparsed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._packages_used: set[str] | None = None

@@ -86,7 +86,8 @@ class UnknownTaskName(Rule):
     Celery names are checked only when they start with one of the project's own top-level
     packages (tasks of installed libraries are not indexed) or match no dotted module at
     all while the registry is known; projects that register tasks dynamically
-    (`register_task`, `app.task(fn)` calls) are not checked.
+    (`register_task`, `app.task(fn)` calls) are not checked, nor names in a top-level package
+    with a file that could not be parsed (TQ001).
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#names
@@ -113,6 +114,8 @@ class UnknownTaskName(Rule):
         model = CeleryModel.of(index, settings)
         celery_names = {t.registered_name for t in model.tasks()}
         packages = {m.split(".")[0] for m in index.modules if not is_test_module(m, settings)}
+        # a package with a file that could not be parsed may register any name
+        gaps = {m.split(".")[0] for m in index.unparsed if not is_test_module(m, settings)}
         arq_registered, arq_complete = arq_names(index)
         for facts, ref in sorted(refs, key=lambda r: (r[0].path, r[1]["line"])):
             if is_test_module(facts.module, settings):
@@ -130,6 +133,8 @@ class UnknownTaskName(Rule):
             if dynamic or not model.tasks() or name in celery_names:
                 continue
             if name.split(".")[0] not in packages or "." not in name:
+                continue
+            if name.split(".")[0] in gaps:
                 continue
             yield self._finding(facts.path, ref, "Celery task", celery_names)
 
