@@ -58,3 +58,13 @@ def test_script_named_like_a_library_does_not_shadow_it(tmp_path: Path) -> None:
     assert module_name_for(tmp_path / "pkg/celery.py") == ("pkg.celery", False)
     # at the project root there is no better name
     assert module_name_for(tmp_path / "celery.py") == ("celery", False)
+
+
+def test_repository_root_with_an_init_file_is_not_part_of_module_names(tmp_path: Path) -> None:
+    root = tmp_path / "mayan"
+    _touch(root, "setup.py", "__init__.py", "mayan/__init__.py", "mayan/celery.py", "manage.py")
+    assert module_name_for(root / "mayan/celery.py") == ("mayan.celery", False)
+    assert module_name_for(root / "mayan/__init__.py") == ("mayan", True)
+    assert module_name_for(root / "manage.py") == ("manage", False)
+    # the root's own __init__.py claims no package name (it would hide mayan/__init__.py)
+    assert module_name_for(root / "__init__.py") == ("__init__", False)

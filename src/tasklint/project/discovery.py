@@ -174,9 +174,13 @@ def module_name_for(path: Path) -> tuple[str, bool]:
     parts: list[str] = [] if is_package else [path.stem]
     directory = path.parent
     if is_package:
+        if _is_project_root(directory):
+            return "__init__", False  # a repository root is no package of its own code
         parts.append(directory.name)
         directory = directory.parent
     while directory.parent != directory:
+        if _is_project_root(directory):
+            break  # an ``__init__.py`` beside pyproject.toml/.git: the clone's name is arbitrary
         if not (directory / "__init__.py").is_file():
             # A folder without ``__init__.py`` inside a regular package is a namespace
             # portion of it (``pkg/importers/jira/tasks.py`` is ``pkg.importers.jira.tasks``
@@ -201,6 +205,10 @@ def module_name_for(path: Path) -> tuple[str, bool]:
         if len(rel) > 1 and all(p.isidentifier() for p in rel):
             return ".".join(rel), False
     return ".".join(reversed(parts)), is_package
+
+
+def _is_project_root(directory: Path) -> bool:
+    return any((directory / marker).exists() for marker in ROOT_MARKERS)
 
 
 NAMESPACE_DEPTH = 2  # plain folders a namespace portion may nest below its package
