@@ -41,3 +41,62 @@ def test_directories_without_any_package_stay_roots(tmp_path: Path) -> None:
     _touch(tmp_path, "scripts/tools/run.py", "my-dir/shop/__init__.py", "my-dir/shop/x.py")
     assert module_name_for(tmp_path / "scripts/tools/run.py") == ("run", False)
     assert module_name_for(tmp_path / "my-dir/shop/x.py") == ("shop.x", False)
+
+
+def test_namespace_portion_inside_a_package_keeps_the_package_prefix(tmp_path: Path) -> None:
+    _touch(
+        tmp_path,
+        "pkg/__init__.py",
+        "pkg/importers/__init__.py",
+        "pkg/importers/jira/tasks.py",
+        "pkg/importers/deep/er/tasks.py",
+        "pkg/importers/too/deep/er/tasks.py",
+        "scripts/tasks.py",
+        "manage.py",
+    )
+    assert module_name_for(tmp_path / "pkg/importers/jira/tasks.py") == (
+        "pkg.importers.jira.tasks",
+        False,
+    )
+    assert module_name_for(tmp_path / "pkg/importers/deep/er/tasks.py") == (
+        "pkg.importers.deep.er.tasks",
+        False,
+    )
+    # Python imports plain folders inside a regular package as namespace subpackages
+    assert module_name_for(tmp_path / "pkg/importers/too/deep/er/tasks.py") == (
+        "pkg.importers.too.deep.er.tasks",
+        False,
+    )
+    assert module_name_for(tmp_path / "scripts/tasks.py") == ("tasks", False)
+    assert module_name_for(tmp_path / "manage.py") == ("manage", False)
+    assert module_name_for(tmp_path / "pkg/importers/__init__.py") == ("pkg.importers", True)
+
+
+def test_script_named_like_a_library_does_not_shadow_it(tmp_path: Path) -> None:
+    _touch(
+        tmp_path,
+        "pyproject.toml",
+        "docker/settings/celery.py",
+        "docker/settings/web.py",
+        "celery.py",
+        "pkg/__init__.py",
+        "pkg/celery.py",
+    )
+    assert module_name_for(tmp_path / "docker/settings/celery.py") == (
+        "docker.settings.celery",
+        False,
+    )
+    assert module_name_for(tmp_path / "docker/settings/web.py") == ("web", False)
+    assert module_name_for(tmp_path / "pkg/celery.py") == ("pkg.celery", False)
+    # at the project root there is no better name
+    assert module_name_for(tmp_path / "celery.py") == ("celery", False)
+
+
+def test_repository_root_with_an_init_file_is_not_part_of_module_names(tmp_path: Path) -> None:
+    root = tmp_path / "mayan"
+    _touch(root, "setup.py", "__init__.py", "mayan/__init__.py", "mayan/celery.py", "manage.py")
+    assert module_name_for(root / "mayan/celery.py") == ("mayan.celery", False)
+    assert module_name_for(root / "mayan/__init__.py") == ("mayan", True)
+    assert module_name_for(root / "manage.py") == ("manage", False)
+    # the root's own __init__.py claims no package name (it would hide mayan/__init__.py)
+    assert module_name_for(root / "__init__.py") == ("__init__", False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tasklint.config import Settings
 from tasklint.engine import lint_paths
 from tasklint.project.celery_config import CeleryModel
@@ -86,3 +88,58 @@ def test_task_named_in_an_unparsable_module_is_unknown_not_absent(tmp_path: Path
     assert [(f.path, f.line) for f in found.findings if f.code == "TQ209"] == [
         ("shop/celery.py", 5)
     ]
+
+
+EXPORTER = """
+    import sys
+    from configurations import Configuration
+
+    class BaseSettings{bases}:
+        CELERY_TASK_TIME_LIMIT = 3600
+
+        @classmethod
+        def load_settings(cls, module_name):
+            module = sys.modules[module_name]
+            for name in dir(cls):
+                if name.isupper():
+                    setattr(module, name, getattr(cls, name))
+"""
+
+
+@pytest.mark.parametrize(
+    ("bases", "is_open"),
+    [
+        ("", False),  # a project class chain copied attribute by attribute: fully known
+        ("(Configuration)", True),  # a library base may contribute any setting
+    ],
+)
+def test_settings_class_exporter_is_read_when_the_whole_chain_is_known(
+    bases: str, is_open: bool
+) -> None:
+    index = make_index(
+        {
+            "proj.__init__": "",
+            "proj.worker": """
+                import os
+                from celery import Celery
+
+                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+                app = Celery("proj")
+                app.config_from_object("django.conf:settings", namespace="CELERY")
+            """,
+            "proj.base": EXPORTER.replace("{bases}", bases),
+            "proj.settings": """
+                from proj.base import BaseSettings
+
+                class Settings(BaseSettings):
+                    CELERY_TASK_ACKS_LATE = True
+
+                Settings.load_settings(__name__)
+            """,
+        }
+    )
+    [app] = CeleryModel.of(index, Settings()).apps
+    assert app.is_open is is_open, app.open_reasons
+    acks, limit = app.value("task_acks_late"), app.value("task_time_limit")
+    assert acks is not None and acks.kind == "const" and acks.value is True
+    assert limit is not None and limit.kind == "const" and limit.value == 3600

@@ -276,8 +276,10 @@ class EnqueueRecognizer:
         qn = self.resolver.qualname(recv, scope)
         if qn is not None:
             target = self.index.resolve(qn)
-            if target.is_project and (target.name is None or self.index.function(target)):
-                return False  # a project module or function, not an arq pool
+            if target.is_project and (
+                target.name is None or self.index.function(target) or self.index.klass(target)
+            ):
+                return False  # a project module, function or class, not an arq pool
         if self.ctx.imports_package("arq"):
             return True
         return "arq" in self.index.packages_used() and not self.index.defines_function(
@@ -313,8 +315,10 @@ class EnqueueRecognizer:
                         return "django_rq"
                     if callee in RQ_QUEUE_FACTORIES:
                         return "rq"
-                if target.is_project and (target.name is None or self.index.function(target)):
-                    return None
+                if target.is_project and (
+                    target.name is None or self.index.function(target) or self.index.klass(target)
+                ):
+                    return None  # a project module, function or class (``Job.enqueue(...)``)
         if self.ctx.imports_package("django_rq"):
             return "django_rq"
         if self.ctx.imports_package("rq"):

@@ -18,6 +18,7 @@ ON_COMMIT = frozenset({"django.db.transaction.on_commit"})
 PARTIAL = frozenset({"functools.partial"})
 BEGIN_METHODS = frozenset({"begin", "begin_nested"})
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+METHOD_DECORATOR = frozenset({"django.utils.decorators.method_decorator"})
 
 
 def is_on_commit_call(call: ast.AST, ctx: FileContext, scope: Scope) -> bool:
@@ -95,13 +96,24 @@ def is_transaction_with(node: ast.With | ast.AsyncWith, ctx: FileContext, scope:
 def is_atomic_function(
     node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext, outer: Scope
 ) -> bool:
-    """A function decorated with ``@transaction.atomic`` / ``@atomic(...)`` / a helper."""
+    """A function decorated with ``@transaction.atomic`` / ``@atomic(...)`` / a helper.
+
+    ``@method_decorator(atomic)`` (a class-based view's method) counts the same.
+    """
     for dec in node.decorator_list:
+        if isinstance(dec, ast.Call) and dec.args and _is_method_decorator(dec.func, ctx, outer):
+            dec = dec.args[0]
+            if isinstance(dec, ast.Call) and on_read_replica(dec):
+                continue
         target = dec.func if isinstance(dec, ast.Call) else dec
         qn = ctx.resolver.qualname(target, outer)
         if qn is not None and ctx.index.is_atomic_context(qn):
             return True
     return False
+
+
+def _is_method_decorator(func: ast.expr, ctx: FileContext, scope: Scope) -> bool:
+    return ctx.index.canonical(ctx.resolver.qualname(func, scope)) in METHOD_DECORATOR
 
 
 @dataclass

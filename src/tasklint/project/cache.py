@@ -17,8 +17,9 @@ from tasklint import __version__
 from tasklint.project.facts import ModuleFacts
 
 CACHE_DIR = ".tasklint_cache"
-# bump when the core facts (facts.py, not a collector) change what they record
-FORMAT = 2
+# bump when the core facts (facts.py, not a collector) or module naming change what they
+# record (3: namespace portions and the project root bound module names)
+FORMAT = 3
 
 
 class FactsCache:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasklint.config import Settings
-from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, Value
+from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, SymbolFact, Value
 from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target
 
 UNKNOWN = Value("unknown")
@@ -441,6 +441,8 @@ class CeleryModel:
             if sym.kind in ("import", "def", "class"):
                 continue
             merged[name] = (facts, sym)
+        for export in (facts.extras.get("settings_exports") or {}).get("exports", []):
+            merged.update(self._class_settings(export["cls"]))
         return merged
 
     def _dynamic_lines(self, module: str, seen: set[str]) -> list[tuple[str, int]]:
@@ -450,10 +452,70 @@ class CeleryModel:
         seen.add(module)
         facts = self.index.modules[module]
         data = facts.extras.get("dynamic_globals") or {}
-        out = [(module, int(line)) for line in data.get("lines", [])]
+        exports = (facts.extras.get("settings_exports") or {}).get("exports", [])
+        # a project settings class exported with ``Cls.load_settings(__name__)`` is read
+        # attribute by attribute (``_class_settings``); any other run-time fill is unknown
+        understood = {
+            int(e["line"])
+            for e in exports
+            if self._whole_class_known(e["cls"]) and self._exporter(e["cls"], e.get("method"))
+        }
+        out = [(module, int(line)) for line in data.get("lines", []) if line not in understood]
         for imp in facts.imports:
             if "*" in imp.names and imp.scope == "module":
                 out.extend(self._dynamic_lines(imp.module, seen))
+        return out
+
+    def _exporter(self, qualname: str, method: str | None) -> bool:
+        """``method`` of the class chain copies upper-case attributes into the module."""
+        target = self.index.resolve(qualname)
+        cls = self.index.klass(target)
+        if cls is None or method is None:
+            return False
+        for owner_module, klass in self._class_chain(target, cls):
+            if method in klass.methods:
+                owner = self.index.modules.get(owner_module)
+                data = (owner.extras.get("settings_exports") or {}) if owner else {}
+                return f"{klass.name}.{method}" in data.get("exporters", [])
+        return False
+
+    def _whole_class_known(self, qualname: str, depth: int = 0) -> bool:
+        """A project class whose every base is a project class too (or ``object``)."""
+        cls = self.index.klass(self.index.resolve(qualname))
+        if cls is None or depth > 10:
+            return False
+        return (
+            all(
+                base in ("object", "builtins.object") or self._whole_class_known(base, depth + 1)
+                for base in cls.bases
+                if base is not None
+            )
+            and None not in cls.bases
+        )
+
+    def _class_settings(self, qualname: str) -> dict[str, tuple[ModuleFacts, Any]]:
+        """Upper-case attributes (and properties, value unknown) of a settings class chain."""
+        target = self.index.resolve(qualname)
+        cls = self.index.klass(target)
+        if cls is None:
+            return {}
+        out: dict[str, tuple[ModuleFacts, Any]] = {}
+        for owner_module, klass in reversed(self._class_chain(target, cls)):
+            owner = self.index.modules.get(owner_module)
+            if owner is None:
+                continue
+            for key, attr in klass.attributes.items():
+                if key.isupper():
+                    out[key] = (
+                        owner,
+                        SymbolFact("other", attr.line, col=attr.col, folded=attr.value),
+                    )
+            for key, method in klass.methods.items():
+                if key.isupper():
+                    out[key] = (
+                        owner,
+                        SymbolFact("other", method.line, col=method.col, folded=UNKNOWN),
+                    )
         return out
 
     def _from_module(self, cfg: AppConfig, module: str, namespace: str | None, kind: str) -> None:

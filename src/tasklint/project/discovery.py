@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def clear_caches() -> None:
     """Forget resolved paths and package directories (call at the start of a run)."""
     _RESOLVED.clear()
     _IS_PACKAGE.clear()
+    _IS_ROOT.clear()
 
 
 def resolved(path: Path) -> Path:
@@ -78,6 +80,33 @@ def _is_package_dir(directory: Path) -> bool:
     if hit is None:
         hit = _IS_PACKAGE[key] = (directory / "__init__.py").is_file()
     return hit
+
+
+# Libraries whose names tasklint resolves (and the standard library): a single-file module of
+# that name in a plain folder is a script or settings file, not the library.
+SHADOWED_LIBRARIES = frozenset(
+    {
+        "celery",
+        "kombu",
+        "billiard",
+        "rq",
+        "django_rq",
+        "dramatiq",
+        "django_dramatiq",
+        "arq",
+        "huey",
+        "django",
+        "sqlalchemy",
+        "sqlmodel",
+        "flask_sqlalchemy",
+        "redis",
+        "requests",
+        "httpx",
+        "psycopg2",
+        "psycopg",
+        *getattr(sys, "stdlib_module_names", ()),
+    }
+)
 
 
 def find_project_root(start: Path) -> Path:
@@ -213,9 +242,13 @@ def module_name_for(path: Path) -> tuple[str, bool]:
     parts: list[str] = [] if is_package else [path.stem]
     directory = path.parent
     if is_package:
+        if _is_project_root(directory):
+            return "__init__", False  # a repository root is no package of its own code
         parts.append(directory.name)
         directory = directory.parent
     while directory.parent != directory:
+        if _is_project_root(directory):
+            break  # an ``__init__.py`` beside pyproject.toml/.git: the clone's name is arbitrary
         if _is_package_dir(directory):
             parts.append(directory.name)
             directory = directory.parent
@@ -227,7 +260,28 @@ def module_name_for(path: Path) -> tuple[str, bool]:
             break
         parts.extend(d.name for d in gap)
         directory = gap[-1].parent
+    if len(parts) == 1 and not is_package and parts[0] in SHADOWED_LIBRARIES:
+        # ``docker/settings/celery.py`` in a plain folder is no top-level ``celery``: it would
+        # hide the library every other module imports. Name it from the project root.
+        root = find_project_root(path.parent)
+        try:
+            rel = path.with_suffix("").relative_to(root).parts
+        except ValueError:
+            rel = ()
+        if len(rel) > 1 and all(p.isidentifier() for p in rel):
+            return ".".join(rel), False
     return ".".join(reversed(parts)), is_package
+
+
+_IS_ROOT: dict[str, bool] = {}
+
+
+def _is_project_root(directory: Path) -> bool:
+    key = str(directory)
+    hit = _IS_ROOT.get(key)
+    if hit is None:
+        hit = _IS_ROOT[key] = any(os.path.exists(directory / m) for m in ROOT_MARKERS)
+    return hit
 
 
 def _namespace_gap(directory: Path, limit: int = 4) -> list[Path]:

@@ -72,7 +72,8 @@ class UnknownTaskName(Rule):
     Celery names are checked only when they start with one of the project's own top-level
     packages (tasks of installed libraries are not indexed) or match no dotted module at
     all while the registry is known; projects that register tasks dynamically
-    (`register_task`, `app.task(fn)` calls) are not checked.
+    (`register_task`, `app.task(fn)` calls) are not checked, nor names in a module that could
+    not be parsed (TQ001).
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#names

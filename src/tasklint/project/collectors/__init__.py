@@ -8,5 +8,6 @@ from tasklint.project.collectors import (
     django_db,  # noqa: F401
     dynamic_globals,  # noqa: F401
     setting_reads,  # noqa: F401
+    settings_exports,  # noqa: F401
     task_refs,  # noqa: F401
 )
