@@ -100,7 +100,9 @@ def site_dir(workdir: Path) -> Path:
 
 def setup(workdir: Path) -> None:
     venv = workdir / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    if not (venv / "bin" / "python").exists():  # re-running --setup only upgrades
+        workdir.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = venv / "bin" / "pip"
     subprocess.run(
         [str(pip), "install", "-q", "django", "celery", "kombu", "flake8-bugbear"], check=True

@@ -145,3 +145,42 @@ def test_flake8_reports_a_broken_configuration(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "select: unknown rule code 'TQ999'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_flake8_builds_the_index_once_before_forking_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """parse_options (flake8's main process, before its --jobs fork) builds the index;
+    checking a file afterwards reuses it instead of building it again in the worker."""
+    import argparse
+    import ast
+
+    from tasklint import flake8_plugin
+
+    for cache in ("_LINTERS", "_KEYS", "_EXCLUDED_DIRS", "_EXCLUDERS"):
+        monkeypatch.setattr(flake8_plugin, cache, {})
+    (tmp_path / "pyproject.toml").write_text("[tool.tasklint]\n", encoding="utf-8")
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "__init__.py").write_text("", encoding="utf-8")
+    (shop / "celery.py").write_text("from celery import Celery\n\napp = Celery('shop')\n")
+    source = "from shop.celery import app\n\n@app.task\ndef ship():\n    pass\n"
+    (shop / "tasks.py").write_text(source, encoding="utf-8")
+    builds: list[Path] = []
+    real_build = flake8_plugin.build_index
+
+    def counting_build(root: Path, *args: Any, **kwargs: Any) -> Any:
+        builds.append(root)
+        return real_build(root, *args, **kwargs)
+
+    monkeypatch.setattr(flake8_plugin, "build_index", counting_build)
+    monkeypatch.chdir(tmp_path)
+    options = argparse.Namespace(filenames=[str(tmp_path)], tasklint_no_cache=True)
+    flake8_plugin.TasklintChecker.parse_options(options)
+    assert builds == [tmp_path.resolve()]
+    checker = flake8_plugin.TasklintChecker(
+        ast.parse(source), str(shop / "tasks.py"), source.splitlines(keepends=True)
+    )
+    codes = [message.split()[0] for _, _, message, _ in checker.run()]
+    assert codes == ["TQ101"]  # the prebuilt index knows the task
+    assert len(builds) == 1  # and was not built again for the file

@@ -11,19 +11,22 @@ from tasklint.engine import lint_paths
 from tasklint.project.celery_config import CeleryModel
 from tests.test_project_index import make_index
 
+# a Celery app configured from Django settings in proj.settings
+DJANGO_WORKER = """
+    import os
+    from celery import Celery
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+    app = Celery("proj")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+"""
+
 
 def test_settings_exported_at_run_time_leave_the_configuration_open() -> None:
     index = make_index(
         {
             "proj.__init__": "",
-            "proj.worker": """
-                import os
-                from celery import Celery
-
-                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
-                app = Celery("proj")
-                app.config_from_object("django.conf:settings", namespace="CELERY")
-            """,
+            "proj.worker": DJANGO_WORKER,
             "proj.base": """
                 class BaseSettings:
                     CELERY_TASK_TIME_LIMIT = 3600
@@ -119,14 +122,7 @@ def test_settings_class_exporter_is_read_when_the_whole_chain_is_known(
     index = make_index(
         {
             "proj.__init__": "",
-            "proj.worker": """
-                import os
-                from celery import Celery
-
-                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
-                app = Celery("proj")
-                app.config_from_object("django.conf:settings", namespace="CELERY")
-            """,
+            "proj.worker": DJANGO_WORKER,
             "proj.base": EXPORTER.replace("{bases}", bases),
             "proj.settings": """
                 from proj.base import BaseSettings

@@ -7,7 +7,7 @@ import hashlib
 import os
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -303,31 +303,11 @@ class RunResult:
 
 
 def _finding_to_json(f: Finding) -> dict[str, object]:
-    return {
-        "path": f.path,
-        "line": f.line,
-        "col": f.col,
-        "code": f.code,
-        "message": f.message,
-        "name": f.name,
-        "end_line": f.end_line,
-        "end_col": f.end_col,
-        "source": f.source,
-    }
+    return asdict(f)
 
 
 def _finding_from_json(d: dict[str, Any]) -> Finding:
-    return Finding(
-        path=str(d["path"]),
-        line=int(d["line"]),
-        col=int(d["col"]),
-        code=str(d["code"]),
-        message=str(d["message"]),
-        name=str(d.get("name", "")),
-        end_line=d.get("end_line"),
-        end_col=d.get("end_col"),
-        source=str(d.get("source", "")),
-    )
+    return Finding(**d)  # written by _finding_to_json of this tasklint version (cache key)
 
 
 # The linter a forked worker uses (set in the parent just before the pool forks).

@@ -116,6 +116,25 @@ class TasklintChecker:
         except ConfigError as exc:
             sys.stderr.write(f"tasklint: {exc}\n")
             raise SystemExit(2) from None
+        cls._prebuild(getattr(options, "filenames", None) or ["."])
+
+    @classmethod
+    def _prebuild(cls, filenames: list[str]) -> None:
+        """Build each linted project's index here, in flake8's main process.
+
+        flake8 forks its ``--jobs`` workers after ``parse_options``: built now, the index is
+        inherited by every worker instead of being rebuilt in each of them (with ``spawn``
+        the workers find it in the disk cache this build wrote). A failure is left to the
+        per-file path, which reports it.
+        """
+        for name in filenames:
+            if name in ("-", "stdin"):
+                continue
+            path = Path(name)
+            try:
+                _linter_for(path / "__init__.py" if path.is_dir() else path)
+            except Exception:  # never break flake8's start-up; run() reports what is wrong
+                continue
 
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
         if self.filename in ("-", "stdin", None):

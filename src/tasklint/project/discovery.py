@@ -110,15 +110,12 @@ SHADOWED_LIBRARIES = frozenset(
 
 
 def find_project_root(start: Path) -> Path:
-    """The nearest directory at or above ``start`` holding a project marker."""
+    """The nearest directory at or above ``start`` holding a project marker, else ``start``."""
+    marked = marked_root(start)
+    if marked is not None:
+        return marked
     start = safe_resolve(start)
-    if start.is_file() or not start.exists():
-        start = start.parent
-    for candidate in (start, *start.parents):
-        for marker in ROOT_MARKERS:
-            if (candidate / marker).exists():
-                return candidate
-    return start
+    return start.parent if start.is_file() or not start.exists() else start
 
 
 def marked_root(start: Path) -> Path | None:
