@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -90,3 +91,28 @@ def test_canary_project_is_never_imported(tmp_path: Path) -> None:
     )
     assert "TQ201" in flake8.stdout, flake8.stdout + flake8.stderr
     assert not list(folder.rglob("IMPORTED")), "tasklint imported project code"
+
+
+def test_module_facts_are_read_only_when_a_file_must_be_linted_again(tmp_path: Path) -> None:
+    folder = _copy("django_split_settings", tmp_path)
+    expected = _run(folder)
+    (modules,) = (folder / CACHE_DIR).glob("modules-*.json")
+    (state,) = (folder / CACHE_DIR).glob("facts-*.json")
+    assert state.stat().st_size < modules.stat().st_size  # the file read on every run
+    modules.write_text("{not json", encoding="utf-8")
+    assert _run(folder) == expected  # nothing changed: cached findings, facts not needed
+    assert modules.read_text(encoding="utf-8") == "{not json"
+    tasks = next(folder.rglob("tasks.py"))
+    tasks.write_text(tasks.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert _run(folder) == expected  # facts of the unchanged files computed again
+    assert "modules" in json.loads(modules.read_text(encoding="utf-8"))
+
+
+def test_cache_files_of_other_versions_are_removed(tmp_path: Path) -> None:
+    folder = _copy("django_split_settings", tmp_path)
+    (folder / CACHE_DIR).mkdir()
+    stale = folder / CACHE_DIR / "facts-0.0.1-abcdef.json"
+    stale.write_text("{}", encoding="utf-8")
+    _run(folder)
+    assert not stale.exists()
+    assert len(list((folder / CACHE_DIR).glob("facts-*.json"))) == 1

@@ -19,7 +19,6 @@ from tasklint.engine import Linter
 from tasklint.project import build_index
 from tasklint.project.discovery import (
     Excluder,
-    find_project_root,
     marked_root,
     module_name_for,
     resolved,
@@ -46,9 +45,18 @@ def _key_for(path: Path) -> tuple[str, str]:
             # no marker anywhere above: the directory flake8 runs in, as the CLI does
             # (else every directory would be a project of its own, indexed again)
             cwd = Path.cwd().resolve()
-            root = cwd if cwd in resolved(path).parents else find_project_root(path)
+            root = cwd if cwd in resolved(path).parents else _package_top(path)
         key = _KEYS[directory] = (str(root), str(config))
     return key
+
+
+def _package_top(path: Path) -> Path:
+    """The directory holding the top-level package of ``path`` (its ``sys.path`` entry):
+    in a tree without any project marker, the files of one package are one project."""
+    directory = resolved(path).parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
 
 
 def _excluded(key: tuple[str, str], linter: Linter, path: Path) -> bool:

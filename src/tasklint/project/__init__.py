@@ -151,8 +151,12 @@ class FileState:
     key: str
     stamp: tuple[int, int] | None
     digest: str
-    facts_json: dict[str, Any] | ModuleFacts | None  # JSON from the cache, or fresh facts
+    # JSON from the cache, fresh facts, or CACHED (in the cache's module file, read lazily)
+    facts_json: dict[str, Any] | ModuleFacts | str | None
     error: tuple[int, str] | None
+
+
+CACHED = "cached"
 
 
 @dataclass
@@ -160,6 +164,7 @@ class ProjectScan:
     root: Path
     settings: Settings
     states: dict[str, FileState] = field(default_factory=dict)
+    cache: FactsCache | None = None
 
     def errors(self) -> dict[str, tuple[int, str]]:
         return {k: s.error for k, s in self.states.items() if s.error is not None}
@@ -171,6 +176,16 @@ class ProjectScan:
             h.update(f"{key}\0{self.states[key].digest}\n".encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
+    def _facts(self, key: str, found: dict[str, Any] | ModuleFacts | str) -> ModuleFacts:
+        if isinstance(found, ModuleFacts):
+            return found
+        if isinstance(found, str):  # CACHED
+            found_json = self.cache.facts_json(key) if self.cache is not None else None
+            if found_json is None:
+                raise LookupError(key)  # written by an interrupted run: compute again
+            found = found_json
+        return ModuleFacts.from_json(found)
+
     def index(self) -> ProjectIndex:
         index = ProjectIndex(root=str(self.root), settings=index_settings(self.settings))
         for key, state in self.states.items():
@@ -179,11 +194,7 @@ class ProjectScan:
                     index.unreadable_modules.add(module_name_for(Path(key))[0])
                 continue
             try:
-                facts = (
-                    state.facts_json
-                    if isinstance(state.facts_json, ModuleFacts)
-                    else ModuleFacts.from_json(state.facts_json)
-                )
+                facts = self._facts(key, state.facts_json)
             except Exception:  # a damaged cache entry: collect this file's facts again
                 _, fresh, _ = compute_facts(key)
                 if fresh is None:
@@ -219,7 +230,7 @@ def scan_project(
         excluder = Excluder(settings.excludes(), root)
         files = [resolved(p) for p in iter_python_files([root], excluder)]
     files.extend(resolved(p) for p in extra_files)
-    scan = ProjectScan(root=root, settings=settings)
+    scan = ProjectScan(root=root, settings=settings, cache=cache)
     order: list[str] = []
     stamps: dict[str, tuple[int, int] | None] = {}
     todo: list[str] = []
@@ -244,7 +255,7 @@ def scan_project(
                 key,
                 stamp,
                 str(entry["digest"]),
-                entry.get("facts"),
+                None if err else CACHED,
                 (int(err[0]), str(err[1])) if err else None,
             )
         else:

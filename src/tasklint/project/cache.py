@@ -1,8 +1,10 @@
 """Per-module facts cached on disk, keyed by path, mtime, size and tasklint's version.
 
-The cache is one JSON file per project, written atomically (temporary file, then
-``os.replace``) so that parallel flake8 workers never see half a file. Anything unreadable
-or unexpected is a miss, never an error.
+Two JSON files per project, each written atomically (temporary file, then ``os.replace``)
+so that parallel flake8 workers never see half a file: ``facts-*.json`` holds each file's
+stamp, digest, parse error and cached findings (small: read on every run), and
+``modules-*.json`` the module facts themselves (large: read only when some file has to be
+linted again). Anything unreadable, unexpected or missing is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tasklint.project.facts import ModuleFacts
 CACHE_DIR = ".tasklint_cache"
 # bump when the core facts (facts.py, not a collector) or module naming change what they
 # record (3: namespace portions and the project root bound module names)
-FORMAT = 3
+FORMAT = 4  # 4: module facts in their own file, read lazily
 
 
 class FactsCache:
@@ -33,19 +35,35 @@ class FactsCache:
 
         tag = hashlib.sha256(f"{FORMAT}|{collectors_signature()}".encode()).hexdigest()[:12]
         self.file = self.directory / f"facts-{__version__}-{tag}.json"
+        self.modules_file = self.directory / f"modules-{__version__}-{tag}.json"
         self.entries: dict[str, Any] = {}
+        self._modules: dict[str, Any] | None = None  # loaded on first use
         self.dirty = False
+        self.modules_dirty = False
         if enabled:
-            self._load()
+            self.entries = self._read(self.file, "entries")
 
-    def _load(self) -> None:
+    @staticmethod
+    def _read(path: Path, key: str) -> dict[str, Any]:
         try:
-            with open(self.file, encoding="utf-8") as fh:
+            with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
-            if isinstance(data, dict) and isinstance(data.get("entries"), dict):
-                self.entries = data["entries"]
+            if isinstance(data, dict) and isinstance(data.get(key), dict):
+                found: dict[str, Any] = data[key]
+                return found
         except (OSError, ValueError, UnicodeDecodeError):
-            self.entries = {}
+            pass
+        return {}
+
+    def _module_facts(self) -> dict[str, Any]:
+        if self._modules is None:
+            self._modules = self._read(self.modules_file, "modules") if self.enabled else {}
+        return self._modules
+
+    def facts_json(self, key: str) -> dict[str, Any] | None:
+        """The cached facts of an unchanged file (None: not cached, compute them again)."""
+        found = self._module_facts().get(key)
+        return found if isinstance(found, dict) else None
 
     @staticmethod
     def stamp(path: Path) -> tuple[int, int] | None:
@@ -108,32 +126,6 @@ class FactsCache:
             entry["findings"] = {"fingerprint": fingerprint, "shown": shown, "items": items}
             self.dirty = True
 
-    def get(self, key: str, stamp: tuple[int, int] | None) -> ModuleFacts | None:
-        if not self.enabled or stamp is None:
-            return None
-        entry = self.entries.get(key)
-        try:
-            if entry and entry["mtime"] == stamp[0] and entry["size"] == stamp[1]:
-                if entry.get("facts") is None:
-                    return None
-                return ModuleFacts.from_json(entry["facts"])
-        except (KeyError, TypeError, ValueError):
-            pass
-        return None
-
-    def get_error(self, key: str, stamp: tuple[int, int] | None) -> list[Any] | None:
-        """A cached parse failure (line, reason) for an unchanged file."""
-        if not self.enabled or stamp is None:
-            return None
-        entry = self.entries.get(key)
-        try:
-            if entry and entry["mtime"] == stamp[0] and entry["size"] == stamp[1]:
-                err = entry.get("error")
-                return list(err) if err else None
-        except (KeyError, TypeError):
-            pass
-        return None
-
     def put(
         self,
         key: str,
@@ -148,10 +140,14 @@ class FactsCache:
             "mtime": stamp[0],
             "size": stamp[1],
             "digest": digest,
-            "facts": facts.to_json() if isinstance(facts, ModuleFacts) else facts,
             "error": list(error) if error else None,
         }
-        self.dirty = True
+        modules = self._module_facts()
+        if facts is None:
+            modules.pop(key, None)
+        else:
+            modules[key] = facts.to_json() if isinstance(facts, ModuleFacts) else facts
+        self.dirty = self.modules_dirty = True
 
     def prune(self, keep: set[str]) -> None:
         stale = [k for k in self.entries if k not in keep]
@@ -159,6 +155,12 @@ class FactsCache:
             del self.entries[k]
         if stale:
             self.dirty = True
+        if self._modules is not None:
+            gone = [k for k in self._modules if k not in keep]
+            for k in gone:
+                del self._modules[k]
+            if gone:
+                self.modules_dirty = True
 
     def save(self) -> None:
         if not self.enabled or not self.dirty:
@@ -168,17 +170,34 @@ class FactsCache:
             gitignore = self.directory / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("# created by tasklint\n*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"version": __version__, "entries": self.entries}, fh)
-                os.replace(tmp, self.file)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            if self.modules_dirty and self._modules is not None:
+                # the facts first: a reader never finds a stamp whose facts are not written
+                self._write(self.modules_file, {"modules": self._modules})
+            self._write(self.file, {"entries": self.entries})
+            self._remove_stale()
         except OSError:
             return  # read-only tree, full disk...: run without a cache
-        self.dirty = False
+        self.dirty = self.modules_dirty = False
+
+    def _remove_stale(self) -> None:
+        """Cache files of other tasklint versions or collector sets: never read again."""
+        for pattern in ("facts-*.json", "modules-*.json"):
+            for old in self.directory.glob(pattern):
+                if old not in (self.file, self.modules_file):
+                    try:
+                        old.unlink()
+                    except OSError:
+                        pass
+
+    def _write(self, path: Path, data: dict[str, Any]) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"version": __version__, **data}, fh)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise

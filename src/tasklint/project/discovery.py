@@ -158,6 +158,33 @@ class Excluder:
         self._rel_re = _alternation(norm(p) for p in path_patterns)
         self._rel_prefixes = tuple(p.rstrip("*") + "/" for p in path_patterns)
 
+    @property
+    def has_path_patterns(self) -> bool:
+        return self._rel_re is not None
+
+    def relative(self, directory: Path) -> str | None:
+        """``directory`` relative to the root, ``/``-separated ("" for the root itself);
+        None when it lies outside the root."""
+        if self._rel_re is None:
+            return None
+        try:
+            rel = resolved(directory).relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+        return "" if rel == "." else rel
+
+    def excluded_name(self, name: str, rel_dir: str | None) -> bool:
+        """``excluded(directory / name)`` for an entry that is no symlink, given
+        ``relative(directory)``."""
+        if self._name_re is not None and self._name_re.match(os.path.normcase(name)):
+            return True
+        if self._rel_re is None:
+            return False
+        if rel_dir is None:
+            return False  # outside the root: callers use excluded() there
+        rel = f"{rel_dir}/{name}" if rel_dir else name
+        return bool(self._rel_re.match(os.path.normcase(rel))) or rel.startswith(self._rel_prefixes)
+
     def excluded(self, path: Path) -> bool:
         if self._name_re is not None and self._name_re.match(os.path.normcase(path.name)):
             return True
@@ -199,37 +226,69 @@ def iter_python_files(paths: Iterable[Path], excluder: Excluder) -> Iterator[Pat
         if not path.is_dir():
             continue
         visited: set[tuple[int, int]] = set()
-        for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
-            current = Path(dirpath)
-            try:
-                st = current.stat()
-                ident = (st.st_dev, st.st_ino)
-            except OSError:
-                dirnames[:] = []
-                continue
-            if ident in visited:
-                dirnames[:] = []
-                continue
-            visited.add(ident)
-            dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if not excluder.excluded(current / d) and not is_virtualenv(current / d)
-            )
-            for filename in sorted(filenames):
-                if not filename.endswith(".py") and not filename.endswith(".pyi"):
-                    continue
-                if filename.endswith(".pyi"):
-                    continue
-                file_path = current / filename
-                if excluder.excluded(file_path):
-                    continue
-                if not (file_path.is_file()):
-                    continue
-                key = os.path.normcase(str(file_path))
-                if key not in seen:
-                    seen.add(key)
-                    yield file_path
+        yield from _walk(path, excluder, visited, seen, top=True)
+
+
+def _walk(
+    directory: Path,
+    excluder: Excluder,
+    visited: set[tuple[int, int]],
+    seen: set[str],
+    top: bool = False,
+) -> Iterator[Path]:
+    """``os.walk`` without following links, sorted, with exclusion decided on strings: the
+    directory's path relative to the root is computed once, not once per entry."""
+    try:
+        st = directory.stat()
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    ident = (st.st_dev, st.st_ino)
+    if ident in visited:
+        return
+    visited.add(ident)
+    if not top and any(e.name == "pyvenv.cfg" for e in entries):
+        return  # a virtualenv
+    rel_dir = excluder.relative(directory)
+    exact = rel_dir is None and excluder.has_path_patterns
+    # an entry that is no symlink resolves to its name below the resolved directory
+    real_dir = resolved(directory)
+
+    def is_excluded(name: str) -> bool:
+        if exact:  # outside the root: the slow, exact check
+            return excluder.excluded(directory / name)
+        return excluder.excluded_name(name, rel_dir)
+
+    subdirs: list[Path] = []
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if is_dir:
+            if not is_excluded(name):
+                sub = directory / name
+                _RESOLVED[str(sub)] = real_dir / name
+                subdirs.append(sub)
+            continue
+        if not name.endswith(".py"):
+            continue
+        file_path = directory / name
+        if entry.is_symlink():
+            if excluder.excluded(file_path) or not file_path.is_file():
+                continue  # a dangling link or one to a file outside: the slow, exact check
+        elif is_excluded(name) or not entry.is_file():
+            continue
+        else:
+            _RESOLVED[str(file_path)] = real_dir / name
+        key = os.path.normcase(str(file_path))
+        if key not in seen:
+            seen.add(key)
+            yield file_path
+    for sub in subdirs:
+        yield from _walk(sub, excluder, visited, seen)
 
 
 def module_name_for(path: Path) -> tuple[str, bool]:

@@ -76,7 +76,7 @@ class TimeLimitDisabled(Rule):
     name = "time-limit-disabled"
     message = "{what} disables the time limit{context}: a hung job runs forever; {fix}"
     node_types = (ast.Call,)
-    triggers = re.compile(r"timeout")
+    triggers = re.compile(r"job_timeout|default_timeout")
 
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
         model = CeleryModel.of(index, settings)

@@ -141,8 +141,19 @@ class EnqueueReachableFromTransaction(Rule):
         r"atomic|\.begin(_nested)?\s*\(|def \w+\(\s*(self,\s*)?request\b|class \w+\(.*View"
     )
 
+    # without ATOMIC_REQUESTS in the project, only transaction scopes matter
+    transaction_triggers = re.compile(r"atomic|\.begin(_nested)?\s*\(")
+
     def __init__(self) -> None:
         self._helpers: tuple[str, ...] = ()
+        self._views = True
+
+    def wants(self, source: str, settings: Settings) -> bool:
+        if self._views:
+            return super().wants(source, settings)
+        return self.transaction_triggers.search(source) is not None or any(
+            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
+        )
 
     def prepare(self, index: ProjectIndex, settings: Settings) -> None:
         names: set[str] = set()
@@ -152,6 +163,7 @@ class EnqueueReachableFromTransaction(Rule):
                     if index.is_atomic_context(f"{facts.module}.{name}"):
                         names.add(name)
         self._helpers = tuple(sorted(names))
+        self._views = atomic_requests(index, settings)
 
     def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
         return (*settings.atomic_contexts, *self._helpers)

@@ -6,8 +6,9 @@ import ast
 import re
 from collections.abc import Iterator
 
-from tasklint.analysis.enqueue import EnqueueRecognizer
+from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
 from tasklint.analysis.names import Scope
+from tasklint.config import Settings
 from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.rules._base import Rule, register
@@ -22,6 +23,8 @@ ASYNC_RESULT = frozenset(
     }
 )
 ALLOW_JOIN = frozenset({"celery.result.allow_join_result"})
+# Where a result to wait on can come from: an enqueue, or a result built from an id.
+RESULT_SOURCES = re.compile(r"AsyncResult|GroupResult|ResultSet")
 
 
 def enclosing_task(ctx: FileContext) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -108,6 +111,16 @@ class ResultGetInTask(Rule):
     )
     node_types = (ast.Call,)
     triggers = re.compile(r"\.(get|join|wait|join_native|collect)\s*\(")
+
+    def wants(self, source: str, settings: Settings) -> bool:
+        # ``.get(`` is in most files (dicts): a wait needs a result in the same file too
+        if self.triggers is None or self.triggers.search(source) is None:
+            return False
+        return (
+            ENQUEUE_TRIGGERS.search(source) is not None
+            or RESULT_SOURCES.search(source) is not None
+            or any(name.rsplit(".", 1)[-1] in source for name in settings.enqueue_functions)
+        )
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         func = node.func

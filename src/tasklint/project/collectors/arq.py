@@ -302,6 +302,7 @@ def _mutated(reader: _Reader, tree: ast.Module) -> list[str]:
         if qn is not None:
             found.add(qn)
 
+    module_level = {id(stmt) for stmt in _module_statements(tree.body)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
@@ -325,12 +326,11 @@ def _mutated(reader: _Reader, tree: ast.Module) -> list[str]:
                     note(target)
                 elif isinstance(target, ast.Subscript):
                     note(target.value)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        elif isinstance(node, ast.Global) and id(node) not in module_level:
             # ``global JOBS`` in a function: it may rebind the module-level list
+            # (a module-level ``global`` is a no-op)
             prefix = f"{reader.resolver.module}." if reader.resolver.module else ""
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Global):
-                    found.update(f"{prefix}{name}" for name in sub.names)
+            found.update(f"{prefix}{name}" for name in node.names)
     return sorted(found)
 
 
@@ -372,7 +372,7 @@ def _worker_call(reader: _Reader, call: ast.Call) -> dict[str, Any]:
     }
 
 
-@register_collector("arq", version=3)
+@register_collector("arq", version=4)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):

@@ -25,17 +25,19 @@ def _passes_module_name(call: ast.Call) -> bool:
 @register_collector("settings_exports", version=2)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = getattr(resolver, "source", None)
-    if source is not None and "__name__" not in source and "isupper" not in source:
+    may_export = source is None or "__name__" in source
+    may_copy = source is None or ("isupper" in source and "setattr" in source)
+    if not (may_export or may_copy):
         return None
     exporters = [
         f"{cls.name}.{fn.name}"
-        for cls in tree.body
+        for cls in (tree.body if may_copy else ())
         if isinstance(cls, ast.ClassDef)
         for fn in cls.body
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and _copies_upper_case(fn)
     ]
     exports: list[dict[str, Any]] = []
-    for stmt in tree.body:
+    for stmt in tree.body if may_export else ():
         if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
             continue
         call = stmt.value
