@@ -68,16 +68,36 @@ def _enqueued_targets(
             facts.path, facts.module, facts.is_package, tree, source.splitlines(), index, settings
         )
         recognizer = EnqueueRecognizer.of(ctx)
-        resolver = ctx.resolver
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                recv = node.func.value
-                if isinstance(recv, ast.Call) and isinstance(recv.func, ast.Attribute):
-                    recv = recv.func.value  # task.s(...).delay()
-                info = recognizer.task_info(recv, resolver.module_scope)
-                if info is not None and recognizer.enqueue(node, resolver.module_scope) is not None:
-                    targets.add((info.module, info.name))
+        for node, ancestors in _calls_with_ancestors(tree):
+            if not isinstance(node.func, ast.Attribute):
+                continue
+            # in the enclosing function's scope: tasks imported inside functions count
+            scope = ctx.resolver.scope_at(ancestors)
+            recv = node.func.value
+            if isinstance(recv, ast.Call) and isinstance(recv.func, ast.Attribute):
+                recv = recv.func.value  # task.s(...).delay()
+            info = recognizer.task_info(recv, scope)
+            if info is None:
+                continue
+            # a signature (link=, link_error=, chain, group, chord) is dispatched by Celery
+            if node.func.attr in SIGNATURE_METHODS or recognizer.enqueue(node, scope) is not None:
+                targets.add((info.module, info.name))
     return targets, names
+
+
+SIGNATURE_METHODS = frozenset({"s", "si", "signature", "map", "starmap", "chunks"})
+
+
+def _calls_with_ancestors(tree: ast.AST) -> list[tuple[ast.Call, list[ast.AST]]]:
+    out: list[tuple[ast.Call, list[ast.AST]]] = []
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
+    while stack:
+        node, ancestors = stack.pop()
+        if isinstance(node, ast.Call):
+            out.append((node, ancestors))
+        inner = [*ancestors, node]
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return out
 
 
 def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> list[TaskRow]:

@@ -111,8 +111,8 @@ class EnqueueRecognizer:
                 if bound is not None:
                     return bound
                 local = self.resolver.local_value(expr.id, scope)
-                if local is None:
-                    return None
+                if local is None:  # a function-local import, or not resolvable
+                    return self.index.task(self.resolver.qualname(expr, scope))
                 return self.task_info(local[0], local[1], depth + 1)
             return self.index.task(self.resolver.qualname(expr, scope))
         if isinstance(expr, ast.Attribute):

@@ -350,8 +350,9 @@ class NameResolver:
     def qualname(self, expr: ast.AST, scope: Scope | None = None) -> str | None:
         """The dotted name an expression refers to, or None if it is not import-resolvable.
 
-        Module-level definitions resolve to ``<this module>.<name>``; local variables and
-        parameters resolve to None (use :meth:`local_value` for those).
+        Module-level definitions resolve to ``<this module>.<name>``, names bound only by a
+        function-local import to what they import; other local variables and parameters
+        resolve to None (use :meth:`local_value` for those).
         """
         scope = scope or self.module_scope
         parts: list[str] = []
@@ -366,7 +367,13 @@ class NameResolver:
             return None
         owner, bindings = found
         if owner.is_function:
-            return None
+            # a function-local import (``from .tasks import ship`` to break a cycle) names
+            # what it imports, as long as the name is bound by nothing else there
+            targets = {b.target for b in bindings if b.kind == "import"}
+            if len(targets) != 1 or len(bindings) != sum(b.kind == "import" for b in bindings):
+                return None
+            head = targets.pop()
+            return ".".join([head, *reversed(parts)]) if head else None
         if owner.is_class:
             return None
         head = self._module_binding_target(current.id, bindings)
