@@ -16,13 +16,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+class _Enough(Exception):
+    """Raised once the target is reached: hypothesis would otherwise keep drawing."""
+
+
 def main(argv: list[str]) -> int:
     target = int(argv[0]) if argv else 10_000
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "src"))
     warnings.simplefilter("ignore")
     import hypothesmith
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings
 
     from tests.test_fuzz import check_program
 
@@ -36,11 +40,12 @@ def main(argv: list[str]) -> int:
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate],  # no shrinking: _Enough below ends the run at once
         )
         @given(source=hypothesmith.from_grammar())
         def run(source: str) -> None:
             if counts["valid"] >= target:
-                return
+                raise _Enough
             counts["drawn"] += 1
             if check_program(source, directory):
                 counts["valid"] += 1
@@ -48,7 +53,10 @@ def main(argv: list[str]) -> int:
                     elapsed = time.perf_counter() - start
                     print(f"{counts['valid']} programs checked ({elapsed:.0f} s)", flush=True)
 
-        run()
+        try:
+            run()
+        except _Enough:
+            pass
     elapsed = time.perf_counter() - start
     print(
         f"fuzz: {counts['valid']} valid programs checked ({counts['drawn']} drawn), "

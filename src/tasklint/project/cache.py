@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tasklint import __version__
+from tasklint import __version__, build_id
 from tasklint.project.facts import ModuleFacts
 
 CACHE_DIR = ".tasklint_cache"
@@ -33,7 +33,9 @@ class FactsCache:
 
         from tasklint.project.facts import collectors_signature
 
-        tag = hashlib.sha256(f"{FORMAT}|{collectors_signature()}".encode()).hexdigest()[:12]
+        tag = hashlib.sha256(
+            f"{FORMAT}|{collectors_signature()}|{build_id()}".encode()
+        ).hexdigest()[:12]
         self.file = self.directory / f"facts-{__version__}-{tag}.json"
         self.modules_file = self.directory / f"modules-{__version__}-{tag}.json"
         self.entries: dict[str, Any] = {}
