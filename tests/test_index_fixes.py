@@ -139,3 +139,20 @@ def test_settings_class_exporter_is_read_when_the_whole_chain_is_known(
     acks, limit = app.value("task_acks_late"), app.value("task_time_limit")
     assert acks is not None and acks.kind == "const" and acks.value is True
     assert limit is not None and limit.kind == "const" and limit.value == 3600
+
+
+def test_split_settings_include_of_a_computed_path_leaves_the_configuration_open() -> None:
+    index = make_index(
+        {
+            "proj.__init__": "",
+            "proj.worker": DJANGO_WORKER,
+            "proj.settings": """
+                import os
+                from split_settings.tools import include
+
+                include(os.environ["SETTINGS_FILE"])
+            """,
+        }
+    )
+    [app] = CeleryModel.of(index, Settings()).apps
+    assert app.is_open and any("proj.settings" in r for r in app.open_reasons), app.open_reasons

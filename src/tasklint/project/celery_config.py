@@ -9,6 +9,7 @@ settings stay silent for that app.
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -443,7 +444,31 @@ class CeleryModel:
             merged[name] = (facts, sym)
         for export in (facts.extras.get("settings_exports") or {}).get("exports", []):
             merged.update(self._class_settings(export["cls"]))
+        for included in self._split_includes(facts):
+            if not is_test_module(included, self.settings):
+                merged.update(self._module_symbols(included, seen))
         return merged
+
+    def _split_includes(self, facts: ModuleFacts) -> list[str]:
+        """Modules a django-split-settings ``include(...)`` runs in this module, in order.
+
+        A pattern that matches no project file (an ``optional("local_settings.py")`` made at
+        deploy time) adds nothing, as a missing ``try: from .local import *`` does.
+        """
+        import glob
+
+        data = facts.extras.get("settings_exports") or {}
+        found: list[str] = []
+        folder = os.path.dirname(facts.path)
+        for inc in data.get("includes", []):
+            pattern = inc.get("pattern")
+            if not isinstance(pattern, str):
+                continue
+            for path in sorted(glob.glob(os.path.join(folder, pattern))):
+                module = self.index.path_to_module.get(os.path.realpath(path))
+                if module is not None and module not in found:
+                    found.append(module)
+        return found
 
     def _dynamic_lines(self, module: str, seen: set[str]) -> list[tuple[str, int]]:
         """Module-level calls that fill the namespace at run time (following ``import *``)."""
@@ -452,7 +477,14 @@ class CeleryModel:
         seen.add(module)
         facts = self.index.modules[module]
         data = facts.extras.get("dynamic_globals") or {}
-        exports = (facts.extras.get("settings_exports") or {}).get("exports", [])
+        data_exports = facts.extras.get("settings_exports") or {}
+        exports = data_exports.get("exports", [])
+        # ``include(<not a string>)``: which files run here is unknown
+        out_includes = [
+            (module, int(i["line"]))
+            for i in data_exports.get("includes", [])
+            if not isinstance(i.get("pattern"), str)
+        ]
         # a project settings class exported with ``Cls.load_settings(__name__)`` is read
         # attribute by attribute (``_class_settings``); any other run-time fill is unknown
         understood = {
@@ -461,6 +493,7 @@ class CeleryModel:
             if self._whole_class_known(e["cls"]) and self._exporter(e["cls"], e.get("method"))
         }
         out = [(module, int(line)) for line in data.get("lines", []) if line not in understood]
+        out.extend(out_includes)
         for imp in facts.imports:
             if "*" in imp.names and imp.scope == "module":
                 out.extend(self._dynamic_lines(imp.module, seen))
