@@ -27,6 +27,7 @@ not a name), ``name`` (an explicit ``name=`` or the string given to ``func("a.b"
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from tasklint.analysis.constants import fold
@@ -39,7 +40,12 @@ from tasklint.data.arq_worker import (
 )
 from tasklint.project.facts import ModuleFacts, register_collector
 
-MARKERS = ("arq", "WorkerSettings", "functions", "cron_jobs", "FUNCTIONS", "JOBS")
+# A module with none of these cannot define, list or change arq jobs or worker settings:
+# arq itself, a settings class, its ``functions``/``cron_jobs`` attributes (bound or
+# mutated) or a module-level job list (``FUNCTIONS``, ``JOBS``, ``BACKGROUND_FUNCTIONS``).
+MARKERS = re.compile(
+    r"arq|WorkerSettings|cron_jobs|FUNCTIONS|JOBS|\bfunctions\s*(?::|=|\+=)|\.functions\b|[\x27\"]functions[\x27\"]"
+)
 MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "remove", "clear", "pop"})
 SETTINGS_LISTS = ("functions", "cron_jobs")
 
@@ -372,10 +378,10 @@ def _worker_call(reader: _Reader, call: ast.Call) -> dict[str, Any]:
     }
 
 
-@register_collector("arq", version=4)
+@register_collector("arq", version=5)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
-    if source is not None and not any(m in source for m in MARKERS):
+    if source is not None and MARKERS.search(source) is None:
         return None
     imports_arq = "arq" in facts.imported_packages
     reader = _Reader(resolver, imports_arq)
