@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tasklint.analysis.names import Scope
+from tasklint.analysis.walk import walk
 from tasklint.context import FileContext
 from tasklint.project.index import SQLALCHEMY_PACKAGES
 
@@ -128,9 +129,7 @@ class _OwnerFacts:
 
 def _called_names(node: ast.AST) -> set[str]:
     return {
-        s.func.id
-        for s in ast.walk(node)
-        if isinstance(s, ast.Call) and isinstance(s.func, ast.Name)
+        s.func.id for s in walk(node) if isinstance(s, ast.Call) and isinstance(s.func, ast.Name)
     }
 
 
@@ -143,7 +142,7 @@ def _owner_facts(
         return known[1]
     names: set[str] = set()
     withs: list[tuple[ast.AST, set[str]]] = []
-    for sub in ast.walk(owner):
+    for sub in walk(owner):
         if isinstance(sub, ast.Call) and is_on_commit_call(sub, ctx, scope):
             for cb in on_commit_callbacks(sub):
                 if isinstance(cb, ast.Name):

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from tasklint.analysis.names import NameResolver, Scope
+from tasklint.analysis.walk import walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -592,7 +593,7 @@ class _FactCollector:
                 if stmt.name in ("apply_async", "delay", "__enter__", "__aenter__"):
                     self._scan_body(stmt, method, self.resolver.scope_of(stmt) or class_scope)
                 if self.mentions_celery:
-                    for sub in ast.walk(stmt):
+                    for sub in walk(stmt):
                         if (
                             isinstance(sub, ast.Attribute)
                             and isinstance(sub.value, ast.Name)

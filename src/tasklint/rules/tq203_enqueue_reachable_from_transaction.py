@@ -10,6 +10,7 @@ from pathlib import Path
 from tasklint.analysis.callgraph import CallGraph, Step
 from tasklint.analysis.enqueue import EnqueueRecognizer
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
+from tasklint.analysis.walk import walk
 from tasklint.config import Settings
 from tasklint.context import FileContext
 from tasklint.findings import Finding
@@ -278,7 +279,7 @@ class EnqueueReachableFromTransaction(Rule):
         return any(self._decorator_is_non_atomic(d, ctx) for d in node.decorator_list)
 
     def _decorator_is_non_atomic(self, dec: ast.expr, ctx: FileContext) -> bool:
-        for sub in ast.walk(dec):
+        for sub in walk(dec):
             if isinstance(sub, (ast.Name, ast.Attribute)):
                 if ctx.index.canonical(ctx.resolver.qualname(sub)) in NON_ATOMIC:
                     return True

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
+from tasklint.analysis.walk import walk
 from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.rules._base import Rule, register
@@ -45,7 +46,7 @@ def receivers(ctx: FileContext) -> dict[str, str]:
                     names = _signal_names(dec.args[0], ctx)
                     if names:
                         found[stmt.name] = names[0]
-    for node in ast.walk(ctx.tree):
+    for node in walk(ctx.tree):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

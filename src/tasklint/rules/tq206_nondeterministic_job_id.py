@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from tasklint.analysis.enqueue import EnqueueRecognizer
 from tasklint.analysis.names import Scope
+from tasklint.analysis.walk import walk
 from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.rules._base import Rule, register
@@ -42,7 +43,7 @@ def nondeterministic_source(
     """The name of the random/time call an expression is built from, if any."""
     if depth > 5:
         return None
-    for sub in ast.walk(expr):
+    for sub in walk(expr):
         if isinstance(sub, ast.Call):
             qn = ctx.resolver.qualname(sub.func, scope)
             canon = ctx.index.canonical(qn) if qn else None

@@ -32,6 +32,7 @@ from typing import Any
 
 from tasklint.analysis.constants import fold
 from tasklint.analysis.names import NameResolver
+from tasklint.analysis.walk import walk
 from tasklint.data.arq_worker import (
     CRON_FUNCTIONS,
     FUNC_FUNCTIONS,
@@ -44,7 +45,7 @@ from tasklint.project.facts import ModuleFacts, register_collector
 # arq itself, a settings class, its ``functions``/``cron_jobs`` attributes (bound or
 # mutated) or a module-level job list (``FUNCTIONS``, ``JOBS``, ``BACKGROUND_FUNCTIONS``).
 MARKERS = re.compile(
-    r"arq|WorkerSettings|cron_jobs|FUNCTIONS|JOBS|\bfunctions\s*(?::|=|\+=)|\.functions\b|[\x27\"]functions[\x27\"]"
+    r"arq|WorkerSettings|cron_jobs|FUNCTIONS|JOBS|\bfunctions\s*(?::|=|\+=)|\.functions\s*(?:\.|=|\+=|\[)|[\x27\"]functions[\x27\"]"
 )
 MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "remove", "clear", "pop"})
 SETTINGS_LISTS = ("functions", "cron_jobs")
@@ -239,7 +240,7 @@ def _bound_names(stmt: ast.stmt) -> list[str]:
         targets = [stmt.target]
     names: list[str] = []
     for target in targets:
-        for sub in ast.walk(target):
+        for sub in walk(target):
             if isinstance(sub, ast.Name):
                 names.append(sub.id)
     return names
@@ -309,7 +310,7 @@ def _mutated(reader: _Reader, tree: ast.Module) -> list[str]:
             found.add(qn)
 
     module_level = {id(stmt) for stmt in _module_statements(tree.body)}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in MUTATORS:
@@ -389,7 +390,7 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     lists: dict[str, Any] = {}
     statements = _module_statements(tree.body)
     top_level = {id(stmt) for stmt in statements}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.ClassDef):
             # classes built inside functions too (``create_worker(Settings)`` right after)
             found = _settings_class(reader, node, nested=id(node) not in top_level)
@@ -407,7 +408,7 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     runners: set[str] = set()
     worker_calls: list[dict[str, Any]] = []
     if imports_arq:
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             qn = resolver.qualname(node.func)

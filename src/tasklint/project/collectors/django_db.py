@@ -9,6 +9,7 @@ import ast
 from typing import Any
 
 from tasklint.analysis.names import NameResolver
+from tasklint.analysis.walk import walk
 from tasklint.project.facts import ModuleFacts, register_collector
 
 
@@ -22,7 +23,7 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     if source is not None and "ATOMIC_REQUESTS" not in source:
         return None
     lines: list[int] = []
-    for stmt in ast.walk(tree):
+    for stmt in walk(tree):
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         if isinstance(stmt, ast.Dict):

@@ -7,6 +7,7 @@ import ast
 from typing import Any
 
 from tasklint.analysis.names import NameResolver
+from tasklint.analysis.walk import walk
 from tasklint.project.facts import ModuleFacts, register_collector
 
 
@@ -16,7 +17,7 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     if source is not None and "CELERY_" not in source:
         return None
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             if node.attr.startswith("CELERY_"):
                 names.add(node.attr)

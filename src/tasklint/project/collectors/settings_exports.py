@@ -21,6 +21,7 @@ import ast
 from typing import Any
 
 from tasklint.analysis.names import NameResolver
+from tasklint.analysis.walk import walk
 from tasklint.project.facts import ModuleFacts, register_collector
 
 
@@ -95,7 +96,7 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
 
 def _copies_upper_case(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     calls_setattr = tests_upper = False
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name) and node.func.id == "setattr":
                 calls_setattr = True

@@ -7,6 +7,7 @@ import ast
 from typing import Any
 
 from tasklint.analysis.names import NameResolver
+from tasklint.analysis.walk import walk
 from tasklint.project.facts import ModuleFacts, register_collector
 
 MARKERS = (
@@ -34,10 +35,10 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     refs: list[dict[str, Any]] = []
     dynamic: list[int] = []
     decorators: set[int] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             decorators.update(id(d) for d in node.decorator_list)
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
             attr = func.attr if isinstance(func, ast.Attribute) else None
