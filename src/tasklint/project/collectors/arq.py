@@ -44,6 +44,7 @@ from tasklint.project.facts import ModuleFacts, register_collector
 # A module with none of these cannot define, list or change arq jobs or worker settings:
 # arq itself, a settings class, its ``functions``/``cron_jobs`` attributes (bound or
 # mutated) or a module-level job list (``FUNCTIONS``, ``JOBS``, ``BACKGROUND_FUNCTIONS``).
+MARKER_WORDS = ("arq", "WorkerSettings", "cron_jobs", "FUNCTIONS", "JOBS", "functions")
 MARKERS = re.compile(
     r"arq|WorkerSettings|cron_jobs|FUNCTIONS|JOBS|\bfunctions\s*(?::|=|\+=)|\.functions\s*(?:\.|=|\+=|\[)|[\x27\"]functions[\x27\"]"
 )
@@ -382,7 +383,9 @@ def _worker_call(reader: _Reader, call: ast.Call) -> dict[str, Any]:
 @register_collector("arq", version=5)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
-    if source is not None and MARKERS.search(source) is None:
+    if source is not None and (
+        not any(word in source for word in MARKER_WORDS) or MARKERS.search(source) is None
+    ):
         return None
     imports_arq = "arq" in facts.imported_packages
     reader = _Reader(resolver, imports_arq)
