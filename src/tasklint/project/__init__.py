@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from tasklint.config import Settings
 from tasklint.project.cache import FactsCache
 from tasklint.project.discovery import (
+    SHADOWED_LIBRARIES,
     Excluder,
     clear_caches,
     iter_python_files,
@@ -68,18 +69,12 @@ def index_settings(settings: Settings) -> IndexSettings:
     )
 
 
-# Libraries whose names tasklint resolves (``celery.Celery``, ``arq.cron``...). A loose
-# module outside any package and below the project root (``dockerfiles/settings/celery.py``,
-# a settings file copied into place at deploy time) is not importable under that name by the
-# project's packages: it must not shadow the library in name resolution.
-LIBRARY_PACKAGES = frozenset(
-    {"celery", "kombu", "arq", "rq", "django_rq", "dramatiq", "django", "redis", "sqlalchemy"}
-)
-
-
 def shadows_library(facts: ModuleFacts, root: Path) -> bool:
+    """A loose module below the project root still named like a library (module_name_for
+    names such files from the root, but cannot when a folder name is no identifier, as in
+    ``docker-files/celery.py``): it must not hide the library in name resolution."""
     return (
-        facts.module in LIBRARY_PACKAGES
+        facts.module in SHADOWED_LIBRARIES
         and not facts.is_package
         and Path(facts.path).parent != root
     )
