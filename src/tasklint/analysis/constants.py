@@ -71,6 +71,11 @@ def _fold(expr: ast.AST, resolver: NameResolver, scope: Scope | None, depth: int
         if isinstance(value, (bytes, complex)) or value is Ellipsis:
             return UNKNOWN
         return Value("const", value)
+    if isinstance(expr, ast.JoinedStr) and all(
+        isinstance(part, ast.Constant) and isinstance(part.value, str) for part in expr.values
+    ):
+        # an f-string without placeholders is a plain string
+        return Value("const", "".join(part.value for part in expr.values))  # type: ignore[attr-defined]
     if isinstance(expr, (ast.Name, ast.Attribute)):
         if isinstance(expr, ast.Name) and expr.id in ("True", "False", "None"):
             return Value("const", {"True": True, "False": False, "None": None}[expr.id])

@@ -78,7 +78,11 @@ class EnqueueInTransaction(Rule):
     ## Known limitations
     Only enqueues written inside the transaction's own code are reported here; an enqueue
     reached through a call to another function is TQ203's job. django-rq queues wait for
-    the commit by default (django-rq 3.0+) and are not reported.
+    the commit by default (django-rq 3.0+) and are not reported. A transaction on a read
+    replica (`atomic(using=...)` whose database name or setting contains `replica`,
+    `readonly`, `reader`, `secondary`, `follower` or `slave`) holds no writes for the worker
+    to race, so enqueues inside it are not reported (nor by TQ203); `on_commit` inside it is
+    still checked by TQ211.
 
     ## References
     - Django: https://docs.djangoproject.com/en/stable/topics/db/transactions/#performing-actions-after-commit
