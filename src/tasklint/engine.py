@@ -16,6 +16,7 @@ from tasklint.config import Settings
 from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.project import (
+    BAD_INPUT,
     parallel_map,
     parse_source,
     read_source,
@@ -236,15 +237,7 @@ class Linter:
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
                 return self._suppress(pending, source, shown)
             tree = parse_source(source, str(path))
-        except (
-            SyntaxError,
-            UnicodeDecodeError,
-            LookupError,
-            OSError,
-            ValueError,
-            RecursionError,
-            MemoryError,
-        ) as exc:
+        except BAD_INPUT as exc:
             line, reason = parse_error or syntax_error_info(exc)
             if "TQ001" not in self.enabled:
                 return []

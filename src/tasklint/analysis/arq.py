@@ -241,6 +241,20 @@ class ArqModel:
             methods=set(raw.get("methods") or []),
             bases=list(klass.bases),
         )
+        complete = self._fill_jobs(info, facts, raw)
+        if any(f"{qualname}.{key}" in self.mutated for key in ("functions", "cron_jobs")):
+            complete = False
+        if qualname in self.mutated:
+            complete = False
+        if raw.get("decorated") or raw.get("metaclass"):
+            info.rewritten = True
+            complete = False
+        info.complete = complete
+        return info
+
+    def _fill_jobs(self, info: WorkerSettingsInfo, facts: ModuleFacts, raw: dict[str, Any]) -> bool:
+        """The ``functions``/``cron_jobs`` of a settings class or ``Worker(...)`` call, lists
+        defined elsewhere followed; True when every job is known."""
         complete = bool(raw.get("functions_complete", True))
         info.functions, ok1 = self._jobs(facts, raw.get("functions", []), "function")
         info.cron_jobs, ok2 = self._jobs(facts, raw.get("cron_jobs", []), "cron")
@@ -253,13 +267,7 @@ class ArqModel:
                 jobs, ok = self._list(ref, kind, 0)
                 target.extend(jobs)
                 complete = complete and ok
-            if f"{qualname}.{key}" in self.mutated or f"{qualname}" in self.mutated:
-                complete = False
-        if raw.get("decorated") or raw.get("metaclass"):
-            info.rewritten = True
-            complete = False
-        info.complete = complete and ok1 and ok2
-        return info
+        return complete and ok1 and ok2
 
     def _worker_call(self, facts: ModuleFacts, raw: dict[str, Any]) -> WorkerSettingsInfo:
         info = WorkerSettingsInfo(
@@ -273,19 +281,8 @@ class ArqModel:
             evidence="Worker call",
             keywords=dict(raw.get("keywords") or {}),
         )
-        complete = bool(raw.get("functions_complete", True))
-        info.functions, ok1 = self._jobs(facts, raw.get("functions", []), "function")
-        info.cron_jobs, ok2 = self._jobs(facts, raw.get("cron_jobs", []), "cron")
+        info.complete = self._fill_jobs(info, facts, raw)
         refs = raw.get("refs") or {}
-        for key, kind, target in (
-            ("functions", "function", info.functions),
-            ("cron_jobs", "cron", info.cron_jobs),
-        ):
-            for ref in refs.get(key, []):
-                jobs, ok = self._list(ref, kind, 0)
-                target.extend(jobs)
-                complete = complete and ok
-        info.complete = complete and ok1 and ok2
         info.forwarder = bool(raw.get("splat")) and not info.jobs and not refs.get("functions")
         return info
 

@@ -34,6 +34,18 @@ def read_source(path: Path) -> str:
         return fh.read()
 
 
+# What reading, decoding or parsing a file can raise on bad input (TQ001, never a crash).
+BAD_INPUT = (
+    SyntaxError,
+    UnicodeDecodeError,
+    LookupError,
+    OSError,
+    ValueError,
+    RecursionError,
+    MemoryError,
+)
+
+
 def parse_source(source: str, filename: str) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -96,15 +108,7 @@ def compute_facts(key: str) -> tuple[str, ModuleFacts | None, tuple[int, str] | 
         source = read_source(path)
         tree = parse_source(source, key)
         facts = module_facts(tree, module, key, is_package, source=source)
-    except (
-        SyntaxError,
-        UnicodeDecodeError,
-        LookupError,
-        OSError,
-        ValueError,
-        RecursionError,
-        MemoryError,
-    ) as exc:
+    except BAD_INPUT as exc:
         return digest, None, syntax_error_info(exc)
     return digest, facts, None
 
