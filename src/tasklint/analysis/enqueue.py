@@ -341,3 +341,19 @@ def _first_label(call: ast.Call) -> str | None:
     if isinstance(first, (ast.Name, ast.Attribute)):
         return ast.unparse(first)
     return None
+
+
+def apply_async_arguments(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None]:
+    """The ``args`` and ``kwargs`` expressions of ``apply_async(args, kwargs, ...)``, given
+    positionally or by keyword (None when absent)."""
+    args = (
+        call.args[0]
+        if call.args
+        else next((k.value for k in call.keywords if k.arg == "args"), None)
+    )
+    kwargs = (
+        call.args[1]
+        if len(call.args) > 1
+        else next((k.value for k in call.keywords if k.arg == "kwargs"), None)
+    )
+    return args, kwargs

@@ -5,7 +5,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, Enqueue, EnqueueRecognizer
+from tasklint.analysis.enqueue import (
+    ENQUEUE_TRIGGERS,
+    Enqueue,
+    EnqueueRecognizer,
+    apply_async_arguments,
+)
 from tasklint.analysis.names import Scope
 from tasklint.context import FileContext
 from tasklint.findings import Finding
@@ -143,16 +148,7 @@ class ModelInstanceArgument(Rule):
     def _arguments(self, call: ast.Call, enqueue: Enqueue) -> Iterator[ast.expr]:
         method = enqueue.method
         if method in ("apply_async", "apply_async_on_commit"):
-            args = (
-                call.args[0]
-                if call.args
-                else next((k.value for k in call.keywords if k.arg == "args"), None)
-            )
-            kwargs = (
-                call.args[1]
-                if len(call.args) > 1
-                else next((k.value for k in call.keywords if k.arg == "kwargs"), None)
-            )
+            args, kwargs = apply_async_arguments(call)
             if isinstance(args, (ast.Tuple, ast.List)):
                 yield from (e for e in args.elts if not isinstance(e, ast.Starred))
             if isinstance(kwargs, ast.Dict):

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
+from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer, apply_async_arguments
 from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.project.index import TaskInfo
@@ -95,16 +95,7 @@ def _plain(call: ast.Call) -> tuple[int, list[str]] | None:
 
 
 def _apply_async(call: ast.Call) -> tuple[int, list[str]] | None:
-    args_expr = (
-        call.args[0]
-        if call.args
-        else next((k.value for k in call.keywords if k.arg == "args"), None)
-    )
-    kwargs_expr = (
-        call.args[1]
-        if len(call.args) > 1
-        else next((k.value for k in call.keywords if k.arg == "kwargs"), None)
-    )
+    args_expr, kwargs_expr = apply_async_arguments(call)
     if any(kw.arg is None for kw in call.keywords):
         return None
     n = _literal_args(args_expr)
