@@ -363,19 +363,14 @@ class ArqModel:
         found: dict[str, tuple[str, AttributeFact]] = {}
         if depth > 20:
             return found
-        for base in klass.bases:
-            if base is None:
-                continue
-            target = self.index.resolve(base)
-            base_class = self.index.klass(target)
-            if base_class is None or target.module is None:
-                continue
-            base_qn = f"{target.module}.{target.name}"
+        for target, base_class in self.index.project_bases(klass):
+            base_module = target.module or ""  # always set: project_bases finds project classes
+            base_qn = f"{base_module}.{target.name}"
             for attr, fact in base_class.attributes.items():
                 if attr in WORKER_PARAMETERS and attr not in found:
                     found[attr] = (base_qn, fact)
             for attr, origin in self.settings_from_bases(
-                base_class, target.module, depth + 1
+                base_class, base_module, depth + 1
             ).items():
                 found.setdefault(attr, origin)
         return found

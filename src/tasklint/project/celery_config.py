@@ -414,13 +414,8 @@ class CeleryModel:
         out = [(target.module or "", cls)]
         if depth > 10:
             return out
-        for base in cls.bases:
-            if base is None:
-                continue
-            t = self.index.resolve(base)
-            k = self.index.klass(t)
-            if k is not None:
-                out.extend(self._class_chain(t, k, depth + 1))
+        for t, k in self.index.project_bases(cls):
+            out.extend(self._class_chain(t, k, depth + 1))
         return out
 
     def _module_symbols(

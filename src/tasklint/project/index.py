@@ -167,6 +167,18 @@ class ProjectIndex:
         facts = self.modules.get(target.module)
         return facts.classes.get(target.name) if facts else None
 
+    def project_bases(self, cls: ClassFact) -> list[tuple[Target, ClassFact]]:
+        """The direct base classes of ``cls`` that are project classes, in order."""
+        out: list[tuple[Target, ClassFact]] = []
+        for base in cls.bases:
+            if base is None:
+                continue
+            target = self.resolve(base)
+            found = self.klass(target)
+            if found is not None and target.module is not None:
+                out.append((target, found))
+        return out
+
     def canonical(self, qualname: str | None) -> str | None:
         """The resolved dotted name (external qualname, or module.name.rest in the project)."""
         if qualname is None:
