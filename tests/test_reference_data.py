@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from tasklint.analysis.nearmiss import canonical, closest, edit_distance, max_edits, near_misses
 from tasklint.data import celery_settings as cs
 from tasklint.data import celery_task_options as cto
 from tasklint.data import dramatiq_options as dro
+from tasklint.data.nearmiss import canonical, closest, edit_distance, max_edits, near_misses
 
 ROOT = Path(__file__).resolve().parent.parent
 

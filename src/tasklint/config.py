@@ -10,6 +10,35 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Callable
 
+from tasklint.data.codes import RULE_CODES
+
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".env",
+    "env",
+    "virtualenv",
+    ".eggs",
+    "*.egg-info",
+    "build",
+    "dist",
+    "__pycache__",
+    "node_modules",
+    "site-packages",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tasklint_cache",
+    "__pypackages__",
+)
+
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11
@@ -109,8 +138,6 @@ class Settings:
         return out
 
     def excludes(self) -> tuple[str, ...]:
-        from tasklint.project.discovery import DEFAULT_EXCLUDES
-
         base = self.exclude if self.exclude is not None else DEFAULT_EXCLUDES
         return (*base, *self.extend_exclude)
 
@@ -167,9 +194,7 @@ TABLES: dict[str, tuple[Field, ...]] = {
 
 
 def _known_codes() -> list[str]:
-    from tasklint.rules import ALL_RULES
-
-    return sorted(ALL_RULES)
+    return sorted(RULE_CODES)
 
 
 def _check_codes(key: str, values: Iterable[str], errors: list[str]) -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.project import (
     BAD_INPUT,
@@ -24,6 +23,7 @@ from tasklint.project import (
     syntax_error_info,
 )
 from tasklint.project.cache import FactsCache
+from tasklint.project.context import FileContext
 from tasklint.project.discovery import (
     Excluder,
     clear_caches,

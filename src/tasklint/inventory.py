@@ -16,9 +16,9 @@ from typing import TextIO
 from tasklint.analysis.celery_options import Found, effective
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.project import build_index, parse_source, read_source
 from tasklint.project.celery_config import CeleryModel, is_test_module
+from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 
 

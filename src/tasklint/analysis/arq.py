@@ -37,8 +37,9 @@ from typing import Any, Callable
 from tasklint.config import Settings
 from tasklint.data.arq_worker import WORKER_PARAMETERS
 from tasklint.project.celery_config import is_test_module
-from tasklint.project.facts import AttributeFact, ClassFact, FunctionFact, ModuleFacts, Value
+from tasklint.project.facts import AttributeFact, ClassFact, FunctionFact, ModuleFacts
 from tasklint.project.index import ProjectIndex
+from tasklint.syntax.values import Value
 
 SETTINGS_SUFFIXES = ("Settings", "Worker", "Config", "Conf")
 # Worker arguments unlikely to be attribute names of anything but arq worker settings

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasklint.analysis.enqueue import EnqueueRecognizer
-from tasklint.analysis.names import NameResolver, Scope
 from tasklint.config import Settings
-from tasklint.context import FileContext
+from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
+from tasklint.syntax.names import NameResolver, Scope
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 MAX_DEPTH = 12

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tasklint.project.celery_config import AppConfig, CeleryTask, dict_entry
-from tasklint.project.facts import Value
+from tasklint.syntax.values import Value
 
 # task option -> the global setting that provides its default
 GLOBAL_SETTING = {

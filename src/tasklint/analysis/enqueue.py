@@ -11,9 +11,9 @@ import ast
 import re
 from dataclasses import dataclass
 
-from tasklint.analysis.names import Scope
-from tasklint.context import FileContext
+from tasklint.project.context import FileContext
 from tasklint.project.index import TaskInfo
+from tasklint.syntax.names import Scope
 
 CELERY_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit"})
 ON_COMMIT_METHODS = frozenset({"delay_on_commit", "apply_async_on_commit"})

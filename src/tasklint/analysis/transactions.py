@@ -10,10 +10,10 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tasklint.analysis.names import Scope
-from tasklint.analysis.walk import walk
-from tasklint.context import FileContext
+from tasklint.project.context import FileContext
 from tasklint.project.index import SQLALCHEMY_PACKAGES
+from tasklint.syntax.names import Scope
+from tasklint.syntax.walk import walk
 
 ON_COMMIT = frozenset({"django.db.transaction.on_commit"})
 PARTIAL = frozenset({"functools.partial"})

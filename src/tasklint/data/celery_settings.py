@@ -83,7 +83,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from tasklint.analysis.nearmiss import near_misses
+from tasklint.data.nearmiss import near_misses
 
 __all__ = [
     "CELERY_VERSION",
@@ -2037,7 +2037,7 @@ def suggest(key: str, namespace: str | None = None) -> Suggestion | None:
     """The setting an ignored ``key`` was meant to be, for a source read with ``namespace``.
 
     ``None`` when Celery reads ``key`` (:func:`resolve`) or when it is not close to exactly
-    one setting. Matching, case-insensitive, with :func:`tasklint.analysis.nearmiss`:
+    one setting. Matching, case-insensitive, with :func:`tasklint.data.nearmiss`:
 
     1. without a namespace, a ``CELERY_``-prefixed new name (``CELERY_TASK_ACKS_LATE``) is
        reported as ``needs-namespace``; under a namespace, a prefixed old name

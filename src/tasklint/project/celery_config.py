@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasklint.config import Settings
-from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, SymbolFact, Value
+from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, SymbolFact
 from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target
+from tasklint.syntax.values import Value
 
 UNKNOWN = Value("unknown")
 # Celery(...) keyword arguments that are settings under another name

@@ -11,32 +11,6 @@ from pathlib import Path
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
-DEFAULT_EXCLUDES = (
-    ".git",
-    ".hg",
-    ".svn",
-    ".bzr",
-    ".tox",
-    ".nox",
-    ".venv",
-    "venv",
-    ".env",
-    "env",
-    "virtualenv",
-    ".eggs",
-    "*.egg-info",
-    "build",
-    "dist",
-    "__pycache__",
-    "node_modules",
-    "site-packages",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".tasklint_cache",
-    "__pypackages__",
-)
-
 
 _RESOLVED: dict[str, Path] = {}
 _IS_PACKAGE: dict[str, bool] = {}

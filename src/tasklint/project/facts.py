@@ -10,42 +10,14 @@ import ast
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from tasklint.analysis.names import NameResolver, Scope
-from tasklint.analysis.walk import walk
+from tasklint.syntax.names import NameResolver, Scope
+from tasklint.syntax.values import Value, json_safe
+from tasklint.syntax.walk import walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
     "contextlib.asynccontextmanager",
 }
-
-
-def json_safe(value: Any, depth: int = 0) -> Any:
-    """A literal as JSON-native data (tuples and sets become lists); raises ValueError."""
-    if depth > 20:
-        raise ValueError("too deep")
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v, depth + 1) for v in value]
-    if isinstance(value, (set, frozenset)):
-        items = [json_safe(v, depth + 1) for v in value]
-        try:
-            return sorted(items)
-        except TypeError:
-            return items
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise ValueError("non-string keys")
-        return {k: json_safe(v, depth + 1) for k, v in value.items()}
-    raise ValueError(f"not JSON-safe: {type(value).__name__}")
-
-
-def literal(expr: ast.expr) -> Any:
-    """``ast.literal_eval`` restricted to JSON-safe results; raises ValueError."""
-    try:
-        return json_safe(ast.literal_eval(expr))
-    except (TypeError, SyntaxError, MemoryError, RecursionError) as exc:
-        raise ValueError(str(exc)) from None
 
 
 Collector = Callable[[ast.Module, NameResolver, "ModuleFacts"], Any]
@@ -76,26 +48,6 @@ def collectors() -> dict[str, Collector]:
 def collectors_signature() -> str:
     collectors()
     return ",".join(f"{name}:{version}" for name, (version, _) in sorted(_COLLECTORS.items()))
-
-
-@dataclass
-class Value:
-    """A statically summarised expression: a constant, a qualified name, or unknown."""
-
-    kind: str  # "const", "name", "unknown"
-    value: Any = None
-    qualname: str | None = None
-
-    @classmethod
-    def of(cls, expr: ast.expr, resolver: NameResolver, scope: Scope | None = None) -> Value:
-        try:
-            return cls("const", literal(expr))
-        except ValueError:
-            pass
-        qn = resolver.qualname(expr, scope)
-        if qn is not None:
-            return cls("name", qualname=qn)
-        return cls("unknown")
 
 
 @dataclass
@@ -335,7 +287,7 @@ class _FactCollector:
         self.facts.imported_packages = sorted(packages)
 
     def _import(self, stmt: ast.Import | ast.ImportFrom, scope: str, packages: set[str]) -> None:
-        from tasklint.analysis.names import resolve_relative
+        from tasklint.syntax.names import resolve_relative
 
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
@@ -360,7 +312,7 @@ class _FactCollector:
             self.facts.symbols[name] = self._symbol(name, bindings)
 
     def _symbol(self, name: str, bindings: list[Any]) -> SymbolFact:
-        from tasklint.analysis.constants import fold
+        from tasklint.syntax.constants import fold
 
         first = bindings[0]
         line = getattr(first.node, "lineno", 1) if first.node is not None else 1
@@ -435,7 +387,7 @@ class _FactCollector:
 
     def _decorator(self, dec: ast.expr, scope: Scope) -> DecoratorFact:
         if isinstance(dec, ast.Call):
-            from tasklint.analysis.constants import fold
+            from tasklint.syntax.constants import fold
 
             return DecoratorFact(
                 qualname=self.resolver.qualname(dec.func, scope),
@@ -548,7 +500,7 @@ class _FactCollector:
         fact.returns_calls = sorted(returns)
 
     def _retry_call(self, call: ast.Call, scope: Scope) -> dict[str, Any]:
-        from tasklint.analysis.constants import fold
+        from tasklint.syntax.constants import fold
 
         entry: dict[str, Any] = {"line": call.lineno, "col": call.col_offset + 1}
         for kw in call.keywords:
@@ -568,7 +520,7 @@ class _FactCollector:
             bases=[self.resolver.qualname(b, outer) for b in node.bases],
         )
         class_scope = self.resolver.scope_of(node) or outer
-        from tasklint.analysis.constants import fold
+        from tasklint.syntax.constants import fold
 
         reads: set[str] = set()
         for stmt in node.body:

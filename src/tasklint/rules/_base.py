@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
 
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 
 FAMILIES = {

@@ -8,15 +8,15 @@ from collections.abc import Iterator
 
 from tasklint.analysis.arq import ArqModel
 from tasklint.analysis.celery_options import global_level, number, task_level
-from tasklint.analysis.constants import fold
 from tasklint.analysis.enqueue import RQ_QUEUE_FACTORIES, EnqueueRecognizer
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel, resolve_value
-from tasklint.project.facts import Value
+from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.constants import fold
+from tasklint.syntax.values import Value
 
 GLOBAL = {"time_limit": "task_time_limit", "soft_time_limit": "task_soft_time_limit"}
 

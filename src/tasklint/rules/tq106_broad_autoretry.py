@@ -8,9 +8,9 @@ from typing import Any
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel
-from tasklint.project.facts import Value
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.values import Value
 
 BROAD = frozenset({"builtins.Exception", "builtins.BaseException"})
 

@@ -100,8 +100,8 @@ class UnknownTaskOption(Rule):
     )
 
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
-        from tasklint.analysis.nearmiss import closest
         from tasklint.data import celery_task_options as data
+        from tasklint.data.nearmiss import closest
 
         model = CeleryModel.of(index, settings)
         candidates = data.all_task_option_names()

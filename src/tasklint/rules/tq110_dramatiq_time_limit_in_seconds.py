@@ -6,10 +6,10 @@ import ast
 import re
 from collections.abc import Iterator
 
-from tasklint.analysis.constants import fold
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.constants import fold
 
 ACTOR = frozenset({"dramatiq.actor", "dramatiq.actor.actor", "django_dramatiq.actor"})
 TIME_LIMIT_MIDDLEWARE = frozenset(

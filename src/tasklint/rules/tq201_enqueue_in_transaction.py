@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
 from tasklint.analysis.transactions import enclosing_transaction
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
 
 

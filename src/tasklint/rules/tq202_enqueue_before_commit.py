@@ -13,8 +13,8 @@ from tasklint.analysis.transactions import (
     is_on_commit_call,
 )
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
 
 TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)

@@ -10,13 +10,13 @@ from pathlib import Path
 from tasklint.analysis.callgraph import CallGraph, Step
 from tasklint.analysis.enqueue import EnqueueRecognizer
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
-from tasklint.analysis.walk import walk
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.project.celery_config import is_test_module
+from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.walk import walk
 
 NON_ATOMIC = frozenset({"django.db.transaction.non_atomic_requests"})
 VIEW_BASES = frozenset(

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
-from tasklint.analysis.walk import walk
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.walk import walk
 
 SIGNALS = frozenset(
     {

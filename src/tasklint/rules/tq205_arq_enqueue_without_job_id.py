@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 
 from tasklint.analysis.enqueue import EnqueueRecognizer
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
 
 

@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterator
 
 from tasklint.analysis.enqueue import EnqueueRecognizer
-from tasklint.analysis.names import Scope
-from tasklint.analysis.walk import walk
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.names import Scope
+from tasklint.syntax.walk import walk
 
 NONDETERMINISTIC = frozenset(
     {

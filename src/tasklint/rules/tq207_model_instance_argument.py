@@ -11,10 +11,10 @@ from tasklint.analysis.enqueue import (
     EnqueueRecognizer,
     apply_async_arguments,
 )
-from tasklint.analysis.names import Scope
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.names import Scope
 
 DJANGO_MODEL = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
 SQLA_BASES = frozenset(

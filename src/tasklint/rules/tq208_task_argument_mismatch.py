@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer, apply_async_arguments
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.project.index import TaskInfo
 from tasklint.rules._base import Rule, register
 

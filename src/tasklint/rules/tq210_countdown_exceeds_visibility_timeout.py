@@ -8,16 +8,16 @@ from collections.abc import Iterator
 
 from tasklint.analysis.broker import Visibility, visibility_timeout
 from tasklint.analysis.celery_options import fmt_seconds
-from tasklint.analysis.constants import fold
 from tasklint.analysis.enqueue import EnqueueRecognizer
-from tasklint.analysis.names import Scope
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.findings import Finding
 from tasklint.project.celery_config import AppConfig, CeleryModel, resolve_value
-from tasklint.project.facts import Value
+from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.constants import fold
+from tasklint.syntax.names import Scope
+from tasklint.syntax.values import Value
 
 NOW = frozenset(
     {

@@ -6,13 +6,13 @@ import ast
 import re
 from collections.abc import Iterator
 
-from tasklint.analysis.constants import fold
-from tasklint.analysis.names import Scope
 from tasklint.analysis.transactions import is_transaction_context
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.project.index import DJANGO_ATOMIC
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.constants import fold
+from tasklint.syntax.names import Scope
 
 ON_COMMIT = frozenset({"django.db.transaction.on_commit"})
 UNKNOWN = object()

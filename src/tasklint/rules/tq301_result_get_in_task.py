@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterator
 
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
-from tasklint.analysis.names import Scope
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.findings import Finding
+from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.names import Scope
 
 WAIT_METHODS = frozenset({"get", "join", "wait", "join_native", "collect"})
 ASYNC_RESULT = frozenset(

@@ -7,15 +7,15 @@ import re
 from collections.abc import Iterator
 
 from tasklint.analysis.arq import ArqModel
-from tasklint.analysis.constants import fold
 from tasklint.config import Settings
-from tasklint.context import FileContext
 from tasklint.data.arq_worker import CRON_FUNCTIONS, FUNC_FUNCTIONS, WORKER_CLASSES
 from tasklint.findings import Finding
 from tasklint.project.celery_config import is_test_module, resolve_value
-from tasklint.project.facts import Value
+from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.constants import fold
+from tasklint.syntax.values import Value
 
 TRUE = Value("const", True)
 CALLS = {

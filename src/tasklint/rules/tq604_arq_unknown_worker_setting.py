@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tasklint.analysis.arq import ArqModel
-from tasklint.analysis.nearmiss import closest
 from tasklint.config import Settings
 from tasklint.data.arq_worker import WORKER_PARAMETERS
+from tasklint.data.nearmiss import closest
 from tasklint.findings import Finding
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
@@ -62,7 +62,7 @@ class ArqUnknownWorkerSetting(Rule):
 
     ## Known limitations
     Only names close to exactly one `Worker` argument are reported (see
-    `tasklint.analysis.nearmiss`): helper attributes that merely share a word with a setting,
+    `tasklint.data.nearmiss`): helper attributes that merely share a word with a setting,
     private (`_x`) and dunder names, and methods are left alone.
 
     ## References

@@ -30,9 +30,6 @@ import ast
 import re
 from typing import Any
 
-from tasklint.analysis.constants import fold
-from tasklint.analysis.names import NameResolver
-from tasklint.analysis.walk import walk
 from tasklint.data.arq_worker import (
     CRON_FUNCTIONS,
     FUNC_FUNCTIONS,
@@ -40,6 +37,9 @@ from tasklint.data.arq_worker import (
     WORKER_CLASSES,
 )
 from tasklint.project.facts import ModuleFacts, register_collector
+from tasklint.syntax.constants import fold
+from tasklint.syntax.names import NameResolver
+from tasklint.syntax.walk import walk
 
 # A module with none of these cannot define, list or change arq jobs or worker settings:
 # arq itself, a settings class, its ``functions``/``cron_jobs`` attributes (bound or

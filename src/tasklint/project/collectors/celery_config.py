@@ -14,9 +14,10 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from tasklint.analysis.constants import fold
-from tasklint.analysis.names import NameResolver
-from tasklint.project.facts import ModuleFacts, Value, register_collector
+from tasklint.project.facts import ModuleFacts, register_collector
+from tasklint.syntax.constants import fold
+from tasklint.syntax.names import NameResolver
+from tasklint.syntax.values import Value
 
 CELERY_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 CONFIG_METHODS = frozenset({"config_from_object", "config_from_envvar", "add_defaults"})

@@ -8,9 +8,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from tasklint.analysis.names import NameResolver
-from tasklint.analysis.walk import walk
 from tasklint.project.facts import ModuleFacts, register_collector
+from tasklint.syntax.names import NameResolver
+from tasklint.syntax.walk import walk
 
 
 def _true(node: ast.AST | None) -> bool:

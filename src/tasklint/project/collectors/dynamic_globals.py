@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from tasklint.analysis.names import NameResolver
 from tasklint.project.facts import ModuleFacts, register_collector
+from tasklint.syntax.names import NameResolver
 
 NAMESPACE_CALLS = ("globals", "vars", "locals")
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from tasklint.analysis.names import NameResolver
-from tasklint.analysis.walk import walk
 from tasklint.project.facts import ModuleFacts, register_collector
+from tasklint.syntax.names import NameResolver
+from tasklint.syntax.walk import walk
 
 
 @register_collector("setting_reads", version=1)

@@ -15,8 +15,8 @@ import math
 import operator
 from typing import Any, Callable
 
-from tasklint.analysis.names import NameResolver, Scope
-from tasklint.project.facts import Value, json_safe
+from tasklint.syntax.names import NameResolver, Scope
+from tasklint.syntax.values import Value, json_safe
 
 TIMEDELTA = frozenset({"datetime.timedelta"})
 TIMEDELTA_UNITS = {

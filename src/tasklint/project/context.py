@@ -6,9 +6,9 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasklint.analysis.names import NameResolver, Scope
 from tasklint.config import Settings
 from tasklint.project.index import ProjectIndex
+from tasklint.syntax.names import NameResolver, Scope
 
 
 @dataclass
