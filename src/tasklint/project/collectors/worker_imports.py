@@ -1,0 +1,354 @@
+"""What decides which modules a Celery worker imports, as written in one module (TQ112).
+
+Recorded (all JSON-safe, only when the module mentions one of the markers):
+- ``autodiscover``: every ``<x>.autodiscover_tasks(...)`` call (module level or inside a
+  function), with its ``packages`` argument classified as ``default`` (absent or ``None``:
+  the Django fixup's installed apps), ``installed_apps`` (``lambda: settings.INSTALLED_APPS``),
+  ``list`` (folded items, resolved later) or ``unknown``; ``related_name`` as a string,
+  ``None`` or ``"?"`` (unknown); and ``force``;
+- ``dynamic``: lines of ``importlib.import_module(x)`` / ``__import__(x)`` /
+  ``import_string(x)`` / ``symbol_by_name(x)`` calls with a computed module name (which
+  modules they import is unknown);
+- ``constant_imports``: the same calls with a constant name: ``[module, line, in_function]``;
+- ``autodiscover_modules``: Django's ``autodiscover_modules("name", ...)`` constant names
+  (each installed app's ``<app>.<name>`` is imported), ``"?"`` for a computed one;
+- ``app_configs``: module-level classes with a ``ready()`` method or a ``name`` attribute
+  (Django ``AppConfig`` subclasses), with the constant ``name`` and the modules ``ready()``
+  imports (statements and constant ``import_module`` calls), ``ready_dynamic`` when it calls
+  one with a computed name;
+- ``installed_apps``: module-level statements that bind or change ``INSTALLED_APPS``
+  (``=``, ``+=``, ``.append/.extend/.insert``), each with the folded items it adds.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from tasklint.project.facts import ModuleFacts, register_collector
+from tasklint.syntax.constants import fold
+from tasklint.syntax.names import NameResolver, resolve_relative
+
+MARKERS = (
+    "autodiscover",
+    "import_module",
+    "__import__",
+    "import_string",
+    "symbol_by_name",
+    "INSTALLED_APPS",
+    "ready",
+    "AppConfig",
+)
+IMPORTERS = frozenset(
+    {
+        "importlib.import_module",
+        "importlib.__import__",
+        "builtins.__import__",
+        "__import__",
+        "django.utils.module_loading.import_string",
+        "celery.utils.imports.symbol_by_name",
+        "celery.utils.imports.import_from_cwd",
+        "kombu.utils.imports.symbol_by_name",
+        "celery.utils.symbol_by_name",
+    }
+)
+IMPORTER_NAMES = frozenset({"import_module", "__import__", "import_string", "symbol_by_name"})
+AUTODISCOVER_MODULES = "autodiscover_modules"
+INSTALLED_APPS = "INSTALLED_APPS"
+
+
+def _value(v: Any) -> dict[str, Any]:
+    return {"kind": v.kind, "value": v.value, "qualname": v.qualname}
+
+
+def _string(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _argument(call: ast.Call, position: int, keyword: str) -> tuple[bool, ast.expr | None]:
+    """(given, expression) of a call argument by position or keyword."""
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return True, kw.value
+    if len(call.args) > position and not any(
+        isinstance(a, ast.Starred) for a in call.args[: position + 1]
+    ):
+        return True, call.args[position]
+    return False, None
+
+
+class _Collector:
+    def __init__(self, resolver: NameResolver, facts: ModuleFacts) -> None:
+        self.resolver = resolver
+        self.facts = facts
+        self.autodiscover: list[dict[str, Any]] = []
+        self.dynamic: list[int] = []
+        self.constant_imports: list[list[Any]] = []
+        self.autodiscover_modules: list[str] = []
+        self.app_configs: list[dict[str, Any]] = []
+        self.installed_apps: list[dict[str, Any]] = []
+
+    # -- calls anywhere ------------------------------------------------------------------
+    def _importer(self, call: ast.Call) -> str | None:
+        """The importing function a call names (``import_module``...), else None."""
+        func = call.func
+        qn = self.resolver.qualname(func)
+        if qn in IMPORTERS:
+            return qn
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if last in IMPORTER_NAMES:
+            return str(last)  # bound locally (``from importlib import import_module`` in a def)
+        return None
+
+    def call(self, call: ast.Call, in_function: bool) -> str | None:
+        """Record one call; returns the module a constant import call imports."""
+        func = call.func
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if last == "autodiscover_tasks" and isinstance(func, ast.Attribute):
+            self.autodiscover.append(self._autodiscover(call, in_function))
+            return None
+        if last == AUTODISCOVER_MODULES:
+            names = [_string(a) for a in call.args if not isinstance(a, ast.Starred)]
+            if any(isinstance(a, ast.Starred) for a in call.args) or None in names:
+                self.autodiscover_modules.append("?")
+            self.autodiscover_modules.extend(n for n in names if n is not None)
+            return None
+        if self._importer(call) is None:
+            return None
+        name = _string(call.args[0]) if call.args else None
+        package = next((kw.value for kw in call.keywords if kw.arg == "package"), None)
+        if len(call.args) > 1 and last == "import_module":
+            package = call.args[1]
+        if name is None or (name.startswith(".") and _string(package) is None):
+            self.dynamic.append(call.lineno)
+            return None
+        if name.startswith("."):
+            level = len(name) - len(name.lstrip("."))
+            name = resolve_relative(str(_string(package)), True, level, name.lstrip(".") or None)
+        module = name.split(":", 1)[0]
+        if last in ("import_string", "symbol_by_name") and ":" not in name:
+            module = module.rpartition(".")[0] or module  # "pkg.mod.Class" -> "pkg.mod"
+        self.constant_imports.append([module, call.lineno, in_function])
+        return module
+
+    def _autodiscover(self, call: ast.Call, in_function: bool) -> dict[str, Any]:
+        entry: dict[str, Any] = {"line": call.lineno, "in_function": in_function}
+        given, packages = _argument(call, 0, "packages")
+        if not given or (isinstance(packages, ast.Constant) and packages.value is None):
+            entry["packages"] = {"kind": "default"}
+        elif (
+            isinstance(packages, ast.Lambda)
+            and isinstance(packages.body, ast.Attribute)
+            and packages.body.attr == INSTALLED_APPS
+        ):
+            entry["packages"] = {"kind": "installed_apps"}
+        elif isinstance(packages, (ast.List, ast.Tuple)):
+            entry["packages"] = {
+                "kind": "list",
+                "items": [_value(fold(e, self.resolver)) for e in packages.elts],
+            }
+        elif packages is not None:
+            folded = fold(packages, self.resolver)
+            entry["packages"] = (
+                {"kind": "list", "items": [_value(folded)]}
+                if folded.kind in ("const", "name")
+                else {"kind": "unknown"}
+            )
+        else:
+            entry["packages"] = {"kind": "unknown"}
+        given, related = _argument(call, 1, "related_name")
+        if not given:
+            entry["related_name"] = "tasks"
+        elif isinstance(related, ast.Constant) and (
+            related.value is None or isinstance(related.value, str)
+        ):
+            entry["related_name"] = related.value
+        else:
+            entry["related_name"] = "?"
+        given, force = _argument(call, 2, "force")
+        entry["force"] = isinstance(force, ast.Constant) and force.value is True
+        if any(kw.arg is None for kw in call.keywords) or any(
+            isinstance(a, ast.Starred) for a in call.args
+        ):
+            entry["packages"] = {"kind": "unknown"}
+            entry["related_name"] = "?"
+        return entry
+
+    def walk_calls(self, node: ast.AST, in_function: bool) -> None:
+        stack: list[tuple[ast.AST, bool]] = [(node, in_function)]
+        while stack:
+            current, inner = stack.pop()
+            if isinstance(current, ast.Call):
+                self.call(current, inner)
+            nested = inner or isinstance(
+                current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+            )
+            stack.extend((child, nested) for child in ast.iter_child_nodes(current))
+
+    # -- Django AppConfig classes --------------------------------------------------------
+    def app_config(self, node: ast.ClassDef) -> None:
+        name: str | None = None
+        has_name = False
+        ready: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "ready":
+                ready = stmt
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(stmt, ast.Assign):
+                targets, value = list(stmt.targets), stmt.value
+            elif isinstance(stmt, ast.AnnAssign):
+                targets, value = [stmt.target], stmt.value
+            if any(isinstance(t, ast.Name) and t.id == "name" for t in targets):
+                has_name = True
+                name = _string(value)
+        if ready is None and not has_name:
+            return
+        entry: dict[str, Any] = {
+            "class": node.name,
+            "line": node.lineno,
+            "name": name,
+            "has_name": has_name,
+            "ready_imports": [],
+            "ready_dynamic": False,
+        }
+        if ready is not None:
+            imports: list[str] = []
+            before = len(self.dynamic)
+            for sub in ast.walk(ready):
+                if isinstance(sub, ast.Import):
+                    imports.extend(a.name for a in sub.names)
+                elif isinstance(sub, ast.ImportFrom):
+                    base = resolve_relative(
+                        self.facts.module, self.facts.is_package, sub.level or 0, sub.module
+                    )
+                    imports.append(base)
+                    imports.extend(f"{base}.{a.name}" if base else a.name for a in sub.names)
+                elif isinstance(sub, ast.Call):
+                    module = self.call(sub, True)
+                    if module is not None:
+                        imports.append(module)
+            entry["ready_imports"] = sorted(set(imports))
+            entry["ready_dynamic"] = len(self.dynamic) > before
+        self.app_configs.append(entry)
+
+    # -- INSTALLED_APPS ------------------------------------------------------------------
+    def _items(self, expr: ast.expr | None) -> list[dict[str, Any]] | None:
+        """The folded items an expression adds to INSTALLED_APPS (itself skipped)."""
+        if expr is None:
+            return None
+        if isinstance(expr, ast.Name) and expr.id == INSTALLED_APPS:
+            return []
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left, right = self._items(expr.left), self._items(expr.right)
+            return None if left is None or right is None else left + right
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            out: list[dict[str, Any]] = []
+            for elt in expr.elts:
+                inner = self._items(elt.value) if isinstance(elt, ast.Starred) else None
+                if isinstance(elt, ast.Starred):
+                    if inner is None:
+                        return None
+                    out.extend(inner)
+                else:
+                    out.append(_value(fold(elt, self.resolver)))
+            return out
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+            if expr.func.id in ("list", "tuple", "set") and len(expr.args) == 1:
+                return self._items(expr.args[0])
+        return [_value(fold(expr, self.resolver))]
+
+    def installed(self, stmt: ast.stmt) -> None:
+        op: str | None = None
+        expr: ast.expr | None = None
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == INSTALLED_APPS for t in stmt.targets
+        ):
+            op, expr = "assign", stmt.value
+        elif (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == INSTALLED_APPS
+        ):
+            op, expr = "assign", stmt.value
+        elif (
+            isinstance(stmt, ast.AugAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == INSTALLED_APPS
+        ):
+            op, expr = "add", stmt.value
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            func = stmt.value.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == INSTALLED_APPS
+            ):
+                args = stmt.value.args
+                if func.attr in ("append", "extend") and len(args) == 1:
+                    op = "add"
+                    expr = (
+                        ast.List(elts=[args[0]], ctx=ast.Load())
+                        if func.attr == "append"
+                        else args[0]
+                    )
+                elif func.attr == "insert" and len(args) == 2:
+                    op, expr = "add", ast.List(elts=[args[1]], ctx=ast.Load())
+                elif func.attr in ("remove", "pop", "sort", "reverse", "clear", "index", "count"):
+                    return  # removes or reorders: the apps added so far are a superset
+                else:
+                    op, expr = "add", None
+        if op is None:
+            return
+        items = self._items(expr)
+        self.installed_apps.append(
+            {"op": op, "line": stmt.lineno, "items": items, "known": items is not None}
+        )
+
+    def module_body(self, stmts: list[ast.stmt]) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, ast.ClassDef):
+                self.app_config(stmt)
+                for sub in stmt.body:
+                    if not (
+                        isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        and sub.name == "ready"
+                    ):
+                        self.walk_calls(
+                            sub, isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        )
+                continue
+            if isinstance(stmt, (ast.If, ast.Try, ast.With)) or type(stmt).__name__ == "TryStar":
+                for field in ("body", "orelse", "finalbody"):
+                    self.module_body(getattr(stmt, field, []))
+                for handler in getattr(stmt, "handlers", []):
+                    self.module_body(handler.body)
+                if isinstance(stmt, ast.If):
+                    self.walk_calls(stmt.test, False)
+                continue
+            self.installed(stmt)
+            self.walk_calls(stmt, isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+@register_collector("worker_imports", version=1)
+def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
+    source = resolver.source
+    if source is not None and not any(m in source for m in MARKERS):
+        return None
+    collector = _Collector(resolver, facts)
+    collector.module_body(tree.body)
+    out: dict[str, Any] = {}
+    for key in (
+        "autodiscover",
+        "dynamic",
+        "constant_imports",
+        "autodiscover_modules",
+        "app_configs",
+        "installed_apps",
+    ):
+        value = getattr(collector, key)
+        if value:
+            out[key] = value
+    return out or None

@@ -1,0 +1,452 @@
+"""The modules a Celery worker imports, worked out statically (TQ112, ``tasklint inventory``).
+
+What a worker imports before it consumes its first message, following Celery's and
+Django's own start-up code:
+
+- the ``-A`` module of the deployment files' ``celery -A X worker`` (Celery's ``find_app``
+  imports ``X``, then ``X.celery`` when ``X`` is a package without an app), else the module
+  that creates the app;
+- the app's configuration module (``config_from_object("pkg.celeryconfig")``) and the
+  modules of ``task_cls="pkg.module:Task"``;
+- ``include=`` / ``imports`` / ``CELERY_IMPORTS`` (``loader.import_default_modules``);
+- ``autodiscover_tasks(packages, related_name="tasks")``: for each package, the package and
+  ``<package>.<related_name>`` (celery/loaders/base.py ``find_related_module``: an entry that
+  is no module, such as ``"shop.apps.ShopConfig"``, is walked up one level first); no
+  packages: each installed Django app's ``AppConfig.name`` (celery/fixups/django.py);
+  ``force=False`` only defers this to the ``import_modules`` signal, which the worker sends;
+- when the project uses Django (the worker's Django fixup calls ``django.setup()``): the
+  settings module, then for each installed app its module, its ``apps`` and ``models``
+  modules, the imports inside ``AppConfig.ready()``, its ``admin`` module when
+  ``django.contrib.admin`` is installed with its default config (admin's ``autodiscover``),
+  and ``<app>.<name>`` for each ``autodiscover_modules("name")`` call;
+- then every module those import at module level, transitively (``try`` bodies included),
+  and the parent packages of each imported module.
+
+Wherever the set cannot be known (a computed module name imported anywhere in the project,
+computed ``INSTALLED_APPS``, an unknown ``imports`` value, a worker app that cannot be
+found, an app configuration that is open, Django settings that cannot be found), the
+answer is *unknown* and TQ112 stays silent.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasklint.config import Settings
+from tasklint.project.celery_config import AppConfig, CeleryModel, is_test_module, resolve_value
+from tasklint.project.facts import ModuleFacts
+from tasklint.project.graph import statement_targets
+from tasklint.project.index import ProjectIndex
+from tasklint.syntax.values import Value
+
+# Scopes of import statements that run when their module is imported (a ``try`` body runs;
+# its ``except ImportError`` fallback may too: counting it only makes the set larger).
+RUNS = frozenset({"module", "fallback"})
+ADMIN_AUTODISCOVER = frozenset({"django.contrib.admin", "django.contrib.admin.apps.AdminConfig"})
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Does the worker import a module? ``state``: registered, unregistered or unknown."""
+
+    state: str
+    reason: str
+
+
+@dataclass
+class WorkerImports:
+    """The import set of the project's worker(s); ``unknown`` says why it cannot be known."""
+
+    unknown: str | None = None
+    imported: dict[str, str] = field(default_factory=dict)  # module -> why
+    maybe: dict[str, str] = field(default_factory=dict)  # imported inside a function
+    apps: list[str] = field(default_factory=list)  # the worker apps considered
+    roots: dict[str, str] = field(default_factory=dict)  # where the import set starts
+
+    def registration(self, module: str) -> Registration:
+        if self.unknown is not None:
+            return Registration("unknown", self.unknown)
+        if module in self.imported:
+            return Registration("registered", self.imported[module])
+        if module in self.maybe:
+            return Registration("unknown", self.maybe[module])
+        return Registration("unregistered", "never imported by the worker")
+
+    @classmethod
+    def of(cls, index: ProjectIndex, settings: Settings) -> WorkerImports:
+        cached = getattr(index, "_worker_imports", None)
+        if isinstance(cached, tuple) and cached[0] is settings:
+            return cached[1]  # type: ignore[no-any-return]
+        result = _Builder(index, settings).build()
+        index._worker_imports = (settings, result)  # type: ignore[attr-defined]
+        return result
+
+
+class _Unknown(Exception):
+    """The import set cannot be known; the message says why."""
+
+
+def _data(facts: ModuleFacts) -> dict[str, Any]:
+    data = facts.extras.get("worker_imports")
+    return data if isinstance(data, dict) else {}
+
+
+def _prefixes(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+class _Builder:
+    def __init__(self, index: ProjectIndex, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self.model = CeleryModel.of(index, settings)
+        self.roots: dict[str, str] = {}
+        self.top_packages = {m.split(".")[0] for m in index.modules}
+
+    # -- helpers -------------------------------------------------------------------------
+    def production(self) -> list[ModuleFacts]:
+        return [
+            self.index.modules[m]
+            for m in sorted(self.index.modules)
+            if not is_test_module(m, self.settings)
+        ]
+
+    def root(self, module: str, why: str) -> None:
+        if module in self.index.modules:
+            self.roots.setdefault(module, why)
+
+    def strings(self, value: Value | None, what: str) -> list[str]:
+        """Module names from a setting or argument value; raises when unknown."""
+        if value is None:
+            return []
+        value = resolve_value(self.index, value)
+        if value.kind == "const":
+            raw = value.value
+            if raw is None:
+                return []
+            if isinstance(raw, str):
+                return [raw]
+            if isinstance(raw, (list, tuple, set)) and all(isinstance(v, str) for v in raw):
+                return [str(v) for v in raw]
+        raise _Unknown(f"{what} cannot be read statically")
+
+    def rel(self, facts: ModuleFacts) -> str:
+        return facts.module.replace(".", "/") + ("/__init__.py" if facts.is_package else ".py")
+
+    # -- the build -----------------------------------------------------------------------
+    def build(self) -> WorkerImports:
+        if not self.model.apps:
+            return WorkerImports(unknown="no Celery app in the project")
+        try:
+            self.check_dynamic()
+            apps = self.worker_apps()
+            for app in apps:
+                self.app_roots(app)
+            django_apps = self.django()
+            self.autodiscovered(django_apps)
+        except _Unknown as exc:
+            return WorkerImports(unknown=str(exc))
+        imported, maybe = self.closure()
+        return WorkerImports(
+            imported=imported, maybe=maybe, apps=[a.ident for a in apps], roots=dict(self.roots)
+        )
+
+    def check_dynamic(self) -> None:
+        if self.index.unreadable_modules:
+            name = sorted(self.index.unreadable_modules)[0]
+            raise _Unknown(f"module {name} cannot be read")
+        for facts in self.production():
+            data = _data(facts)
+            for line in data.get("dynamic", []):
+                raise _Unknown(f"a computed module name is imported at {self.rel(facts)}:{line}")
+            if "?" in data.get("autodiscover_modules", []):
+                raise _Unknown(f"autodiscover_modules() of a computed name in {facts.module}")
+            for entry in data.get("autodiscover", []):
+                if entry["packages"]["kind"] == "unknown" or entry["related_name"] == "?":
+                    raise _Unknown(
+                        f"autodiscover_tasks() arguments cannot be read at "
+                        f"{self.rel(facts)}:{entry['line']}"
+                    )
+
+    # -- apps ----------------------------------------------------------------------------
+    def worker_apps(self) -> list[AppConfig]:
+        commands = self.index.deployment.worker_apps()
+        if not commands:
+            return list(self.model.apps)  # one app, or several: a task must miss them all
+        found: list[AppConfig] = []
+        for command in commands:
+            module = command.module
+            if module not in self.index.modules:
+                raise _Unknown(
+                    f"the worker app {command.app} ({command.path}) is not in the project"
+                )
+            self.root(module, f"the `-A {command.app}` module of {command.path}:{command.line}")
+            app = self.app_of_command(module, command.attribute)
+            if app is None:
+                raise _Unknown(f"the worker app {command.app} ({command.path}) cannot be resolved")
+            if app not in found:
+                found.append(app)
+        return found
+
+    def app_of_command(self, module: str, attribute: str | None) -> AppConfig | None:
+        """Celery's ``find_app``: ``X:attr``; else ``X.app``/``X.celery``; else ``X.celery``."""
+        by_ident = {a.ident: a for a in self.model.apps}
+        names = [attribute] if attribute else ["app", "celery"]
+        for name in names:
+            canon = self.index.canonical(f"{module}.{name}")
+            if canon in by_ident:
+                return by_ident[canon]
+        if attribute:
+            return None
+        facts = self.index.modules[module]
+        for name in sorted(facts.symbols):
+            canon = self.index.canonical(f"{module}.{name}")
+            if canon in by_ident:
+                return by_ident[canon]
+        sub = f"{module}.celery"
+        if sub in self.index.modules:
+            self.root(sub, f"the `celery` module of the `-A {module}` package")
+            return self.app_of_command(sub, None)
+        defined = [a for a in self.model.apps if a.module == module]
+        return defined[0] if len(defined) == 1 else None
+
+    def app_roots(self, app: AppConfig) -> None:
+        if app.is_open:
+            raise _Unknown(f"the configuration of app {app.ident} is open ({app.open_reasons[0]})")
+        self.root(app.module, f"the module that creates the app {app.ident}")
+        for key, label in (("include", "include="), ("imports", "imports")):
+            setting = app.get(key)
+            if setting is None:
+                continue
+            where = f"{label} ({setting.path.rsplit('/', 1)[-1]}:{setting.line})"
+            for module in self.strings(setting.value, f"the `{setting.raw_name}` value"):
+                self.named_module(module, f"named by {where}")
+        if app.task_cls:
+            self.root(app.task_cls.rpartition(".")[0], "the module of the app's task_cls")
+        for facts in self.production():
+            for op in (facts.extras.get("celery_config") or {}).get("ops", []):
+                source = op.get("source") or {}
+                if op.get("kind") == "config_from_object" and source.get("kind") == "string":
+                    target = str(source.get("target", "")).split(":", 1)[0]
+                    self.root(target, f"the configuration module read by {facts.module}")
+
+    def named_module(self, module: str, why: str) -> None:
+        """A module named by string: in the project, or outside it (nothing to follow)."""
+        if module in self.index.modules:
+            self.root(module, why)
+        elif module.split(".")[0] in self.top_packages:
+            raise _Unknown(f"{module} ({why}) is not a module of the project")
+
+    # -- Django --------------------------------------------------------------------------
+    def django(self) -> list[str] | None:
+        """The installed apps' names (AppConfig.name), after adding Django's start-up modules."""
+        if "django" not in self.index.packages_used():
+            return None
+        settings_module = self.model.django_settings_module()
+        if settings_module is None or settings_module not in self.index.modules:
+            raise _Unknown("the Django settings module cannot be found")
+        self.root(settings_module, "the Django settings module")
+        entries = self.installed_apps(settings_module)
+        admin = any(e in ADMIN_AUTODISCOVER for e in entries)
+        extra_names = sorted(
+            {n for facts in self.production() for n in _data(facts).get("autodiscover_modules", [])}
+        )
+        names: list[str] = []
+        for entry in entries:
+            name, config = self.app_config(entry)
+            names.append(name)
+            if name not in self.index.modules:
+                continue
+            self.root(name, f"installed app {name}")
+            submodules = ["apps", "models", *extra_names] + (["admin"] if admin else [])
+            for sub in submodules:
+                why = (
+                    f"the {sub} module of installed app {name}"
+                    if sub in ("apps", "models", "admin")
+                    else f"autodiscover_modules({sub!r}) of installed app {name}"
+                )
+                self.root(f"{name}.{sub}", why)
+            for cls_module, cls in self.ready_classes(name, config):
+                for target in cls.get("ready_imports", []):
+                    self.root(target, f"imported in {cls['class']}.ready() ({cls_module})")
+        return names
+
+    def installed_apps(self, settings_module: str) -> list[str]:
+        chain = self.settings_chain(settings_module, set())
+        ops = [
+            op
+            for module in chain
+            for op in _data(self.index.modules[module]).get("installed_apps", [])
+        ]
+        if ops:
+            out: list[str] = []
+            for op in ops:
+                if not op.get("known"):
+                    raise _Unknown(f"INSTALLED_APPS is computed (line {op['line']})")
+                for raw in op.get("items") or []:
+                    value = resolve_value(self.index, Value(**raw))
+                    for item in self.strings(value, f"INSTALLED_APPS (line {op['line']})"):
+                        if item not in out:
+                            out.append(item)
+            return out
+        # class-based settings and other forms the collector does not see
+        symbols = self.model._module_symbols(settings_module)
+        if "INSTALLED_APPS" not in symbols:
+            raise _Unknown(f"INSTALLED_APPS is not found from {settings_module}")
+        _owner, sym = symbols["INSTALLED_APPS"]
+        return self.strings(sym.folded or Value("unknown"), "INSTALLED_APPS")
+
+    def settings_chain(self, module: str, seen: set[str]) -> list[str]:
+        """The settings module and what it runs into its namespace, in order."""
+        if module in seen or module not in self.index.modules:
+            return []
+        seen.add(module)
+        if self.model._dynamic_lines(module, set()):
+            raise _Unknown(f"the Django settings in {module} are filled at run time")
+        facts = self.index.modules[module]
+        out: list[str] = []
+        for imp in sorted(facts.imports, key=lambda i: i.line):
+            if (
+                "*" in imp.names
+                and imp.scope in RUNS
+                and not is_test_module(imp.module, self.settings)
+            ):
+                out.extend(self.settings_chain(imp.module, seen))
+        out.append(module)
+        for included in self.model._split_includes(facts):
+            if not is_test_module(included, self.settings):
+                out.extend(self.settings_chain(included, seen))
+        return out
+
+    def app_config(self, entry: str) -> tuple[str, str | None]:
+        """An INSTALLED_APPS entry -> (app module name, AppConfig class path or None)."""
+        if entry in self.index.modules:
+            return entry, None
+        module, _, cls_name = entry.rpartition(".")
+        if module in self.index.modules:
+            for cls in _data(self.index.modules[module]).get("app_configs", []):
+                if cls["class"] == cls_name:
+                    if cls.get("name") is None:
+                        raise _Unknown(f"the app name of {entry} cannot be read")
+                    self.root(module, f"the AppConfig module of {entry}")
+                    return str(cls["name"]), entry
+            raise _Unknown(f"the AppConfig {entry} cannot be read")
+        if entry.split(".")[0] in self.top_packages:
+            raise _Unknown(f"installed app {entry} is not a module of the project")
+        return entry, None  # a third-party app
+
+    def ready_classes(self, name: str, config: str | None) -> list[tuple[str, dict[str, Any]]]:
+        if config is not None:
+            module, _, cls_name = config.rpartition(".")
+            candidates = [module]
+        else:
+            module, cls_name = f"{name}.apps", None
+            candidates = [module, name]  # an AppConfig in the app's __init__ (old style)
+        out: list[tuple[str, dict[str, Any]]] = []
+        for mod in candidates:
+            facts = self.index.modules.get(mod)
+            if facts is None:
+                continue
+            for cls in _data(facts).get("app_configs", []):
+                if cls_name is None or cls["class"] == cls_name:
+                    out.append((mod, cls))
+        return out
+
+    # -- autodiscover_tasks ----------------------------------------------------------------
+    def autodiscovered(self, django_apps: list[str] | None) -> None:
+        for facts in self.production():
+            for entry in _data(facts).get("autodiscover", []):
+                kind = entry["packages"]["kind"]
+                related = entry["related_name"]
+                if kind == "default":
+                    packages = list(django_apps or [])
+                elif kind == "installed_apps":
+                    if django_apps is None:
+                        raise _Unknown("autodiscover_tasks(INSTALLED_APPS) without Django settings")
+                    packages = self.installed_apps(str(self.model.django_settings_module()))
+                else:
+                    packages = []
+                    for raw in entry["packages"].get("items", []):
+                        packages.extend(
+                            self.strings(
+                                Value(**raw),
+                                f"autodiscover_tasks() packages (line {entry['line']})",
+                            )
+                        )
+                for package in packages:
+                    self.related(package, related)
+
+    def related(self, package: str, related: str | None) -> None:
+        """celery.loaders.base.find_related_module, statically."""
+        why = f"autodiscover_tasks({package!r})"
+        if package not in self.index.modules:
+            if package.split(".")[0] in self.top_packages:
+                parent = package.rpartition(".")[0]
+                if parent not in self.index.modules:
+                    raise _Unknown(f"{why}: {package} is not a module of the project")
+                self.root(parent, why)
+                package = parent
+            else:
+                return  # a third-party package
+        else:
+            self.root(package, why)
+        if related:
+            self.root(f"{package}.{related}", f"discovered by {why} as `{related}`")
+
+    # -- closure -------------------------------------------------------------------------
+    def edges(self, module: str) -> tuple[list[str], list[str]]:
+        """(modules imported at module level, modules imported inside functions)."""
+        facts = self.index.modules[module]
+        now: list[str] = []
+        later: list[str] = []
+        for imp in facts.imports:
+            if imp.scope == "type_checking" or imp.scope == "main":
+                continue
+            targets = statement_targets(module, imp, self.index.modules)
+            (now if imp.scope in RUNS else later).extend(targets)
+        for target, _line, in_function in _data(facts).get("constant_imports", []):
+            if target in self.index.modules:
+                (later if in_function else now).append(target)
+        return now, later
+
+    def closure(self) -> tuple[dict[str, str], dict[str, str]]:
+        imported: dict[str, str] = {}
+        queue: deque[str] = deque()
+
+        def add(module: str, why: str, into: dict[str, str], q: deque[str]) -> None:
+            for parent in _prefixes(module)[:-1]:
+                if parent in self.index.modules and parent not in into:
+                    into[parent] = f"the parent package of {module}"
+                    q.append(parent)
+            if module not in into:
+                into[module] = why
+                q.append(module)
+
+        for module, why in self.roots.items():
+            add(module, why, imported, queue)
+        later: dict[str, str] = {}
+        while queue:
+            current = queue.popleft()
+            now, inside = self.edges(current)
+            for target in now:
+                add(target, f"imported by {current}", imported, queue)
+            for target in inside:
+                later.setdefault(target, f"imported inside a function of {current}")
+        maybe: dict[str, str] = {}
+        mqueue: deque[str] = deque()
+        for module, why in later.items():
+            if module not in imported:
+                add(module, why, maybe, mqueue)
+        while mqueue:
+            current = mqueue.popleft()
+            now, inside = self.edges(current)
+            for target in [*now, *inside]:
+                if target not in imported:
+                    add(target, f"imported by {current}", maybe, mqueue)
+        for module in list(maybe):
+            if module in imported:
+                del maybe[module]
+        return imported, maybe
