@@ -30,11 +30,14 @@ answer is *unknown* and TQ112 stays silent.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tasklint.config import Settings
+from tasklint.project import read_source
 from tasklint.project.celery_config import AppConfig, CeleryModel, is_test_module, resolve_value
 from tasklint.project.facts import ModuleFacts
 from tasklint.project.graph import statement_targets
@@ -150,6 +153,10 @@ class _Builder:
         except _Unknown as exc:
             return WorkerImports(unknown=str(exc))
         imported, maybe = self.closure()
+        try:
+            self.check_computed_imports({**maybe, **imported})
+        except _Unknown as exc:
+            return WorkerImports(unknown=str(exc))
         return WorkerImports(
             imported=imported, maybe=maybe, apps=[a.ident for a in apps], roots=dict(self.roots)
         )
@@ -160,8 +167,6 @@ class _Builder:
             raise _Unknown(f"module {name} cannot be read")
         for facts in self.production():
             data = _data(facts)
-            for line in data.get("dynamic", []):
-                raise _Unknown(f"a computed module name is imported at {self.rel(facts)}:{line}")
             if "?" in data.get("autodiscover_modules", []):
                 raise _Unknown(f"autodiscover_modules() of a computed name in {facts.module}")
             for entry in data.get("autodiscover", []):
@@ -170,6 +175,50 @@ class _Builder:
                         f"autodiscover_tasks() arguments cannot be read at "
                         f"{self.rel(facts)}:{entry['line']}"
                     )
+
+    def check_computed_imports(self, modules: dict[str, str]) -> None:
+        """A computed module name imported while the worker starts makes the set unknown.
+
+        Only modules the worker imports (or may import) run anything. A computed import at
+        module level there runs; one inside a function runs if the function may be called
+        while the worker starts: ``ready()``, dunder methods (called implicitly, e.g. a
+        lazy settings object's ``__getattr__``), decorated functions (signal receivers,
+        properties), and any function whose name appears in another place of a module of
+        the set (a call, a callback passed to ``connect``) -- a textual test, so a name
+        that merely looks the same counts too.
+        """
+        texts: dict[str, str] = {}
+        for module in sorted(modules):
+            facts = self.index.modules.get(module)
+            if facts is None:
+                continue
+            for line, function, decorated in _data(facts).get("dynamic", []):
+                where = f"{self.rel(facts)}:{line}"
+                if function is None or decorated or function == "ready":
+                    raise _Unknown(f"a computed module name is imported at {where}")
+                if function.startswith("__") or self.referenced(function, modules, texts):
+                    raise _Unknown(
+                        f"a computed module name is imported at {where}, in `{function}()`, "
+                        "which may run while the worker starts"
+                    )
+
+    def referenced(self, name: str, modules: dict[str, str], texts: dict[str, str]) -> bool:
+        """Does ``name`` appear in the set's modules other than as the ``def`` itself?"""
+        word = re.compile(rf"(?<![\w]){re.escape(name)}(?!\w)")
+        definition = re.compile(rf"\b(?:async\s+)?def\s+{re.escape(name)}\b")
+        for module in sorted(modules):
+            facts = self.index.modules.get(module)
+            if facts is None:
+                continue
+            if module not in texts:
+                try:
+                    texts[module] = read_source(Path(facts.path))
+                except (OSError, UnicodeDecodeError, LookupError, SyntaxError, ValueError):
+                    raise _Unknown(f"{facts.path} cannot be read") from None
+            text = texts[module]
+            if len(word.findall(text)) > len(definition.findall(text)):
+                return True
+        return False
 
     # -- apps ----------------------------------------------------------------------------
     def worker_apps(self) -> list[AppConfig]:

@@ -6,9 +6,9 @@ Recorded (all JSON-safe, only when the module mentions one of the markers):
   the Django fixup's installed apps), ``installed_apps`` (``lambda: settings.INSTALLED_APPS``),
   ``list`` (folded items, resolved later) or ``unknown``; ``related_name`` as a string,
   ``None`` or ``"?"`` (unknown); and ``force``;
-- ``dynamic``: lines of ``importlib.import_module(x)`` / ``__import__(x)`` /
-  ``import_string(x)`` / ``symbol_by_name(x)`` calls with a computed module name (which
-  modules they import is unknown);
+- ``dynamic``: ``importlib.import_module(x)`` / ``__import__(x)`` / ``import_string(x)`` /
+  ``symbol_by_name(x)`` calls with a computed module name (which modules they import is
+  unknown): ``[line, innermost enclosing function or None, that function is decorated]``;
 - ``constant_imports``: the same calls with a constant name: ``[module, line, in_function]``;
 - ``autodiscover_modules``: Django's ``autodiscover_modules("name", ...)`` constant names
   (each installed app's ``<app>.<name>`` is imported), ``"?"`` for a computed one;
@@ -84,7 +84,9 @@ class _Collector:
         self.resolver = resolver
         self.facts = facts
         self.autodiscover: list[dict[str, Any]] = []
-        self.dynamic: list[int] = []
+        # [line, innermost enclosing function name or None, that function is decorated]
+        self.dynamic: list[list[Any]] = []
+        self._function: tuple[str, bool] | None = None
         self.constant_imports: list[list[Any]] = []
         self.autodiscover_modules: list[str] = []
         self.app_configs: list[dict[str, Any]] = []
@@ -122,7 +124,8 @@ class _Collector:
         if len(call.args) > 1 and last == "import_module":
             package = call.args[1]
         if name is None or (name.startswith(".") and _string(package) is None):
-            self.dynamic.append(call.lineno)
+            name_, decorated = self._function or (None, False)
+            self.dynamic.append([call.lineno, name_ if in_function else None, decorated])
             return None
         if name.startswith("."):
             level = len(name) - len(name.lstrip("."))
@@ -176,16 +179,22 @@ class _Collector:
             entry["related_name"] = "?"
         return entry
 
-    def walk_calls(self, node: ast.AST, in_function: bool) -> None:
-        stack: list[tuple[ast.AST, bool]] = [(node, in_function)]
+    def walk_calls(
+        self, node: ast.AST, in_function: bool, function: tuple[str, bool] | None = None
+    ) -> None:
+        stack: list[tuple[ast.AST, bool, tuple[str, bool] | None]] = [(node, in_function, function)]
         while stack:
-            current, inner = stack.pop()
+            current, inner, func = stack.pop()
             if isinstance(current, ast.Call):
+                self._function = func
                 self.call(current, inner)
-            nested = inner or isinstance(
-                current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-            )
-            stack.extend((child, nested) for child in ast.iter_child_nodes(current))
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                func = (current.name, bool(current.decorator_list))
+                inner = True
+            elif isinstance(current, ast.Lambda):
+                inner = True
+            stack.extend((child, inner, func) for child in ast.iter_child_nodes(current))
+        self._function = None
 
     # -- Django AppConfig classes --------------------------------------------------------
     def app_config(self, node: ast.ClassDef) -> None:
@@ -227,7 +236,9 @@ class _Collector:
                     imports.append(base)
                     imports.extend(f"{base}.{a.name}" if base else a.name for a in sub.names)
                 elif isinstance(sub, ast.Call):
+                    self._function = ("ready", False)
                     module = self.call(sub, True)
+                    self._function = None
                     if module is not None:
                         imports.append(module)
             entry["ready_imports"] = sorted(set(imports))
@@ -316,9 +327,7 @@ class _Collector:
                         isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))
                         and sub.name == "ready"
                     ):
-                        self.walk_calls(
-                            sub, isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))
-                        )
+                        self.walk_calls(sub, False)
                 continue
             if isinstance(stmt, (ast.If, ast.Try, ast.With)) or type(stmt).__name__ == "TryStar":
                 for field in ("body", "orelse", "finalbody"):
@@ -329,10 +338,10 @@ class _Collector:
                     self.walk_calls(stmt.test, False)
                 continue
             self.installed(stmt)
-            self.walk_calls(stmt, isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            self.walk_calls(stmt, False)
 
 
-@register_collector("worker_imports", version=1)
+@register_collector("worker_imports", version=2)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):
