@@ -30,7 +30,9 @@ answer is *unknown* and TQ112 stays silent.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ from typing import Any
 from tasklint.config import Settings
 from tasklint.project import read_source
 from tasklint.project.celery_config import AppConfig, CeleryModel, is_test_module, resolve_value
+from tasklint.project.collectors.worker_imports import PASSIVE_DECORATORS
 from tasklint.project.facts import ModuleFacts
 from tasklint.project.graph import statement_targets
 from tasklint.project.index import ProjectIndex
@@ -96,6 +99,76 @@ def _data(facts: ModuleFacts) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+_DEF = re.compile(r"\s*(?:async\s+)?def\s+(\w+)")
+_DECORATOR = re.compile(r"\s*@(?:[\w]+\.)*(\w+)")
+
+
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?$")
+
+
+def _strings_in(value: object, depth: int = 0) -> list[str]:
+    """Every string inside a constant (nested dicts, lists and tuples; keys included)."""
+    if depth > 10:
+        return []
+    if isinstance(value, str):
+        return [value]
+    out: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.extend(_strings_in(key, depth + 1))
+            out.extend(_strings_in(item, depth + 1))
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            out.extend(_strings_in(item, depth + 1))
+    return out
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _code(text: str) -> bool:
+    stripped = text.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _enclosing_def(lines: list[str], index: int) -> str | None:
+    """The innermost ``def`` whose body holds line ``index`` (None: module level or a class
+    body, which run at import), found by indentation."""
+    indent = _indent(lines[index])
+    for j in range(index - 1, -1, -1):
+        text = lines[j]
+        if not _code(text) or _indent(text) >= indent or text.strip()[0] in ")]}":
+            continue  # deeper, or the closing line of a bracket (``) -> int:``)
+        indent = _indent(text)
+        found = _DEF.match(text)
+        if found:
+            return found.group(1)
+        if text.strip().startswith("class "):
+            return None
+        if indent == 0:
+            return None
+    return None
+
+
+def _decorated(lines: list[str], index: int) -> bool:
+    """Is the ``def`` on line ``index`` decorated (a decorator line right above it)?"""
+    indent = _indent(lines[index])
+    for j in range(index - 1, -1, -1):
+        text = lines[j]
+        if not _code(text):
+            continue
+        if _indent(text) == indent and text.strip() == ")":
+            return True  # the end of a multi-line decorator
+        found = _DECORATOR.match(text)
+        return (
+            found is not None
+            and _indent(text) == indent
+            and found.group(1) not in (PASSIVE_DECORATORS)
+        )
+    return False
+
+
 def _prefixes(module: str) -> list[str]:
     parts = module.split(".")
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
@@ -108,6 +181,10 @@ class _Builder:
         self.model = CeleryModel.of(index, settings)
         self.roots: dict[str, str] = {}
         self.top_packages = {m.split(".")[0] for m in index.modules}
+        self.names: dict[str, dict[str, list[int]]] = {}
+        # modules imported at module level by a name read from the Django settings
+        self.late_roots: dict[str, str] = {}
+        self._packages: set[str] | None = None
 
     # -- helpers -------------------------------------------------------------------------
     def production(self) -> list[ModuleFacts]:
@@ -152,14 +229,34 @@ class _Builder:
             self.autodiscovered(django_apps)
         except _Unknown as exc:
             return WorkerImports(unknown=str(exc))
-        imported, maybe = self.closure()
         try:
-            self.check_computed_imports({**maybe, **imported})
+            imported, maybe = self.closure()
+            self.after_closure(imported, maybe)
         except _Unknown as exc:
             return WorkerImports(unknown=str(exc))
         return WorkerImports(
             imported=imported, maybe=maybe, apps=[a.ident for a in apps], roots=dict(self.roots)
         )
+
+    def after_closure(self, imported: dict[str, str], maybe: dict[str, str]) -> None:
+        """Computed imports of the set: unknown, or more modules imported or maybe."""
+        prefixes = self.check_computed_imports({**maybe, **imported})
+        named = {
+            m: why
+            for prefix, why in prefixes.items()
+            for m in self.index.modules
+            if m.startswith(prefix) and m != prefix.rstrip(".")
+        }
+        self.extend_maybe(imported, maybe, named)
+        if self.late_roots:  # imported at module level of a module of the set: imported
+            queue: deque[str] = deque()
+            for module, why in self.late_roots.items():
+                if module in self.index.modules:
+                    self.add(module, why, imported, queue)
+            self.follow(imported, queue, maybe)
+            for module in list(maybe):
+                if module in imported:
+                    del maybe[module]
 
     def check_dynamic(self) -> None:
         if self.index.unreadable_modules:
@@ -176,48 +273,151 @@ class _Builder:
                         f"{self.rel(facts)}:{entry['line']}"
                     )
 
-    def check_computed_imports(self, modules: dict[str, str]) -> None:
+    def check_computed_imports(self, modules: dict[str, str]) -> dict[str, str]:
         """A computed module name imported while the worker starts makes the set unknown.
 
         Only modules the worker imports (or may import) run anything. A computed import at
         module level there runs; one inside a function runs if the function may be called
         while the worker starts: ``ready()``, dunder methods (called implicitly, e.g. a
         lazy settings object's ``__getattr__``), decorated functions (signal receivers,
-        properties), and any function whose name appears in another place of a module of
-        the set (a call, a callback passed to ``connect``) -- a textual test, so a name
-        that merely looks the same counts too.
+        properties), and a function named at module level or in a class body of a module
+        of the set, or inside another function that may run (a textual search, so a name
+        that merely looks the same counts too). A name built as ``f"pkg.sub.{x}"`` only
+        makes the modules under ``pkg.sub.`` possibly imported (returned: prefix -> why).
         """
-        texts: dict[str, str] = {}
+        texts: dict[str, list[str]] = {}
+        prefixes: dict[str, str] = {}
         for module in sorted(modules):
             facts = self.index.modules.get(module)
             if facts is None:
                 continue
-            for line, function, decorated in _data(facts).get("dynamic", []):
+            for entry in _data(facts).get("dynamic", []):
+                line, function, decorated, prefix, setting, attribute = [*entry, None, None, None][
+                    :6
+                ]
                 where = f"{self.rel(facts)}:{line}"
-                if function is None or decorated or function == "ready":
+                names = self.setting_modules(setting, bool(attribute))
+                if names is not None:
+                    for name in names:  # ``import_module(settings.SESSION_ENGINE)``
+                        why = f"named by settings.{setting}, imported at {where}"
+                        if function is None:
+                            self.late_roots[name] = why
+                        else:
+                            prefixes[name] = why
+                    continue
+                if not (
+                    function is None
+                    or decorated
+                    or self.may_run(function, modules, texts, set(), 0)
+                ):
+                    continue
+                if prefix is not None:
+                    # ``import_module(f"pkg.plugins.{name}")``: any module under the prefix
+                    if prefix.split(".")[0] in self.top_packages:
+                        prefixes[prefix] = f"may be imported by name at {where}"
+                    continue
+                if function is None:
                     raise _Unknown(f"a computed module name is imported at {where}")
-                if function.startswith("__") or self.referenced(function, modules, texts):
-                    raise _Unknown(
-                        f"a computed module name is imported at {where}, in `{function}()`, "
-                        "which may run while the worker starts"
-                    )
+                raise _Unknown(
+                    f"a computed module name is imported at {where}, in `{function}()`, "
+                    "which may run while the worker starts"
+                )
+        return prefixes
 
-    def referenced(self, name: str, modules: dict[str, str], texts: dict[str, str]) -> bool:
-        """Does ``name`` appear in the set's modules other than as the ``def`` itself?"""
-        word = re.compile(rf"(?<![\w]){re.escape(name)}(?!\w)")
-        definition = re.compile(rf"\b(?:async\s+)?def\s+{re.escape(name)}\b")
+    def setting_modules(self, setting: str | None, attribute: bool) -> list[str] | None:
+        """The project modules a Django setting names (None: no setting, or unknown)."""
+        settings_module = self.model.django_settings_module() if setting else None
+        if setting is None or settings_module is None:
+            return None
+        found = self.model._module_symbols(settings_module).get(setting)
+        if found is None:
+            return []  # Django's default: a module of Django itself
+        _owner, sym = found
+        try:
+            names = self.strings(sym.folded or Value("unknown"), f"settings.{setting}")
+        except _Unknown:
+            return None
+        out: list[str] = []
+        for name in names:
+            module = name.split(":", 1)[0]
+            if attribute and ":" not in name:
+                module = module.rpartition(".")[0]
+            if module.split(".")[0] in self.top_packages:
+                out.append(module)
+        return out
+
+    def lines(self, module: str, texts: dict[str, list[str]]) -> list[str]:
+        if module not in texts:
+            facts = self.index.modules[module]
+            try:
+                texts[module] = read_source(Path(facts.path)).splitlines()
+            except (OSError, UnicodeDecodeError, LookupError, SyntaxError, ValueError):
+                raise _Unknown(f"{facts.path} cannot be read") from None
+        return texts[module]
+
+    def identifiers(self, module: str, texts: dict[str, list[str]]) -> dict[str, list[int]]:
+        """Lines (0-based) of each identifier token in a module (strings and comments
+        excluded), computed once per module."""
+        found = self.names.get(module)
+        if found is None:
+            lines = self.lines(module, texts)
+            found = {}
+            try:
+                source = io.StringIO("\n".join(lines) + "\n")
+                in_import = False  # names in import statements are bindings, not uses
+                first = True
+                tokens = list(tokenize.generate_tokens(source.readline))
+                for k, tok in enumerate(tokens):
+                    if tok.type in (tokenize.NEWLINE, tokenize.NL) and not in_import:
+                        first = True
+                        continue
+                    if tok.type == tokenize.NEWLINE:
+                        in_import, first = False, True
+                        continue
+                    if tok.type in (tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT):
+                        continue
+                    if first and tok.type == tokenize.NAME and tok.string in ("import", "from"):
+                        in_import = True
+                    first = False
+                    after = tokens[k + 1].string if k + 1 < len(tokens) else ""
+                    if tok.type == tokenize.NAME and not in_import and after != "=":
+                        # ``name=`` is a keyword argument or a binding, not a use
+                        found.setdefault(tok.string, []).append(tok.start[0] - 1)
+            except (tokenize.TokenError, SyntaxError, IndentationError):
+                raise _Unknown(f"{module} cannot be tokenized") from None
+            self.names[module] = found
+        return found
+
+    def may_run(
+        self,
+        name: str,
+        modules: dict[str, str],
+        texts: dict[str, list[str]],
+        seen: set[str],
+        depth: int,
+    ) -> bool:
+        """May the function ``name`` be called while the worker starts?"""
+        if name.startswith("__") or name == "ready" or depth > 8 or len(seen) > 100:
+            return True
+        if name in seen:
+            return False
+        seen.add(name)
         for module in sorted(modules):
-            facts = self.index.modules.get(module)
-            if facts is None:
+            if module not in self.index.modules:
                 continue
-            if module not in texts:
-                try:
-                    texts[module] = read_source(Path(facts.path))
-                except (OSError, UnicodeDecodeError, LookupError, SyntaxError, ValueError):
-                    raise _Unknown(f"{facts.path} cannot be read") from None
-            text = texts[module]
-            if len(word.findall(text)) > len(definition.findall(text)):
-                return True
+            positions = self.identifiers(module, texts).get(name)
+            if not positions:
+                continue
+            lines = self.lines(module, texts)
+            for i in sorted(set(positions)):
+                definition = _DEF.match(lines[i])
+                if definition is not None and definition.group(1) == name:
+                    if _decorated(lines, i):
+                        return True
+                    continue
+                enclosing = _enclosing_def(lines, i)
+                if enclosing is None or self.may_run(enclosing, modules, texts, seen, depth + 1):
+                    return True
         return False
 
     # -- apps ----------------------------------------------------------------------------
@@ -321,7 +521,46 @@ class _Builder:
             for cls_module, cls in self.ready_classes(name, config):
                 for target in cls.get("ready_imports", []):
                     self.root(target, f"imported in {cls['class']}.ready() ({cls_module})")
+        for name in names:  # the template-tag check imports every template tag library
+            for module in self.index.modules:
+                if module.startswith(f"{name}.templatetags."):
+                    self.root(module, f"a template tag library of installed app {name}")
+        self.settings_paths(settings_module)
         return names
+
+    def settings_paths(self, settings_module: str) -> None:
+        """Project modules named by dotted strings in the settings: ``ROOT_URLCONF`` (the
+        worker's Django fixup runs the system checks, and the URL check imports the URL
+        configuration and every view it names), logging handlers, and the rest, which
+        Django or a third-party app may import while starting (counted as imported)."""
+        symbols = self.model._module_symbols(settings_module)
+        urlconf = symbols.get("ROOT_URLCONF")
+        if urlconf is not None:
+            value = resolve_value(self.index, urlconf[1].folded or Value("unknown"))
+            if not (value.kind == "const" and isinstance(value.value, str)):
+                raise _Unknown("ROOT_URLCONF cannot be read statically")
+        for key, (_owner, sym) in sorted(symbols.items()):
+            if key.startswith("CELERY") or "BEAT" in key or key.startswith("_"):
+                continue  # task names, not modules Django imports
+            value = resolve_value(self.index, sym.folded or Value("unknown"))
+            if value.kind != "const":
+                continue
+            for text in _strings_in(value.value):
+                module = self.module_named(text)
+                if module is not None:
+                    self.root(module, f"named by settings.{key}")
+
+    def module_named(self, text: str) -> str | None:
+        """The project module a dotted path names (``pkg.mod``, ``pkg.mod.Class``,
+        ``pkg.mod:attr``), else None."""
+        if not _DOTTED.match(text) or text.split(".")[0] not in self.top_packages:
+            return None
+        name = text.split(":", 1)[0]
+        while name:
+            if name in self.index.modules:
+                return name
+            name = name.rpartition(".")[0]
+        return None
 
     def installed_apps(self, settings_module: str) -> list[str]:
         chain = self.settings_chain(settings_module, set())
@@ -336,6 +575,11 @@ class _Builder:
                 if not op.get("known"):
                     raise _Unknown(f"INSTALLED_APPS is computed (line {op['line']})")
                 for raw in op.get("items") or []:
+                    if raw.get("kind") == "prefix":
+                        prefix = str(raw.get("value"))
+                        if prefix.split(".")[0] in self.top_packages:
+                            raise _Unknown(f"INSTALLED_APPS adds {prefix}... (line {op['line']})")
+                        continue  # apps of a third-party package, built at run time
                     value = resolve_value(self.index, Value(**raw))
                     for item in self.strings(value, f"INSTALLED_APPS (line {op['line']})"):
                         if item not in out:
@@ -454,6 +698,16 @@ class _Builder:
         for imp in facts.imports:
             if imp.scope == "type_checking" or imp.scope == "main":
                 continue
+            if (
+                imp.scope == "module"
+                and imp.module
+                and imp.module.split(".")[0] in self.top_packages
+                and imp.module not in self.index.modules
+                and not self.is_namespace(imp.module)
+            ):
+                # a project module tasklint does not know (generated, excluded, or named
+                # differently): what it imports is unknown
+                raise _Unknown(f"{module} imports {imp.module}, which is not in the index")
             targets = statement_targets(module, imp, self.index.modules)
             (now if imp.scope in RUNS else later).extend(targets)
         for target, _line, in_function in _data(facts).get("constant_imports", []):
@@ -461,32 +715,29 @@ class _Builder:
                 (later if in_function else now).append(target)
         return now, later
 
-    def closure(self) -> tuple[dict[str, str], dict[str, str]]:
-        imported: dict[str, str] = {}
-        queue: deque[str] = deque()
+    def is_namespace(self, name: str) -> bool:
+        """A directory of project modules without ``__init__.py``."""
+        if self._packages is None:
+            self._packages = {p for m in self.index.modules for p in _prefixes(m)[:-1]}
+        return name in self._packages
 
-        def add(module: str, why: str, into: dict[str, str], q: deque[str]) -> None:
-            for parent in _prefixes(module)[:-1]:
-                if parent in self.index.modules and parent not in into:
-                    into[parent] = f"the parent package of {module}"
-                    q.append(parent)
-            if module not in into:
-                into[module] = why
-                q.append(module)
+    def add(self, module: str, why: str, into: dict[str, str], queue: deque[str]) -> None:
+        """Add a module, and the parent packages importing it runs first."""
+        for parent in _prefixes(module)[:-1]:
+            if parent in self.index.modules and parent not in into:
+                into[parent] = f"the parent package of {module}"
+                queue.append(parent)
+        if module not in into:
+            into[module] = why
+            queue.append(module)
 
-        for module, why in self.roots.items():
-            add(module, why, imported, queue)
-        later: dict[str, str] = {}
-        while queue:
-            current = queue.popleft()
-            now, inside = self.edges(current)
-            for target in now:
-                add(target, f"imported by {current}", imported, queue)
-            for target in inside:
-                later.setdefault(target, f"imported inside a function of {current}")
-        maybe: dict[str, str] = {}
+    def extend_maybe(
+        self, imported: dict[str, str], maybe: dict[str, str], starts: dict[str, str]
+    ) -> None:
+        """Add modules the worker may import (and everything they import) to ``maybe``."""
+        add = self.add
         mqueue: deque[str] = deque()
-        for module, why in later.items():
+        for module, why in starts.items():
             if module not in imported:
                 add(module, why, maybe, mqueue)
         while mqueue:
@@ -498,4 +749,26 @@ class _Builder:
         for module in list(maybe):
             if module in imported:
                 del maybe[module]
+
+    def follow(self, imported: dict[str, str], queue: deque[str], maybe: dict[str, str]) -> None:
+        """Follow module-level imports from the queued modules (function-level: maybe)."""
+        later: dict[str, str] = {}
+        while queue:
+            current = queue.popleft()
+            now, inside = self.edges(current)
+            for target in now:
+                self.add(target, f"imported by {current}", imported, queue)
+            for target in inside:
+                later.setdefault(target, f"imported inside a function of {current}")
+        self.extend_maybe(imported, maybe, later)
+
+    def closure(self) -> tuple[dict[str, str], dict[str, str]]:
+        imported: dict[str, str] = {}
+        queue: deque[str] = deque()
+        add = self.add
+
+        for module, why in self.roots.items():
+            add(module, why, imported, queue)
+        maybe: dict[str, str] = {}
+        self.follow(imported, queue, maybe)
         return imported, maybe

@@ -8,8 +8,12 @@ Recorded (all JSON-safe, only when the module mentions one of the markers):
   ``None`` or ``"?"`` (unknown); and ``force``;
 - ``dynamic``: ``importlib.import_module(x)`` / ``__import__(x)`` / ``import_string(x)`` /
   ``symbol_by_name(x)`` calls with a computed module name (which modules they import is
-  unknown): ``[line, innermost enclosing function or None, that function is decorated]``;
-- ``constant_imports``: the same calls with a constant name: ``[module, line, in_function]``;
+  unknown): ``[line, innermost enclosing function or None, a decorator may run it at start-up,
+  constant dotted prefix of an f-string name or None, the Django setting named by
+  ``settings.X`` or None, the name is ``module.attribute`` (``import_string``)]``;
+- ``constant_imports``: the same calls with a constant name, Django's URL ``include("x.urls")``
+  and ``handler404 = "x.views.f"`` (imported when the worker runs Django's URL checks):
+  ``[module, line, in_function]``;
 - ``autodiscover_modules``: Django's ``autodiscover_modules("name", ...)`` constant names
   (each installed app's ``<app>.<name>`` is imported), ``"?"`` for a computed one;
 - ``app_configs``: module-level classes with a ``ready()`` method or a ``name`` attribute
@@ -17,7 +21,8 @@ Recorded (all JSON-safe, only when the module mentions one of the markers):
   imports (statements and constant ``import_module`` calls), ``ready_dynamic`` when it calls
   one with a computed name;
 - ``installed_apps``: module-level statements that bind or change ``INSTALLED_APPS``
-  (``=``, ``+=``, ``.append/.extend/.insert``), each with the folded items it adds.
+  (``=``, ``+=``, ``.append/.extend/.insert``), each with the folded items it adds (an
+  item built by an f-string or comprehension keeps its constant prefix: ``prefix``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ MARKERS = (
     "INSTALLED_APPS",
     "ready",
     "AppConfig",
+    "include",
+    "handler",
 )
 IMPORTERS = frozenset(
     {
@@ -54,7 +61,60 @@ IMPORTERS = frozenset(
 )
 IMPORTER_NAMES = frozenset({"import_module", "__import__", "import_string", "symbol_by_name"})
 AUTODISCOVER_MODULES = "autodiscover_modules"
+# Decorators that only mark or wrap a function called explicitly later (a task run, a
+# request, an explicit call): they do not make it run while the worker starts.
+PASSIVE_DECORATORS = frozenset(
+    {
+        "task",
+        "shared_task",
+        "periodic_task",
+        "actor",
+        "job",
+        "staticmethod",
+        "classmethod",
+        "login_required",
+        "permission_required",
+        "user_passes_test",
+        "staff_member_required",
+        "require_POST",
+        "require_GET",
+        "require_http_methods",
+        "require_safe",
+        "csrf_exempt",
+        "api_view",
+        "permission_classes",
+        "action",
+        "atomic",
+        "non_atomic_requests",
+        "cache_page",
+        "never_cache",
+        "wraps",
+        "override",
+        "abstractmethod",
+        "overload",
+    }
+)
+
+
+def decorator_name(node: ast.expr) -> str | None:
+    """``@a.b.task(...)`` -> ``task``."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def runs_at_startup(decorators: list[ast.expr]) -> bool:
+    """May a decorator make the function run before it is called explicitly (a signal
+    receiver, a property, a registration hook)?"""
+    return any(decorator_name(d) not in PASSIVE_DECORATORS for d in decorators)
+
+
 INSTALLED_APPS = "INSTALLED_APPS"
+DJANGO_SETTINGS = frozenset({"django.conf.settings"})
+URL_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
+URL_HANDLERS = frozenset({"handler400", "handler403", "handler404", "handler500"})
 
 
 def _value(v: Any) -> dict[str, Any]:
@@ -65,6 +125,16 @@ def _string(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     return None
+
+
+def _prefix(expr: ast.expr) -> dict[str, Any]:
+    """An item built at run time: the constant dotted prefix of an f-string
+    (``f"allauth.socialaccount.providers.{p}"``), else unknown."""
+    if isinstance(expr, ast.JoinedStr) and expr.values:
+        head = _string(expr.values[0])
+        if head and "." in head:
+            return {"kind": "prefix", "value": head, "qualname": None}
+    return {"kind": "unknown", "value": None, "qualname": None}
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> tuple[bool, ast.expr | None]:
@@ -117,6 +187,11 @@ class _Collector:
                 self.autodiscover_modules.append("?")
             self.autodiscover_modules.extend(n for n in names if n is not None)
             return None
+        if last == "include" and self.resolver.qualname(func) in URL_INCLUDE:
+            target = _string(call.args[0]) if call.args else None
+            if target is not None:  # Django imports it when the URL patterns are checked
+                self.constant_imports.append([target, call.lineno, in_function])
+            return None
         if self._importer(call) is None:
             return None
         name = _string(call.args[0]) if call.args else None
@@ -125,7 +200,17 @@ class _Collector:
             package = call.args[1]
         if name is None or (name.startswith(".") and _string(package) is None):
             name_, decorated = self._function or (None, False)
-            self.dynamic.append([call.lineno, name_ if in_function else None, decorated])
+            prefix = _prefix(call.args[0]) if call.args else {}
+            self.dynamic.append(
+                [
+                    call.lineno,
+                    name_ if in_function else None,
+                    decorated,
+                    prefix.get("value") if prefix.get("kind") == "prefix" else None,
+                    self._setting(call.args[0]) if call.args else None,
+                    last in ("import_string", "symbol_by_name"),
+                ]
+            )
             return None
         if name.startswith("."):
             level = len(name) - len(name.lstrip("."))
@@ -135,6 +220,23 @@ class _Collector:
             module = module.rpartition(".")[0] or module  # "pkg.mod.Class" -> "pkg.mod"
         self.constant_imports.append([module, call.lineno, in_function])
         return module
+
+    def _setting(self, expr: ast.expr) -> str | None:
+        """``settings.X`` / ``getattr(settings, "X", ...)`` of Django's settings: ``X``."""
+        if (
+            isinstance(expr, ast.Attribute)
+            and self.resolver.qualname(expr.value) in DJANGO_SETTINGS
+        ):
+            return expr.attr
+        if (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Name)
+            and expr.func.id == "getattr"
+            and len(expr.args) == 2  # no default: absent raises, it imports nothing
+            and self.resolver.qualname(expr.args[0]) in DJANGO_SETTINGS
+        ):
+            return _string(expr.args[1])
+        return None
 
     def _autodiscover(self, call: ast.Call, in_function: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {"line": call.lineno, "in_function": in_function}
@@ -189,7 +291,7 @@ class _Collector:
                 self._function = func
                 self.call(current, inner)
             if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                func = (current.name, bool(current.decorator_list))
+                func = (current.name, runs_at_startup(current.decorator_list))
                 inner = True
             elif isinstance(current, ast.Lambda):
                 inner = True
@@ -266,6 +368,10 @@ class _Collector:
                 else:
                     out.append(_value(fold(elt, self.resolver)))
             return out
+        if isinstance(expr, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+            return [_prefix(expr.elt)]
+        if isinstance(expr, ast.JoinedStr):
+            return [_prefix(expr)]
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
             if expr.func.id in ("list", "tuple", "set") and len(expr.args) == 1:
                 return self._items(expr.args[0])
@@ -318,6 +424,16 @@ class _Collector:
             {"op": op, "line": stmt.lineno, "items": items, "known": items is not None}
         )
 
+    def url_handler(self, stmt: ast.stmt) -> None:
+        """``handler404 = "shop.views.not_found"`` in a URL configuration: imported by the
+        URL checks."""
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            return
+        target = stmt.targets[0]
+        value = _string(stmt.value)
+        if isinstance(target, ast.Name) and target.id in URL_HANDLERS and value:
+            self.constant_imports.append([value.rpartition(".")[0], stmt.lineno, False])
+
     def module_body(self, stmts: list[ast.stmt]) -> None:
         for stmt in stmts:
             if isinstance(stmt, ast.ClassDef):
@@ -338,10 +454,11 @@ class _Collector:
                     self.walk_calls(stmt.test, False)
                 continue
             self.installed(stmt)
+            self.url_handler(stmt)
             self.walk_calls(stmt, False)
 
 
-@register_collector("worker_imports", version=2)
+@register_collector("worker_imports", version=7)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):
