@@ -492,9 +492,9 @@ class _Builder:
     # -- Django --------------------------------------------------------------------------
     def django(self) -> list[str] | None:
         """The installed apps' names (AppConfig.name), after adding Django's start-up modules."""
-        if "django" not in self.index.packages_used():
-            return None
         settings_module = self.model.django_settings_module()
+        if not self.uses_django(settings_module):
+            return None
         if settings_module is None or settings_module not in self.index.modules:
             raise _Unknown("the Django settings module cannot be found")
         self.root(settings_module, "the Django settings module")
@@ -561,6 +561,18 @@ class _Builder:
                 return name
             name = name.rpartition(".")[0]
         return None
+
+    def uses_django(self, settings_module: str | None) -> bool:
+        """Does the worker set Django up? (Django imported anywhere, a settings module named,
+        or an app reading ``django.conf:settings``: the Django fixup runs ``django.setup()``.)"""
+        if "django" in self.index.packages_used() or settings_module is not None:
+            return True
+        for facts in self.production():
+            for op in (facts.extras.get("celery_config") or {}).get("ops", []):
+                target = str((op.get("source") or {}).get("target") or "")
+                if target.startswith("django.conf"):
+                    return True
+        return False
 
     def installed_apps(self, settings_module: str) -> list[str]:
         chain = self.settings_chain(settings_module, set())
