@@ -20,6 +20,7 @@ from tasklint.project import build_index, parse_source, read_source
 from tasklint.project.celery_config import CeleryModel, is_test_module
 from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
+from tasklint.project.worker_imports import WorkerImports
 
 
 @dataclass
@@ -33,6 +34,8 @@ class TaskRow:
     acks_late: str
     queue: str
     enqueued: bool
+    # does the worker import the task's module (TQ112), and why: "yes (<how>)", "no", "? (...)"
+    registered: str = "-"
 
 
 def _show(found: Found) -> str:
@@ -107,6 +110,7 @@ def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> li
     index, _ = build_index(root, settings, use_cache=use_cache)
     model = CeleryModel(index, settings)
     enqueued, names = _enqueued_targets(index, settings)
+    worker = WorkerImports.of(index, settings)
     rows: list[TaskRow] = []
     root_path = Path(index.root)
     for task in model.tasks():
@@ -137,6 +141,7 @@ def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> li
                 acks_late=_show(acks),
                 queue=str(queue.value.value) if queue and queue.value.kind == "const" else "-",
                 enqueued=(task.module, task.function) in enqueued or task.registered_name in names,
+                registered=_registered(worker, task.module),
             )
         )
     for facts in sorted(index.modules.values(), key=lambda f: f.module):
@@ -167,6 +172,16 @@ def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> li
     return rows
 
 
+def _registered(worker: WorkerImports, module: str) -> str:
+    """Does the worker import the task's module (TQ112)? With the discovery path."""
+    found = worker.registration(module)
+    if found.state == "registered":
+        return f"yes ({found.reason})"
+    if found.state == "unregistered":
+        return "no (the worker never imports the module)"
+    return f"? ({found.reason})"
+
+
 def summary(rows: list[TaskRow]) -> str:
     def unlimited(value: str) -> bool:
         return value == "-" or value.startswith("0 ")
@@ -193,6 +208,7 @@ COLUMNS = (
     "acks_late",
     "queue",
     "enqueued",
+    "registered",
 )
 
 
