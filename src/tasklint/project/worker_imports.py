@@ -427,13 +427,16 @@ class _Builder:
             return list(self.model.apps)  # one app, or several: a task must miss them all
         found: list[AppConfig] = []
         for command in commands:
-            module = command.module
+            module, attribute = command.module, command.attribute
+            if module not in self.index.modules and attribute is None and "." in module:
+                # ``-A proj.celery.app``: symbol_by_name imports proj.celery, reads ``app``
+                module, _, attribute = module.rpartition(".")
             if module not in self.index.modules:
                 raise _Unknown(
                     f"the worker app {command.app} ({command.path}) is not in the project"
                 )
             self.root(module, f"the `-A {command.app}` module of {command.path}:{command.line}")
-            app = self.app_of_command(module, command.attribute)
+            app = self.app_of_command(module, attribute)
             if app is None:
                 raise _Unknown(f"the worker app {command.app} ({command.path}) cannot be resolved")
             if app not in found:
@@ -451,8 +454,10 @@ class _Builder:
         if attribute:
             return None
         facts = self.index.modules[module]
-        for name in sorted(facts.symbols):
-            canon = self.index.canonical(f"{module}.{name}")
+        for name, sym in sorted(facts.symbols.items()):
+            # Celery takes any Celery instance among the module's attributes
+            target = sym.target if sym.kind in ("import", "alias") and sym.target else None
+            canon = self.index.canonical(target or f"{module}.{name}")
             if canon in by_ident:
                 return by_ident[canon]
         sub = f"{module}.celery"
