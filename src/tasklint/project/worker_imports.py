@@ -553,7 +553,7 @@ class _Builder:
             for text in _strings_in(value.value):
                 module = self.module_named(text)
                 if module is not None:
-                    self.root(module, f"named by settings.{key}")
+                    self.root(module, f"a dotted path in settings.{key}")
 
     def module_named(self, text: str) -> str | None:
         """The project module a dotted path names (``pkg.mod``, ``pkg.mod.Class``,

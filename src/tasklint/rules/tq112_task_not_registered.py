@@ -117,7 +117,7 @@ class TaskNotRegistered(Rule):
                 task=task.registered_name,
                 module=task.module,
                 starts=_starts(worker),
-                fix=_fix(task.module, worker),
+                fix=_fix(task.module, worker, index),
             )
 
 
@@ -137,8 +137,21 @@ def _starts(worker: WorkerImports) -> str:
     return shown or "the app module"
 
 
-def _fix(module: str, worker: WorkerImports) -> str:
+def _fix(module: str, worker: WorkerImports, index: ProjectIndex) -> str:
     parent = module.rpartition(".")[0]
+    shadow = index.modules.get(parent)
+    if shadow is not None and not shadow.is_package:
+        # ``core/tasks.py`` beside a ``core/tasks/`` folder without ``__init__.py``: Python
+        # imports the module, and ``core.tasks.x`` cannot be imported at all
+        return (
+            f"`{parent}` is the module {parent.replace('.', '/')}.py, which hides the folder "
+            f"of the same name: rename one of them"
+        )
+    if parent and parent not in index.modules:
+        return (
+            f"`{parent.replace('.', '/')}/` has no `__init__.py` (importing the folder imports "
+            f"none of its modules): add one that imports `{module}`, or name it in `include=`"
+        )
     discovered = sorted(
         m
         for m, why in worker.roots.items()
