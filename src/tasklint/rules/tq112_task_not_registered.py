@@ -20,9 +20,10 @@ class TaskNotRegistered(Rule):
     module or the `-A` module of the deployment files, not named by `include=`, `imports`
     or `CELERY_IMPORTS`, not the `<package>.tasks` (or `related_name`) module that
     `autodiscover_tasks()` finds, and not imported at module level, directly or through
-    other modules, from any of these or from Django's start-up modules (the settings, each
-    installed app's `apps`, `models` and `admin` modules, and the imports inside
-    `AppConfig.ready()`).
+    other modules, from any of these or from what Django imports while the worker starts
+    (the settings, each installed app's `apps`, `models` and `admin` modules and template
+    tag libraries, the imports inside `AppConfig.ready()`, and the URL configuration, which
+    the system checks run by Celery's Django fixup import).
 
     ## Why is this bad?
     A task is registered when its module is imported. The worker imports only what the
@@ -72,16 +73,19 @@ class TaskNotRegistered(Rule):
 
     ## Known limitations
     The import set is worked out statically, so the rule stays silent whenever part of it
-    cannot be known: a module name computed at run time anywhere in the project
-    (`importlib.import_module(name)`, `__import__`, `import_string`), a computed
-    `INSTALLED_APPS` or `autodiscover_tasks()` package list, an unknown `imports` value,
-    an app configuration that cannot be read, a worker app that cannot be found, Django
-    settings that cannot be found. A module imported only inside a function of an
-    imported module (a signal handler, a lazy import) counts as possibly imported. With
-    several apps and no deployment file naming the worker's, a task fires only when no
-    app imports it. Modules Django imports by dotted strings other than `INSTALLED_APPS`
-    (logging handlers, middleware, URL configuration) are not followed, and neither is
-    `sys.path` manipulation.
+    cannot be known: a module name computed at run time (`importlib.import_module(name)`,
+    `__import__`, `import_string`) at module level of an imported module or in a function
+    that may run while the worker starts (`ready()`, a signal receiver, a function named
+    in the imported modules); a computed `INSTALLED_APPS` or `autodiscover_tasks()` package
+    list; an unknown `imports` value; an app configuration that cannot be read; a worker
+    app that cannot be found; Django settings that cannot be found; a project module that
+    cannot be read. `import_module(f"pkg.plugins.{name}")` and
+    `import_module(settings.X)` are followed (every module under `pkg.plugins.`, the
+    module the setting names). A module imported only inside a function counts as possibly
+    imported. Dotted paths in the Django settings count as imported (Django or a
+    third-party app may import them at start-up). With several apps and no deployment
+    file naming the worker's, a task fires only when no app imports it. `sys.path`
+    manipulation is not followed.
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#automatic-naming-and-relative-imports
