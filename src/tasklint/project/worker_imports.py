@@ -42,6 +42,7 @@ from tasklint.config import Settings
 from tasklint.project import read_source
 from tasklint.project.celery_config import AppConfig, CeleryModel, is_test_module, resolve_value
 from tasklint.project.collectors.worker_imports import PASSIVE_DECORATORS
+from tasklint.project.deployment import CeleryCommand
 from tasklint.project.facts import ModuleFacts
 from tasklint.project.graph import statement_targets
 from tasklint.project.index import ProjectIndex
@@ -103,6 +104,12 @@ _DEF = re.compile(r"\s*(?:async\s+)?def\s+(\w+)")
 _DECORATOR = re.compile(r"\s*@(?:[\w]+\.)*(\w+)")
 
 
+MAX_DEPLOYMENT_BYTES = 512 * 1024
+_INCLUDE_OPTION = re.compile(r"""(?:^|[\s"',\[])(?:-I|--include)(?=$|[\s"'=,\]])""")
+_INCLUDE_VALUE = re.compile(
+    r"""(?:^|[\s"',\[])(?:-I|--include)(?:\s*=\s*|\s+|["']?\s*,\s*["'])["']?"""
+    r"""([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:,[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*)*)"""
+)
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?$")
 
 
@@ -438,12 +445,34 @@ class _Builder:
                     f"the worker app {command.app} ({command.path}) is not in the project"
                 )
             self.root(module, f"the `-A {command.app}` module of {command.path}:{command.line}")
+            for name in self.command_includes(command):
+                self.named_module(name, f"`--include` of {command.path}:{command.line}")
             app = self.app_of_command(module, attribute)
             if app is None:
                 raise _Unknown(f"the worker app {command.app} ({command.path}) cannot be resolved")
             if app not in found:
                 found.append(app)
         return found
+
+    def command_includes(self, command: CeleryCommand) -> list[str]:
+        """Modules a ``celery worker -I a,b`` / ``--include=a,b`` command line adds (an
+        option in the ten lines from the command counts: more modules, never fewer)."""
+        path = Path(self.index.root) / command.path
+        try:
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_DEPLOYMENT_BYTES)
+        except OSError:
+            raise _Unknown(f"{command.path} cannot be read") from None
+        lines = raw.decode("utf-8", "replace").splitlines()[command.line - 1 :]
+        text = ""
+        for line in lines[:10]:  # the command and the lines after it: a YAML block (`>`)
+            text += " " + line.rstrip().rstrip("\\")  # or backslash continuations may
+        if not _INCLUDE_OPTION.search(text):
+            return []
+        found = _INCLUDE_VALUE.findall(text)
+        if not found:
+            raise _Unknown(f"the `--include` of {command.path}:{command.line} cannot be read")
+        return [name for value in found for name in value.split(",") if name]
 
     def app_of_command(self, module: str, attribute: str | None) -> AppConfig | None:
         """Celery's ``find_app``: ``X:attr``; else ``X.app``/``X.celery``; else ``X.celery``."""
