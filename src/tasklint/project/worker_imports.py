@@ -159,20 +159,22 @@ def _enclosing_def(lines: list[str], index: int) -> str | None:
 
 
 def _decorated(lines: list[str], index: int) -> bool:
-    """Is the ``def`` on line ``index`` decorated (a decorator line right above it)?"""
+    """Is the ``def`` on line ``index`` decorated by a decorator that may run it at start-up
+    (found by the lines right above it; a multi-line decorator by its first line)?"""
     indent = _indent(lines[index])
     for j in range(index - 1, -1, -1):
         text = lines[j]
         if not _code(text):
             continue
-        if _indent(text) == indent and text.strip() == ")":
-            return True  # the end of a multi-line decorator
+        if _indent(text) != indent:
+            return False
+        if text.strip()[0] in ")]}":  # the end of a multi-line statement: find its start
+            for k in range(j - 1, -1, -1):
+                if _code(lines[k]) and _indent(lines[k]) == indent:
+                    text = lines[k]
+                    break
         found = _DECORATOR.match(text)
-        return (
-            found is not None
-            and _indent(text) == indent
-            and found.group(1) not in (PASSIVE_DECORATORS)
-        )
+        return found is not None and found.group(1) not in PASSIVE_DECORATORS
     return False
 
 
