@@ -3,7 +3,9 @@
 Recorded (all JSON-safe, only when the module mentions one of the markers):
 - ``autodiscover``: every ``<x>.autodiscover_tasks(...)`` call (module level or inside a
   function), with its ``packages`` argument classified as ``default`` (absent or ``None``:
-  the Django fixup's installed apps), ``installed_apps`` (``lambda: settings.INSTALLED_APPS``),
+  the Django fixup's installed apps; also a name bound to a comprehension over
+  ``apps.get_app_configs()``), ``installed_apps`` (``settings.INSTALLED_APPS``, also in a
+  ``lambda``),
   ``list`` (folded items, resolved later) or ``unknown``; ``related_name`` as a string,
   ``None`` or ``"?"`` (unknown); and ``force``;
 - ``dynamic``: ``importlib.import_module(x)`` / ``__import__(x)`` / ``import_string(x)`` /
@@ -137,6 +139,29 @@ def _prefix(expr: ast.expr) -> dict[str, Any]:
     return {"kind": "unknown", "value": None, "qualname": None}
 
 
+def _app_config_lists(node: ast.AST) -> set[str]:
+    """Names assigned a comprehension (or ``list(...)``) over ``<x>.get_app_configs()``."""
+    names: set[str] = set()
+    for sub in ast.walk(node):
+        if not (
+            isinstance(sub, ast.Assign)
+            and len(sub.targets) == 1
+            and isinstance(sub.targets[0], ast.Name)
+        ):
+            continue
+        value = sub.value
+        if isinstance(value, ast.Call) and value.args and not value.keywords:
+            value = value.args[0]  # list(...)
+        if isinstance(value, (ast.ListComp, ast.GeneratorExp)) and any(
+            isinstance(gen.iter, ast.Call)
+            and isinstance(gen.iter.func, ast.Attribute)
+            and gen.iter.func.attr == "get_app_configs"
+            for gen in value.generators
+        ):
+            names.add(sub.targets[0].id)
+    return names
+
+
 def _argument(call: ast.Call, position: int, keyword: str) -> tuple[bool, ast.expr | None]:
     """(given, expression) of a call argument by position or keyword."""
     for kw in call.keywords:
@@ -161,6 +186,9 @@ class _Collector:
         self.autodiscover_modules: list[str] = []
         self.app_configs: list[dict[str, Any]] = []
         self.installed_apps: list[dict[str, Any]] = []
+        # names bound to a comprehension over ``apps.get_app_configs()`` in the statement
+        # being walked
+        self.app_config_names: set[str] = set()
 
     # -- calls anywhere ------------------------------------------------------------------
     def _importer(self, call: ast.Call) -> str | None:
@@ -241,13 +269,18 @@ class _Collector:
     def _autodiscover(self, call: ast.Call, in_function: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {"line": call.lineno, "in_function": in_function}
         given, packages = _argument(call, 0, "packages")
+        named = packages.body if isinstance(packages, ast.Lambda) else packages
         if not given or (isinstance(packages, ast.Constant) and packages.value is None):
+            entry["packages"] = {"kind": "default"}
+        elif isinstance(named, ast.Name) and named.id in self.app_config_names:
+            # ``names = [c.name for c in apps.get_app_configs()]`` (cookiecutter-django's
+            # old taskapp): the installed apps' AppConfig names, as with no argument
             entry["packages"] = {"kind": "default"}
         elif (
             isinstance(packages, ast.Lambda)
             and isinstance(packages.body, ast.Attribute)
             and packages.body.attr == INSTALLED_APPS
-        ):
+        ) or (isinstance(packages, ast.Attribute) and packages.attr == INSTALLED_APPS):
             entry["packages"] = {"kind": "installed_apps"}
         elif isinstance(packages, (ast.List, ast.Tuple)):
             entry["packages"] = {
@@ -284,6 +317,7 @@ class _Collector:
     def walk_calls(
         self, node: ast.AST, in_function: bool, function: tuple[str, bool] | None = None
     ) -> None:
+        self.app_config_names = _app_config_lists(node)
         stack: list[tuple[ast.AST, bool, tuple[str, bool] | None]] = [(node, in_function, function)]
         while stack:
             current, inner, func = stack.pop()
@@ -328,6 +362,7 @@ class _Collector:
         if ready is not None:
             imports: list[str] = []
             before = len(self.dynamic)
+            self.app_config_names = _app_config_lists(ready)
             for sub in ast.walk(ready):
                 if isinstance(sub, ast.Import):
                     imports.extend(a.name for a in sub.names)
@@ -458,7 +493,7 @@ class _Collector:
             self.walk_calls(stmt, False)
 
 
-@register_collector("worker_imports", version=7)
+@register_collector("worker_imports", version=9)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):
