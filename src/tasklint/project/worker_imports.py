@@ -439,7 +439,15 @@ class _Builder:
         found: list[AppConfig] = []
         for command in commands:
             module, attribute = command.module, command.attribute
-            if module not in self.index.modules and attribute is None and "." in module:
+            if (
+                module not in self.index.modules
+                and attribute is None
+                and self.is_namespace(module)
+                and f"{module}.celery" in self.index.modules
+            ):
+                # ``-A core`` of a folder without ``__init__.py``: find_app imports core.celery
+                module = f"{module}.celery"
+            elif module not in self.index.modules and attribute is None and "." in module:
                 # ``-A proj.celery.app``: symbol_by_name imports proj.celery, reads ``app``
                 module, _, attribute = module.rpartition(".")
             if module not in self.index.modules:
