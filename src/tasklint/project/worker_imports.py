@@ -248,24 +248,29 @@ class _Builder:
         )
 
     def after_closure(self, imported: dict[str, str], maybe: dict[str, str]) -> None:
-        """Computed imports of the set: unknown, or more modules imported or maybe."""
-        prefixes = self.check_computed_imports({**maybe, **imported})
-        named = {
-            m: why
-            for prefix, why in prefixes.items()
-            for m in self.index.modules
-            if m.startswith(prefix) and m != prefix.rstrip(".")
-        }
-        self.extend_maybe(imported, maybe, named)
-        if self.late_roots:  # imported at module level of a module of the set: imported
+        """Computed imports of the set: unknown, or more modules imported or maybe (whose
+        own computed imports are checked in turn)."""
+        for _ in range(8):
+            size = len(imported) + len(maybe)
+            prefixes = self.check_computed_imports({**maybe, **imported})
+            named = {
+                m: why
+                for prefix, why in prefixes.items()
+                for m in self.index.modules
+                if m.startswith(prefix) and m != prefix.rstrip(".")
+            }
+            self.extend_maybe(imported, maybe, named)
             queue: deque[str] = deque()
-            for module, why in self.late_roots.items():
-                if module in self.index.modules:
+            for module, why in self.late_roots.items():  # imported at module level of the set
+                if module in self.index.modules and module not in imported:
                     self.add(module, why, imported, queue)
             self.follow(imported, queue, maybe)
             for module in list(maybe):
                 if module in imported:
                     del maybe[module]
+            if len(imported) + len(maybe) == size:
+                return
+        raise _Unknown("computed imports lead to more computed imports too many times")
 
     def check_dynamic(self) -> None:
         unreadable = sorted(
