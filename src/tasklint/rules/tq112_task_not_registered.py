@@ -17,8 +17,8 @@ class TaskNotRegistered(Rule):
     """
     ## What it does
     Flags a Celery task defined in a module that the worker never imports: not the app
-    module or the `-A` module of the deployment files, not named by `include=`, `imports`
-    or `CELERY_IMPORTS`, not the `<package>.tasks` (or `related_name`) module that
+    module or the `-A` module of the deployment files, not named by `include=`, `imports`,
+    `CELERY_IMPORTS` or the worker's `--include` option, not the `<package>.tasks` (or `related_name`) module that
     `autodiscover_tasks()` finds, and not imported at module level, directly or through
     other modules, from any of these or from what Django imports while the worker starts
     (the settings, each installed app's `apps`, `models` and `admin` modules and template
@@ -84,8 +84,9 @@ class TaskNotRegistered(Rule):
     module the setting names). A module imported only inside a function counts as possibly
     imported. Dotted paths in the Django settings count as imported (Django or a
     third-party app may import them at start-up). With several apps and no deployment
-    file naming the worker's, a task fires only when no app imports it. `sys.path`
-    manipulation is not followed.
+    file naming the worker's, a task fires only when no app imports it. The URL
+    configuration counts as imported although `CELERY_SKIP_CHECKS` skips the checks that
+    import it. `sys.path` manipulation is not followed.
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#automatic-naming-and-relative-imports
