@@ -340,6 +340,16 @@ class _Builder:
                 )
         return prefixes
 
+    def setting_strings(self, setting: str) -> list[str]:
+        """The strings of a Django setting (``settings.CORE_APPS``); raises when unknown."""
+        settings_module = self.model.django_settings_module()
+        if settings_module is None or settings_module not in self.index.modules:
+            raise _Unknown(f"settings.{setting} cannot be found")
+        found = self.model._module_symbols(settings_module).get(setting)
+        if found is None:
+            raise _Unknown(f"settings.{setting} is not set in {settings_module}")
+        return self.strings(found[1].folded or Value("unknown"), f"settings.{setting}")
+
     def setting_modules(self, setting: str | None, attribute: bool) -> list[str] | None:
         """The project modules a Django setting names (None: no setting, or unknown)."""
         settings_module = self.model.django_settings_module() if setting else None
@@ -726,6 +736,9 @@ class _Builder:
                 else:
                     packages = []
                     for raw in entry["packages"].get("items", []):
+                        if raw.get("kind") == "setting":
+                            packages.extend(self.setting_strings(str(raw["value"])))
+                            continue
                         packages.extend(
                             self.strings(
                                 Value(**raw),

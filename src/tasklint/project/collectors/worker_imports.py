@@ -5,7 +5,8 @@ Recorded (all JSON-safe, only when the module mentions one of the markers):
   function), with its ``packages`` argument classified as ``default`` (absent or ``None``:
   the Django fixup's installed apps; also a name bound to a comprehension over
   ``apps.get_app_configs()``), ``installed_apps`` (``settings.INSTALLED_APPS``, also in a
-  ``lambda``),
+  ``lambda``), ``list`` (folded items, or ``{"kind": "setting"}`` for ``settings.X``,
+  resolved later),
   ``list`` (folded items, resolved later) or ``unknown``; ``related_name`` as a string,
   ``None`` or ``"?"`` (unknown); and ``force``;
 - ``dynamic``: ``importlib.import_module(x)`` / ``__import__(x)`` / ``import_string(x)`` /
@@ -249,6 +250,17 @@ class _Collector:
         self.constant_imports.append([module, call.lineno, in_function])
         return module
 
+    def _package(self, expr: ast.expr) -> dict[str, Any]:
+        """One item of a package list: folded, or ``{"kind": "setting"}`` for the Django
+        setting ``settings.X`` (``*settings.X`` spreads a list setting)."""
+        inner = expr.value if isinstance(expr, ast.Starred) else expr
+        setting = self._setting(inner)
+        if setting is not None:
+            return {"kind": "setting", "value": setting, "qualname": None}
+        if isinstance(expr, ast.Starred):
+            return {"kind": "unknown", "value": None, "qualname": None}
+        return _value(fold(expr, self.resolver))
+
     def _setting(self, expr: ast.expr) -> str | None:
         """``settings.X`` / ``getattr(settings, "X", ...)`` of Django's settings: ``X``."""
         if (
@@ -282,11 +294,11 @@ class _Collector:
             and packages.body.attr == INSTALLED_APPS
         ) or (isinstance(packages, ast.Attribute) and packages.attr == INSTALLED_APPS):
             entry["packages"] = {"kind": "installed_apps"}
-        elif isinstance(packages, (ast.List, ast.Tuple)):
-            entry["packages"] = {
-                "kind": "list",
-                "items": [_value(fold(e, self.resolver)) for e in packages.elts],
-            }
+        elif isinstance(named, (ast.List, ast.Tuple)):
+            # ``["a", "b"]``, or ``lambda: (*settings.CORE_APPS, "extra")``
+            entry["packages"] = {"kind": "list", "items": [self._package(e) for e in named.elts]}
+        elif isinstance(named, ast.Attribute) and self._setting(named) is not None:
+            entry["packages"] = {"kind": "list", "items": [self._package(named)]}
         elif packages is not None:
             folded = fold(packages, self.resolver)
             entry["packages"] = (
@@ -493,7 +505,7 @@ class _Collector:
             self.walk_calls(stmt, False)
 
 
-@register_collector("worker_imports", version=9)
+@register_collector("worker_imports", version=10)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):
