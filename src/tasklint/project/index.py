@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tasklint.project.deployment import DeploymentFacts
+from tasklint.project.discovery import SHADOWED_LIBRARIES
 from tasklint.project.facts import ClassFact, DecoratorFact, FunctionFact, ModuleFacts, SymbolFact
 from tasklint.project.graph import ImportGraph, build_import_graph
 
@@ -142,11 +143,18 @@ class ProjectIndex:
             name, rest = parts[i], parts[i + 1 :]
             sym = facts.symbols.get(name)
             if sym is None:
+                if i == 1 and mod in SHADOWED_LIBRARIES and not facts.is_package:
+                    # a loose top-level ``celery.py`` that does not define the name: the
+                    # project's ``from celery import Celery`` is the library's (else the
+                    # project could not run at all)
+                    return Target(external=qualname)
                 # maybe a submodule not indexed, or a star import: unknown project name
                 return Target(module=mod, name=name, rest=rest)
             if sym.kind in ("import", "alias") and sym.target and depth < 30:
                 full = ".".join([sym.target, *rest])
                 if full == qualname:
+                    if i == 1 and mod in SHADOWED_LIBRARIES and not facts.is_package:
+                        return Target(external=qualname)  # ``from celery import Celery`` in it
                     return Target(module=mod, name=name, rest=rest)
                 return self._resolve_uncached(full, depth + 1)
             return Target(module=mod, name=name, rest=rest)

@@ -30,6 +30,11 @@ class AcksLateDisabled(Rule):
     from celery import Celery
 
     app = Celery("shop", broker="amqp://")
+
+
+    @app.task(time_limit=60)
+    def charge(order_id):
+        ...
     ```
 
     Use instead:
@@ -43,10 +48,18 @@ class AcksLateDisabled(Rule):
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
     )
+
+
+    @app.task(time_limit=60)
+    def charge(order_id):
+        ...
     ```
 
     ## Options
     - `celery.django-settings`: the Django settings module, when the code does not name it.
+
+    An app of a project that defines no Celery task the app could run (an app used only
+    to send tasks by name or to ping a broker) is not reported: it runs nothing.
 
     ## Known limitations
     Apps whose configuration cannot be read statically are not reported.
@@ -72,6 +85,8 @@ class AcksLateDisabled(Rule):
             if found.known and found.value not in (False, 0, None):
                 continue  # truthy non-bool values are TQ511's business
             tasks = [t for t in model.tasks() if app in t.apps]
+            if not tasks:
+                continue  # an app that only sends tasks or pings a broker runs nothing
             per_task = [task_level(t, "acks_late") for t in tasks]
             if tasks and all(f.known and f.value is True for f in per_task):
                 continue
