@@ -16,7 +16,7 @@ from typing import Any
 
 from tasklint.config import Settings
 from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, SymbolFact
-from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target
+from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target, TaskDecorator
 from tasklint.syntax.values import Value
 
 UNKNOWN = Value("unknown")
@@ -613,15 +613,25 @@ class CeleryModel:
                 if sym is None or sym.kind != "def":
                     continue
                 for dec in func.decorators:
-                    lib = self.index.decorator_library(dec.qualname)
-                    if lib != "celery":
+                    found = self.index.task_decorator(dec.qualname)
+                    if found is None or found.library != "celery":
                         continue
-                    yield self._task(facts, func, dec)
+                    yield self._task(facts, func, dec, found)
                     break
 
-    def _task(self, facts: ModuleFacts, func: FunctionFact, dec: Any) -> CeleryTask:
-        apps = self._apps_for_decorator(dec.qualname)
-        name_opt = dec.keywords.get("name")
+    def _task(
+        self, facts: ModuleFacts, func: FunctionFact, dec: Any, found: TaskDecorator | None = None
+    ) -> CeleryTask:
+        if found is None:
+            found = self.index.task_decorator(dec.qualname)
+        layers: list[tuple[ModuleFacts, Any]] = [
+            (self.index.modules[m], d) for m, d in (found.layers if found is not None else ())
+        ]
+        apps = self._apps_for_task(found, [*layers, (facts, dec)])
+        keywords: dict[str, Any] = {}
+        for _, d in [*layers, (facts, dec)]:
+            keywords.update(d.keywords)
+        name_opt = keywords.get("name")
         registered = f"{facts.module}.{func.name}"
         if name_opt is not None and name_opt.kind == "const" and isinstance(name_opt.value, str):
             registered = name_opt.value
@@ -635,11 +645,10 @@ class CeleryModel:
             apps=apps,
             fact=func,
         )
-        if dec.has_kwargs_splat:
+        if any(d.has_kwargs_splat for _, d in [*layers, (facts, dec)]):
             task.options_open = True
-        lines = {k: (v[0], v[1]) for k, v in dec.keyword_lines.items()}
         # base class attributes first, decorator keywords override
-        base = dec.keywords.get("base")
+        base = keywords.get("base")
         base_qn = base.qualname if base is not None and base.kind == "name" else None
         if base is not None and base_qn is None:
             task.options_open = True
@@ -648,11 +657,14 @@ class CeleryModel:
         if base_qn is not None:
             if not self._apply_base(task, base_qn):
                 task.options_open = True
-        for key, value in dec.keywords.items():
-            line, col = lines.get(key, (dec.line, dec.col))
-            task.options[key] = TaskOption(
-                key, resolve_value(self.index, value), facts.path, line, col, "decorator"
-            )
+        for owner, d in [*layers, (facts, dec)]:
+            lines = {k: (v[0], v[1]) for k, v in d.keyword_lines.items()}
+            source = "decorator" if d is dec else f"task decorator alias in {owner.module}"
+            for key, value in d.keywords.items():
+                line, col = lines.get(key, (d.line, d.col))
+                task.options[key] = TaskOption(
+                    key, resolve_value(self.index, value), owner.path, line, col, source
+                )
         return task
 
     def _app_task_cls(self, apps: list[AppConfig]) -> str | None:
@@ -687,6 +699,15 @@ class CeleryModel:
                 if t.external is not None and not t.external.startswith("celery."):
                     return False  # a third-party base class may set anything
         return True
+
+    def _apps_for_task(
+        self, found: TaskDecorator | None, decorators: list[tuple[ModuleFacts, Any]]
+    ) -> list[AppConfig]:
+        if found is not None and found.app is not None and found.app in self._app_by_qualname:
+            return [self._app_by_qualname[found.app]]
+        if found is not None and found.app is None:
+            return list(self.apps)
+        return self._apps_for_decorator(decorators[-1][1].qualname)
 
     def _apps_for_decorator(self, qualname: str | None) -> list[AppConfig]:
         if qualname is None:

@@ -81,6 +81,9 @@ class FunctionFact:
     params: dict[str, Any] = field(default_factory=dict)
     # ``self.retry(...)`` / ``<task>.retry(...)`` calls: line, col, countdown Value and its line
     retry_calls: list[dict[str, Any]] = field(default_factory=list)
+    # ``return D(...)(fn)`` / ``return D(fn, ...)`` for a parameter ``fn``: the call ``D(...)``
+    # (a task-making function when ``D`` is ``shared_task`` / ``<app>.task``)
+    returns_decorated: DecoratorFact | None = None
 
 
 @dataclass
@@ -112,6 +115,11 @@ class SymbolFact:
     col: int = 1
     # the folded value of an assignment (const, name, dict, list or unknown)
     folded: Value | None = None
+    # for "call" bindings that may make a task decorator (``shared_task(acks_late=True)``,
+    # ``functools.partial(shared_task, ...)``): the call's keywords and lines
+    call: DecoratorFact | None = None
+    # qualified names of the call's first positional arguments (None: not a name)
+    call_args: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -157,6 +165,8 @@ class ModuleFacts:
         def func(d: dict[str, Any]) -> FunctionFact:
             d = dict(d)
             d["decorators"] = [deco(x) for x in d["decorators"]]
+            if d.get("returns_decorated") is not None:
+                d["returns_decorated"] = deco(d["returns_decorated"])
             return FunctionFact(**d)
 
         def klass(d: dict[str, Any]) -> ClassFact:
@@ -172,6 +182,8 @@ class ModuleFacts:
             d = dict(d)
             if d.get("folded") is not None:
                 d["folded"] = value(d["folded"])
+            if d.get("call") is not None:
+                d["call"] = deco(d["call"])
             return SymbolFact(**d)
 
         return cls(
@@ -338,14 +350,24 @@ class _FactCollector:
             value = b.value
             folded = fold(value, self.resolver)
             if isinstance(value, ast.Call):
-                return SymbolFact(
+                target = self.resolver.qualname(value.func)
+                sym = SymbolFact(
                     "call",
                     line,
-                    target=self.resolver.qualname(value.func),
+                    target=target,
                     value=folded.value if folded.kind == "const" else None,
                     col=col,
                     folded=folded,
                 )
+                if _may_make_decorator(target, value):
+                    sym.call = self._decorator(value, self.resolver.module_scope)
+                    sym.call_args = [
+                        self.resolver.qualname(a)
+                        if isinstance(a, (ast.Name, ast.Attribute))
+                        else None
+                        for a in value.args[:2]
+                    ]
+                return sym
             if folded.kind == "name":
                 return SymbolFact("alias", line, target=folded.qualname, col=col, folded=folded)
             if folded.kind == "const":
@@ -464,6 +486,9 @@ class _FactCollector:
                 qn = resolver.qualname(current.value.func, scope)
                 if qn:
                     returns.add(qn)
+                made = self._decorated_param(current.value, node, scope)
+                if made is not None:
+                    fact.returns_decorated = made
             elif isinstance(current, ast.Return) and isinstance(current.value, ast.Name):
                 returned_names.add(current.value.id)  # ``app = Celery(...); ...; return app``
             elif (
@@ -498,6 +523,29 @@ class _FactCollector:
             returns.update(local_calls.get(name, ()))
         fact.yield_contexts = sorted(contexts)
         fact.returns_calls = sorted(returns)
+
+    def _decorated_param(
+        self, call: ast.Call, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope
+    ) -> DecoratorFact | None:
+        """``D(...)(fn)`` or ``D(fn, ...)`` where ``fn`` is the function's first parameter."""
+        params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+        if not params:
+            return None
+        first = params[0]
+
+        def is_param(args: list[ast.expr]) -> bool:
+            return len(args) == 1 and isinstance(args[0], ast.Name) and args[0].id == first
+
+        if isinstance(call.func, ast.Call) and is_param(call.args) and not call.keywords:
+            inner = call.func
+            if inner.args:
+                return None
+            return self._decorator(inner, scope)
+        if is_param(call.args) and isinstance(call.func, (ast.Name, ast.Attribute)):
+            made = self._decorator(call, scope)
+            made.positional = 0  # the parameter is the function, not an option
+            return made
+        return None
 
     def _retry_call(self, call: ast.Call, scope: Scope) -> dict[str, Any]:
         from tasklint.syntax.constants import fold
@@ -578,7 +626,9 @@ def module_facts(
     resolver = resolver or NameResolver(tree, module, is_package, module_only=True)
     resolver.source = source
     facts = ModuleFacts(module=module, path=path, is_package=is_package)
-    mentions_celery = any(p.startswith("celery") for p in _top_imports(tree))
+    mentions_celery = any(p.startswith("celery") for p in _top_imports(tree)) or (
+        source is not None and ("shared_task" in source or ".task(" in source)
+    )
     collector = _FactCollector(resolver, facts, mentions_celery)
     collector.collect_imports(tree)
     collector.collect_symbols()
@@ -591,6 +641,17 @@ def module_facts(
         if data is not None:
             facts.extras[name] = json_safe(data)
     return facts
+
+
+def _may_make_decorator(target: str | None, call: ast.Call) -> bool:
+    """A module-level call that may return a task decorator: ``shared_task(...)``,
+    ``<app>.task(...)`` without the function, or ``functools.partial(D, ...)``."""
+    if target is None:
+        return False
+    last = target.rpartition(".")[2]
+    if last == "partial":
+        return bool(call.args)
+    return last in ("task", "shared_task", "periodic_task") and not call.args
 
 
 def signature(args: ast.arguments) -> dict[str, Any]:

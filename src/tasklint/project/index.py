@@ -83,6 +83,16 @@ class TaskInfo:
     bind: bool = False
 
 
+@dataclass(frozen=True)
+class TaskDecorator:
+    """What a task decorator makes (see ``ProjectIndex.task_decorator``)."""
+
+    library: str
+    app: str | None = None  # canonical name of the app of ``<app>.task``; None: shared
+    # (module, call) of each project alias on the way, innermost first: its options apply
+    layers: tuple[tuple[str, DecoratorFact], ...] = ()
+
+
 @dataclass
 class IndexSettings:
     task_decorators: tuple[str, ...] = ()
@@ -106,6 +116,7 @@ class ProjectIndex:
         self._function_names: set[str] | None = None
         self._resolve = lru_cache(maxsize=None)(self._resolve_uncached)
         self._task = lru_cache(maxsize=None)(self._task_uncached)
+        self._task_decorator = lru_cache(maxsize=None)(self._task_decorator_uncached)
         self._import_graph: ImportGraph | None = None
         self._tasks_by_module: dict[str, list[TaskInfo]] | None = None
 
@@ -118,6 +129,7 @@ class ProjectIndex:
         self._tasks_by_module = None
         self._resolve.cache_clear()
         self._task.cache_clear()
+        self._task_decorator.cache_clear()
 
     # -- imports -------------------------------------------------------------------------
     @property
@@ -267,8 +279,60 @@ class ProjectIndex:
     # -- tasks ---------------------------------------------------------------------------
     def decorator_library(self, qualname: str | None) -> str | None:
         """Which task library a decorator (by qualified name) belongs to, if any."""
+        found = self.task_decorator(qualname)
+        return found.library if found is not None else None
+
+    def task_decorator(self, qualname: str | None) -> TaskDecorator | None:
+        """What a decorator (by qualified name) makes: its library, the Celery app of an
+        ``<app>.task``, and the options of the project aliases it goes through
+        (``task_with_retry = shared_task(acks_late=True)``, ``functools.partial(shared_task,
+        ...)``, a function returning ``shared_task(...)(fn)``)."""
         if qualname is None:
             return None
+        return self._task_decorator(qualname)
+
+    def _task_decorator_uncached(self, qualname: str, depth: int = 0) -> TaskDecorator | None:
+        lib = self._direct_library(qualname)
+        if lib is not None:
+            return TaskDecorator(
+                lib, app=self._decorator_app(qualname) if lib == "celery" else None
+            )
+        if depth > 10:
+            return None
+        t = self.resolve(qualname)
+        if t.module is None or t.name is None or t.rest:
+            return None
+        sym = self.symbol(t)
+        if sym is None:
+            return None
+        made: DecoratorFact | None = None
+        inner_qn: str | None = None
+        if sym.kind == "call" and sym.call is not None and sym.target:
+            if self.canonical(sym.target) == "functools.partial":
+                if sym.call.positional == 1 and sym.call_args:
+                    made, inner_qn = sym.call, sym.call_args[0]
+            elif sym.call.positional == 0:
+                made, inner_qn = sym.call, sym.target
+        elif sym.kind == "def":
+            func = self.function(t)
+            if func is not None and func.returns_decorated is not None:
+                made, inner_qn = func.returns_decorated, func.returns_decorated.qualname
+        if made is None or inner_qn is None:
+            return None
+        inner = self._task_decorator_uncached(inner_qn, depth + 1)
+        if inner is None or inner.library != "celery":
+            return None
+        return TaskDecorator("celery", inner.app, (*inner.layers, (t.module, made)))
+
+    def _decorator_app(self, qualname: str) -> str | None:
+        """The app (canonical name) of ``<app>.task``; None for shared tasks."""
+        for name in (qualname, self.canonical(qualname) or qualname):
+            head, _, attr = name.rpartition(".")
+            if attr in ("task", "periodic_task") and head and self.is_celery_app(head):
+                return self.canonical(head)
+        return None
+
+    def _direct_library(self, qualname: str) -> str | None:
         if qualname in self.settings.task_decorators:
             return "celery"
         canon = self.canonical(qualname)
@@ -282,9 +346,10 @@ class ProjectIndex:
             return "rq"
         if canon in DJANGO_RQ_JOB:
             return "django_rq"
-        head, _, attr = qualname.rpartition(".")
-        if attr in ("task", "periodic_task") and head and self.is_celery_app(head):
-            return "celery"
+        for name in (qualname, canon or qualname):
+            head, _, attr = name.rpartition(".")
+            if attr in ("task", "periodic_task") and head and self.is_celery_app(head):
+                return "celery"
         return None
 
     def task(self, qualname: str | None) -> TaskInfo | None:
@@ -300,18 +365,21 @@ class ProjectIndex:
         sym = self.symbol(t)
         if func is not None and sym is not None and sym.kind == "def":
             for dec in func.decorators:
-                lib = self.decorator_library(dec.qualname)
-                if lib is not None:
+                found = self.task_decorator(dec.qualname)
+                if found is not None:
+                    layers = [d for _, d in found.layers] + [dec]
                     return TaskInfo(
-                        library=lib,
+                        library=found.library,
                         module=t.module,
                         name=t.name,
                         line=dec.line,
-                        deferred=self._defers_to_commit(dec),
-                        bind=_const_true(dec, "bind"),
+                        deferred=any(self._defers_to_commit(d) for d in layers),
+                        bind=any(_const_true(d, "bind") for d in layers),
                     )
             return None
         if sym is not None and sym.kind == "call" and sym.target:
+            if sym.call is not None and sym.call.positional == 0:
+                return None  # ``task_with_retry = shared_task(...)``: a decorator, no task
             # ``send = app.task(send_impl)`` / ``shared_task(bind=True)(impl)``
             lib = self.decorator_library(sym.target)
             if lib is not None:
