@@ -43,6 +43,22 @@ CELERY_KWARG_NOT_SETTINGS = frozenset(
 )
 
 
+# methods of a Celery subclass through which it can configure itself at run time
+APP_CONFIG_HOOKS = frozenset(
+    {
+        "__init__",
+        "on_init",
+        "on_configure",
+        "on_after_configure",
+        "config_from_object",
+        "add_defaults",
+        "_load_config",
+        "prepare_config",
+        "conf",
+    }
+)
+
+
 def normalize_setting(key: str, namespace: str | None) -> str | None:
     """The new-style setting name Celery reads ``key`` as (None: Celery ignores it)."""
     from tasklint.data import celery_settings as data
@@ -128,6 +144,9 @@ class CeleryTask:
     options: dict[str, TaskOption] = field(default_factory=dict)
     options_open: bool = False  # base class or options not fully known
     fact: FunctionFact | None = None
+    # the apps whose configuration value rules read: the worker's app when the deployment
+    # files name it and it can run the task, else every app that can run it
+    value_apps: list[AppConfig] = field(default_factory=list)
 
     def option(self, name: str) -> TaskOption | None:
         return self.options.get(name)
@@ -204,6 +223,7 @@ class CeleryModel:
         self.settings = settings
         self.apps: list[AppConfig] = []
         self._app_by_qualname: dict[str, AppConfig] = {}
+        self._worker_apps: list[AppConfig] | None = None
         self._build_apps()
         self._tasks: list[CeleryTask] | None = None
 
@@ -256,12 +276,83 @@ class CeleryModel:
                 pending_ops.append(
                     (facts, op, local_apps.get(local) if local is not None else None)
                 )
+        self._build_other_apps()
         for facts, op, local in pending_ops:
             targets = [local] if local is not None else self._apps_for_receiver(op.get("receiver"))
             for cfg in targets:
                 self._apply_op(cfg, facts, op)
         for cfg in self.apps:
             self._finish(cfg)
+
+    def _build_other_apps(self) -> None:
+        """Apps not made by a ``Celery(...)`` call: instances of project classes deriving
+        from ``Celery`` and objects an unresolvable factory builds that the project
+        configures and decorates tasks with (``ProjectIndex.app_by_use``)."""
+        for facts in self._modules():
+            if is_test_module(facts.module, self.settings):
+                continue
+            for name, sym in sorted(facts.symbols.items()):
+                if sym.kind != "call" or not sym.target:
+                    continue
+                ident = f"{facts.module}.{name}"
+                if ident in self._app_by_qualname or not self._other_app(ident, sym):
+                    continue
+                call = sym.call
+                cfg = AppConfig(
+                    ident=ident,
+                    path=facts.path,
+                    line=call.line if call is not None else sym.line,
+                    col=call.col if call is not None else sym.col,
+                    module=facts.module,
+                )
+                if call is not None:
+                    kwargs = {
+                        key: {
+                            "line": call.keyword_lines.get(key, [call.line, call.col])[0],
+                            "col": call.keyword_lines.get(key, [call.line, call.col])[1],
+                            "value": value.__dict__,
+                        }
+                        for key, value in call.keywords.items()
+                    }
+                    app = {"line": cfg.line, "kwargs": kwargs, "splat": call.has_kwargs_splat}
+                    self._apply_kwargs(cfg, facts, app)
+                self._apply_app_class(cfg, sym.target)
+                self.apps.append(cfg)
+                self._app_by_qualname[ident] = cfg
+
+    def _apply_app_class(self, cfg: AppConfig, qualname: str) -> None:
+        """A project subclass of ``Celery`` that configures itself in code leaves the
+        configuration open; its ``task_cls`` attribute is the app's default Task class."""
+        target = self.index.resolve(qualname)
+        cls = self.index.klass(target)
+        if cls is None:
+            return
+        for _, klass in self._class_chain(target, cls):
+            hooks = sorted(APP_CONFIG_HOOKS & set(klass.methods))
+            if hooks:
+                cfg.open_reasons.append(f"class {klass.name} overrides {hooks[0]}()")
+            attr = klass.attributes.get("task_cls")
+            if attr is not None and cfg.task_cls is None:
+                value = attr.value
+                if value.kind == "const" and isinstance(value.value, str):
+                    cfg.task_cls = value.value.replace(":", ".")
+                elif value.kind == "name":
+                    cfg.task_cls = value.qualname
+
+    def _other_app(self, ident: str, sym: SymbolFact) -> bool:
+        assert sym.target is not None
+        callee = self.index.resolve(sym.target)
+        if self.index.klass(callee) is not None:
+            if self.index.is_class_subclass_of(sym.target, CELERY_APP_CLASSES):
+                return True
+        elif self.index.function(callee) is not None and callee.module is not None:
+            # a project factory: its own Celery(...) call is the app already
+            data = self.index.modules[callee.module].extras.get("celery_config") or {}
+            if any(a.get("in_function") for a in data.get("apps", [])):
+                return False
+            if self.index.is_celery_app(ident):
+                return False  # ``return Celery(...)`` inside: the factory's app
+        return self.index.app_by_use(ident)
 
     def _apps_for_receiver(self, receiver: str | None) -> list[AppConfig]:
         if receiver is None:
@@ -627,10 +718,14 @@ class CeleryModel:
         layers: list[tuple[ModuleFacts, Any]] = [
             (self.index.modules[m], d) for m, d in (found.layers if found is not None else ())
         ]
-        apps = self._apps_for_task(found, [*layers, (facts, dec)])
         keywords: dict[str, Any] = {}
         for _, d in [*layers, (facts, dec)]:
             keywords.update(d.keywords)
+        apps = self._apps_for_task(found, [*layers, (facts, dec)])
+        shared = keywords.get("shared")
+        if not (shared is not None and shared.kind == "const" and shared.value is False):
+            apps = self._apps_sharing(apps, facts.module)
+        workers = [a for a in apps if a in self.worker_apps()]
         name_opt = keywords.get("name")
         registered = f"{facts.module}.{func.name}"
         if name_opt is not None and name_opt.kind == "const" and isinstance(name_opt.value, str):
@@ -644,6 +739,7 @@ class CeleryModel:
             registered_name=registered,
             apps=apps,
             fact=func,
+            value_apps=workers or list(apps),
         )
         if any(d.has_kwargs_splat for _, d in [*layers, (facts, dec)]):
             task.options_open = True
@@ -699,6 +795,52 @@ class CeleryModel:
                 if t.external is not None and not t.external.startswith("celery."):
                     return False  # a third-party base class may set anything
         return True
+
+    def _apps_sharing(self, apps: list[AppConfig], module: str) -> list[AppConfig]:
+        """Every app that can run a shared task of ``module``: its own app(s), the other
+        production apps of its top-level package (shared tasks register in every app of the
+        process) and the apps the deployment's workers run; workers first."""
+        if len(self.apps) < 2:
+            return apps
+        top = module.split(".")[0]
+        out = [a for a in self.worker_apps() if a not in apps]
+        out.extend(apps)
+        out.extend(a for a in self.apps if a not in out and a.module.split(".")[0] == top)
+        workers = [a for a in out if a in self.worker_apps()]
+        return workers + [a for a in out if a not in workers]
+
+    def worker_apps(self) -> list[AppConfig]:
+        """The apps ``celery -A X worker`` commands in the deployment files run."""
+        if self._worker_apps is None:
+            found: list[AppConfig] = []
+            for cmd in self.index.deployment.worker_apps():
+                name = f"{cmd.module}.{cmd.attribute}" if cmd.attribute else cmd.module
+                cfg = self._find_app(name, cmd.attribute is None)
+                if cfg is not None and cfg not in found:
+                    found.append(cfg)
+            self._worker_apps = found
+        return self._worker_apps
+
+    def _find_app(self, name: str, search: bool, depth: int = 0) -> AppConfig | None:
+        """The app ``-A name`` names, as Celery's ``find_app`` looks it up: ``name.app``,
+        ``name.celery``, the ``name.celery`` module of a package, the one app of ``name``."""
+        facts = self.index.modules.get(name) if search else None
+        if facts is None:
+            return self._app_by_qualname.get(self.index.canonical(name) or name)
+        for attr in ("app", "celery"):
+            if attr in facts.symbols:
+                cfg = self._app_by_qualname.get(self.index.canonical(f"{name}.{attr}") or "")
+                if cfg is not None:
+                    return cfg
+        if facts.is_package and depth == 0 and f"{name}.celery" in self.index.modules:
+            return self._find_app(f"{name}.celery", True, depth + 1)
+        found = {
+            id(cfg): cfg
+            for sym in sorted(facts.symbols)
+            for cfg in [self._app_by_qualname.get(self.index.canonical(f"{name}.{sym}") or "")]
+            if cfg is not None
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _apps_for_task(
         self, found: TaskDecorator | None, decorators: list[tuple[ModuleFacts, Any]]

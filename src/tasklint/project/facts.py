@@ -651,7 +651,11 @@ def _may_make_decorator(target: str | None, call: ast.Call) -> bool:
     last = target.rpartition(".")[2]
     if last == "partial":
         return bool(call.args)
-    return last in ("task", "shared_task", "periodic_task") and not call.args
+    if last in ("task", "shared_task", "periodic_task"):
+        return not call.args
+    # an instance of a project class (``app = MyCelery("proj", broker=...)``) or an app
+    # factory: its keywords are the app's settings when the class derives from Celery
+    return bool(call.keywords) and (last[:1].isupper() or "celery" in last.lower())
 
 
 def signature(args: ast.arguments) -> dict[str, Any]:

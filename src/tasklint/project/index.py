@@ -119,6 +119,7 @@ class ProjectIndex:
         self._task_decorator = lru_cache(maxsize=None)(self._task_decorator_uncached)
         self._import_graph: ImportGraph | None = None
         self._tasks_by_module: dict[str, list[TaskInfo]] | None = None
+        self._app_use_sets: tuple[set[str], set[str]] | None = None
 
     def add(self, facts: ModuleFacts) -> None:
         self.modules[facts.module] = facts
@@ -127,6 +128,7 @@ class ProjectIndex:
         self._function_names = None
         self._import_graph = None
         self._tasks_by_module = None
+        self._app_use_sets = None
         self._resolve.cache_clear()
         self._task.cache_clear()
         self._task_decorator.cache_clear()
@@ -251,7 +253,47 @@ class ProjectIndex:
         sym = self.symbol(t)
         if sym is None or sym.kind != "call" or sym.target is None:
             return False
-        return self._call_makes_celery(sym.target, depth)
+        if self._call_makes_celery(sym.target, depth):
+            return True
+        return self.app_by_use(qualname)
+
+    def app_by_use(self, qualname: str) -> bool:
+        """An object built by a call tasklint cannot resolve that the project configures
+        (``x.config_from_object(...)`` / ``x.autodiscover_tasks(...)``) and uses as an app
+        (``@x.task``): a Celery app made by a factory outside the project."""
+        t = self.resolve(qualname)
+        sym = self.symbol(t)
+        if t.rest or sym is None or sym.kind != "call" or sym.target is None:
+            return False
+        cls = self.klass(self.resolve(sym.target))
+        if cls is not None and len(self.project_bases(cls)) == len(cls.bases):
+            return False  # a project class whose bases are all known: not an app
+        canon = self.canonical(qualname)
+        configured, decorated = self._app_uses()
+        return canon in configured and canon in decorated
+
+    def _app_uses(self) -> tuple[set[str], set[str]]:
+        """(receivers configured as apps, heads of ``@<head>.task`` decorators), canonical."""
+        if self._app_use_sets is None:
+            configured: set[str] = set()
+            decorated: set[str] = set()
+            for facts in self.modules.values():
+                data = facts.extras.get("celery_config") or {}
+                for op in [*data.get("ops", []), *data.get("uses", [])]:
+                    if op.get("kind") in ("config_from_object", "autodiscover_tasks"):
+                        receiver = op.get("receiver")
+                        if isinstance(receiver, str):
+                            configured.add(self.canonical(receiver) or receiver)
+                funcs = list(facts.functions.values())
+                for cls in facts.classes.values():
+                    funcs.extend(cls.methods.values())
+                for func in funcs:
+                    for dec in func.decorators:
+                        head, _, attr = (dec.qualname or "").rpartition(".")
+                        if attr in ("task", "periodic_task") and head:
+                            decorated.add(self.canonical(head) or head)
+            self._app_use_sets = (configured, decorated)
+        return self._app_use_sets
 
     def _call_makes_celery(self, callee: str, depth: int) -> bool:
         t = self.resolve(callee)

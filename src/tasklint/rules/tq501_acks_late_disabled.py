@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tasklint.analysis.celery_options import global_level, task_level
+from tasklint.analysis.celery_options import Found, global_level, task_level
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel
@@ -87,6 +87,24 @@ class AcksLateDisabled(Rule):
             tasks = [t for t in model.tasks() if app in t.apps]
             if not tasks:
                 continue  # an app that only sends tasks or pings a broker runs nothing
+            workers = model.worker_apps()
+            if (
+                workers
+                and app not in workers
+                and all(set(map(id, t.value_apps)) & set(map(id, workers)) for t in tasks)
+            ):
+                continue  # the deployment's worker runs these tasks with its own app: see there
+            # several apps: a task that another app able to run it runs late-acked is covered
+            tasks = [
+                t
+                for t in tasks
+                if not any(
+                    other is not app and _enabled_or_unknown(global_level(other, "task_acks_late"))
+                    for other in t.apps
+                )
+            ]
+            if not tasks:
+                continue
             per_task = [task_level(t, "acks_late") for t in tasks]
             if tasks and all(f.known and f.value is True for f in per_task):
                 continue
@@ -105,3 +123,7 @@ class AcksLateDisabled(Rule):
                     app.col,
                     what="This Celery app does not enable `task_acks_late`",
                 )
+
+
+def _enabled_or_unknown(found: Found) -> bool:
+    return found.state == "unknown" or (found.known and found.value is True)

@@ -42,6 +42,8 @@ class _Collector:
         self.apps: list[dict[str, Any]] = []
         self.ops: list[dict[str, Any]] = []
         self.django: list[dict[str, Any]] = []
+        # ``R.autodiscover_tasks(...)``: evidence that R is used as an app (no configuration)
+        self.uses: list[dict[str, Any]] = []
 
     # receivers ----------------------------------------------------------------------------
     def _receiver(self, expr: ast.expr, locals_: dict[str, int]) -> dict[str, Any] | None:
@@ -194,6 +196,11 @@ class _Collector:
                 }
             )
             return
+        if func.attr == "autodiscover_tasks":
+            receiver = self._receiver(func.value, locals_)
+            if receiver is not None and "receiver" in receiver:
+                self.uses.append({**receiver, "kind": "autodiscover_tasks", "line": call.lineno})
+            return
         if func.attr in CONFIG_METHODS:
             receiver = self._receiver(func.value, locals_)
             if receiver is None:
@@ -233,10 +240,18 @@ class _Collector:
         return False
 
 
-@register_collector("celery_config", version=1)
+@register_collector("celery_config", version=2)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     used = set(facts.imported_packages)
-    if "celery" not in used and "os" not in used:
+    source = resolver.source
+    if (
+        "celery" not in used
+        and "os" not in used
+        and not (
+            source is not None
+            and ("config_from_object" in source or "autodiscover_tasks" in source)
+        )
+    ):
         return None
     collector = _Collector(resolver)
     collector.run(tree)
@@ -251,6 +266,11 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
                     and isinstance(stmt.value.value, str)
                 ):
                     collector.django.append({"module": stmt.value.value, "line": stmt.lineno})
-    if not (collector.apps or collector.ops or collector.django):
+    if not (collector.apps or collector.ops or collector.django or collector.uses):
         return None
-    return {"apps": collector.apps, "ops": collector.ops, "django_settings": collector.django}
+    return {
+        "apps": collector.apps,
+        "ops": collector.ops,
+        "django_settings": collector.django,
+        "uses": collector.uses,
+    }
