@@ -205,7 +205,28 @@ def dict_entry(value: Value | None, key: str) -> Value | None:
     return UNKNOWN
 
 
-def is_test_module(module: str, settings: Settings) -> bool:
+def test_only_settings(index: ProjectIndex) -> frozenset[str]:
+    """Settings modules named only by the test configuration (pytest, tox, setup.cfg): no
+    deployment file and no ``DJANGO_SETTINGS_MODULE`` default in the code names them."""
+    memo = index.__dict__.get("_test_only_settings")
+    if isinstance(memo, frozenset):
+        return memo
+    named = set(index.deployment.settings_modules())
+    for facts in index.modules.values():
+        data = facts.extras.get("celery_config") or {}
+        named.update(d["module"] for d in data.get("django_settings", []))
+    found = frozenset(
+        m for m in index.deployment.settings_modules(test_only=True) if m not in named
+    )
+    index.__dict__["_test_only_settings"] = found
+    return found
+
+
+def is_test_module(module: str, settings: Settings, index: ProjectIndex | None = None) -> bool:
+    """A test- or development-only module (``test-modules`` globs; with ``index``, also a
+    settings module named only by the test configuration)."""
+    if index is not None and module in test_only_settings(index):
+        return True
     parts = module.split(".")
     for pattern in settings.test_modules:
         if fnmatch.fnmatchcase(module, pattern):
@@ -247,7 +268,7 @@ class CeleryModel:
             data = facts.extras.get("celery_config")
             if not data:
                 continue
-            test = is_test_module(facts.module, self.settings)
+            test = is_test_module(facts.module, self.settings, self.index)
             local_apps: dict[int, AppConfig] = {}
             for i, app in enumerate(data.get("apps", [])):
                 if test:
@@ -289,7 +310,7 @@ class CeleryModel:
         from ``Celery`` and objects an unresolvable factory builds that the project
         configures and decorates tasks with (``ProjectIndex.app_by_use``)."""
         for facts in self._modules():
-            if is_test_module(facts.module, self.settings):
+            if is_test_module(facts.module, self.settings, self.index):
                 continue
             for name, sym in sorted(facts.symbols.items()):
                 if sym.kind != "call" or not sym.target:
@@ -522,7 +543,9 @@ class CeleryModel:
         merged: dict[str, tuple[ModuleFacts, Any]] = {}
         for imp in sorted(facts.imports, key=lambda i: i.line):
             if "*" in imp.names and imp.scope in ("module", "fallback"):
-                if imp.scope == "fallback" and is_test_module(imp.module, self.settings):
+                if imp.scope == "fallback" and is_test_module(
+                    imp.module, self.settings, self.index
+                ):
                     continue
                 merged.update(self._module_symbols(imp.module, seen))
         for name, sym in facts.symbols.items():
@@ -532,7 +555,7 @@ class CeleryModel:
         for export in (facts.extras.get("settings_exports") or {}).get("exports", []):
             merged.update(self._class_settings(export["cls"]))
         for included in self._split_includes(facts):
-            if not is_test_module(included, self.settings):
+            if not is_test_module(included, self.settings, self.index):
                 merged.update(self._module_symbols(included, seen))
         return merged
 
@@ -639,7 +662,7 @@ class CeleryModel:
         return out
 
     def _from_module(self, cfg: AppConfig, module: str, namespace: str | None, kind: str) -> None:
-        if is_test_module(module, self.settings):
+        if is_test_module(module, self.settings, self.index):
             return
         for where, line in self._dynamic_lines(module, set()):
             cfg.open_reasons.append(f"settings set at run time in {where} (line {line})")
@@ -668,7 +691,7 @@ class CeleryModel:
             data = facts.extras.get("celery_config") or {}
             for d in data.get("django_settings", []):
                 module = d["module"]
-                if is_test_module(module, self.settings):
+                if is_test_module(module, self.settings, self.index):
                     continue
                 has_app = bool(data.get("apps"))
                 candidates.append((0 if has_app else 1, module))
@@ -884,4 +907,5 @@ __all__ = [
     "is_test_module",
     "normalize_setting",
     "resolve_value",
+    "test_only_settings",
 ]
