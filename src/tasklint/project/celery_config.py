@@ -205,7 +205,7 @@ def dict_entry(value: Value | None, key: str) -> Value | None:
     return UNKNOWN
 
 
-def test_only_settings(index: ProjectIndex) -> frozenset[str]:
+def settings_only_in_test_config(index: ProjectIndex) -> frozenset[str]:
     """Settings modules named only by the test configuration (pytest, tox, setup.cfg): no
     deployment file and no ``DJANGO_SETTINGS_MODULE`` default in the code names them."""
     memo = index.__dict__.get("_test_only_settings")
@@ -225,7 +225,7 @@ def test_only_settings(index: ProjectIndex) -> frozenset[str]:
 def is_test_module(module: str, settings: Settings, index: ProjectIndex | None = None) -> bool:
     """A test- or development-only module (``test-modules`` globs; with ``index``, also a
     settings module named only by the test configuration)."""
-    if index is not None and module in test_only_settings(index):
+    if index is not None and module in settings_only_in_test_config(index):
         return True
     parts = module.split(".")
     for pattern in settings.test_modules:
@@ -907,5 +907,5 @@ __all__ = [
     "is_test_module",
     "normalize_setting",
     "resolve_value",
-    "test_only_settings",
+    "settings_only_in_test_config",
 ]
