@@ -196,3 +196,10 @@ def test_settings_named_only_by_test_configuration_are_test_only() -> None:
     assert is_test_module("shop.ci", Settings(), index)
     assert not is_test_module("shop.settings", Settings(), index)
     assert not is_test_module("shop.ci", Settings())
+
+
+def test_an_option_shared_by_many_tasks_is_reported_once() -> None:
+    from tests.support.runner import FIXTURES, lint_project
+
+    findings = lint_project(FIXTURES / "projects" / "task_aliases", {"TQ105"})
+    assert [(f.path, f.line) for f in findings] == [("proj/celery.py", 23)]
