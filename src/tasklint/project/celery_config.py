@@ -108,6 +108,8 @@ class AppConfig:
     entries: list[RawEntry] = field(default_factory=list)
     open_reasons: list[str] = field(default_factory=list)
     task_cls: str | None = None
+    # a project subclass overrides ``gen_task_name``: derived task names are unknown
+    names_open: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -147,6 +149,8 @@ class CeleryTask:
     # the apps whose configuration value rules read: the worker's app when the deployment
     # files name it and it can run the task, else every app that can run it
     value_apps: list[AppConfig] = field(default_factory=list)
+    # False when no ``name=`` is given and an app derives names its own way (gen_task_name)
+    name_known: bool = True
 
     def option(self, name: str) -> TaskOption | None:
         return self.options.get(name)
@@ -349,6 +353,8 @@ class CeleryModel:
         if cls is None:
             return
         for _, klass in self._class_chain(target, cls):
+            if "gen_task_name" in klass.methods:
+                cfg.names_open = True
             hooks = sorted(APP_CONFIG_HOOKS & set(klass.methods))
             if hooks:
                 cfg.open_reasons.append(f"class {klass.name} overrides {hooks[0]}()")
@@ -763,6 +769,8 @@ class CeleryModel:
             apps=apps,
             fact=func,
             value_apps=workers or list(apps),
+            name_known=registered != f"{facts.module}.{func.name}"
+            or not any(a.names_open for a in apps),
         )
         if any(d.has_kwargs_splat for _, d in [*layers, (facts, dec)]):
             task.options_open = True
