@@ -463,6 +463,7 @@ class _FactCollector:
         resolver = self.resolver
         positional = [*node.args.posonlyargs, *node.args.args]
         retry_owners = {node.name} | ({positional[0].arg} if positional else set())
+        reassigned: DecoratorFact | None = None
         stack: list[tuple[ast.AST, tuple[ast.withitem, ...]]] = [(stmt, ()) for stmt in node.body]
         while stack:
             current, enclosing = stack.pop()
@@ -500,6 +501,9 @@ class _FactCollector:
                 qn = resolver.qualname(current.value.func, scope)
                 if qn:
                     local_calls.setdefault(current.targets[0].id, set()).add(qn)
+                if positional and current.targets[0].id == positional[0].arg:
+                    # ``fn = app.task(...)(fn)`` ... ``return fn``
+                    reassigned = self._decorated_param(current.value, node, scope)
             elif isinstance(current, ast.Call):
                 func = current.func
                 if (isinstance(func, ast.Attribute) and func.attr == "on_commit") or (
@@ -521,6 +525,8 @@ class _FactCollector:
             stack.extend((child, enclosing) for child in ast.iter_child_nodes(current))
         for name in returned_names:
             returns.update(local_calls.get(name, ()))
+        if reassigned is not None and positional and positional[0].arg in returned_names:
+            fact.returns_decorated = fact.returns_decorated or reassigned
         fact.yield_contexts = sorted(contexts)
         fact.returns_calls = sorted(returns)
 
