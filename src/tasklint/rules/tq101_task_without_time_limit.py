@@ -56,6 +56,13 @@ class TaskWithoutTimeLimit(Rule):
     - `celery.task-decorators`: decorators that create Celery tasks.
     - `celery.django-settings`: the Django settings module, when the code does not name it.
 
+    Tasks made through project aliases count, with the options of the alias's call
+    (`task_with_retry = shared_task(acks_late=True, time_limit=60)`,
+    `functools.partial(shared_task, ...)`, a function returning `shared_task(...)(fn)`).
+    Tasks are shared by default: when several apps can run a task (its own app, the other
+    apps of its package, the app the deployment's `celery -A X worker` runs), the task is
+    reported only when none of them sets a limit.
+
     ## Known limitations
     When the app's configuration cannot be read statically (`conf.update(load())`,
     `config_from_envvar`, an unresolvable settings object) or the project defines no
