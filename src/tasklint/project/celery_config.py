@@ -43,6 +43,7 @@ CELERY_KWARG_NOT_SETTINGS = frozenset(
 )
 
 
+ALIAS_SOURCE = "task decorator alias in "
 # methods of a Celery subclass through which it can configure itself at run time
 APP_CONFIG_HOOKS = frozenset(
     {
@@ -131,7 +132,12 @@ class TaskOption:
     path: str
     line: int
     col: int
-    source: str  # "decorator", "base class X", "task_annotations"
+    source: str  # "decorator", "task decorator alias in M", "base class X", "task_annotations"
+
+    @property
+    def on_decorator(self) -> bool:
+        """Written as a keyword of the task's decorator or of a decorator alias's call."""
+        return self.source == "decorator" or self.source.startswith(ALIAS_SOURCE)
 
 
 @dataclass
@@ -786,7 +792,7 @@ class CeleryModel:
                 task.options_open = True
         for owner, d in [*layers, (facts, dec)]:
             lines = {k: (v[0], v[1]) for k, v in d.keyword_lines.items()}
-            source = "decorator" if d is dec else f"task decorator alias in {owner.module}"
+            source = "decorator" if d is dec else f"{ALIAS_SOURCE}{owner.module}"
             for key, value in d.keywords.items():
                 line, col = lines.get(key, (d.line, d.col))
                 task.options[key] = TaskOption(
