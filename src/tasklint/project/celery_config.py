@@ -348,6 +348,10 @@ class CeleryModel:
                     app = {"line": cfg.line, "kwargs": kwargs, "splat": call.has_kwargs_splat}
                     self._apply_kwargs(cfg, facts, app)
                 self._apply_app_class(cfg, sym.target)
+                if not self.index.is_class_subclass_of(sym.target, CELERY_APP_CLASSES):
+                    # a factory tasklint cannot read may configure the app it builds (from a
+                    # Flask config, the environment...): what it leaves absent is unknown
+                    cfg.open_reasons.append(f"built by {sym.target}(...), which may configure it")
                 self.apps.append(cfg)
                 self._app_by_qualname[ident] = cfg
 

@@ -94,11 +94,13 @@ class AcksLateDisabled(Rule):
                 and all(set(map(id, t.value_apps)) & set(map(id, workers)) for t in tasks)
             ):
                 continue  # the deployment's worker runs these tasks with its own app: see there
-            # several apps: a task that another app able to run it runs late-acked is covered
+            # several apps: when this app merely lacks the setting, a task that another app
+            # able to run it runs late-acked (or may: unknown) is covered
             tasks = [
                 t
                 for t in tasks
-                if not any(
+                if found.known
+                or not any(
                     other is not app and _enabled_or_unknown(global_level(other, "task_acks_late"))
                     for other in t.apps
                 )
