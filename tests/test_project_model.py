@@ -203,3 +203,29 @@ def test_an_option_shared_by_many_tasks_is_reported_once() -> None:
 
     findings = lint_project(FIXTURES / "projects" / "task_aliases", {"TQ105"})
     assert [(f.path, f.line) for f in findings] == [("proj/celery.py", 23)]
+
+
+def test_partial_alias_named_task_with_calls() -> None:
+    index = make_index(
+        {
+            "feedback.tasks": """
+                from functools import partial
+                from celery import shared_task
+                task = partial(shared_task, bind=True, ignore_result=True)
+
+                @task(max_retries=15, rate_limit="1/s")
+                def upload(self, feedback_id): ...
+
+                @task()
+                def cleanup(self): ...
+            """
+        }
+    )
+    model = CeleryModel(index, Settings())
+    tasks = {t.function: t for t in model.tasks()}
+    assert set(tasks) == {"upload", "cleanup"}
+    assert tasks["upload"].options["max_retries"].value.value == 15
+    assert tasks["cleanup"].options["ignore_result"].value.value is True
+    upload = index.task("feedback.tasks.upload")
+    assert upload is not None and upload.bind
+    assert index.tasks_by_module()["feedback.tasks"]  # TQ401 sees the task module
