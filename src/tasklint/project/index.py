@@ -295,6 +295,24 @@ class ProjectIndex:
             self._app_use_sets = (configured, decorated)
         return self._app_use_sets
 
+    def unresolved_task_decorators(self) -> bool:
+        """Some ``@<x>.task`` decorator names a project object tasklint cannot identify (an
+        app behind a proxy or a property): the project may define tasks it does not see."""
+        _, decorated = self._app_uses()
+        for head in sorted(decorated):
+            t = self.resolve(head)
+            if t.module is None or t.name is None or self.is_celery_app(head):
+                continue  # outside the project (Locust's ``task``), or a known app
+            sym = self.symbol(t)
+            if sym is None or sym.kind in ("def", "class", "const"):
+                continue
+            if sym.kind == "call" and sym.target:
+                cls = self.klass(self.resolve(sym.target))
+                if cls is not None and len(self.project_bases(cls)) == len(cls.bases):
+                    continue  # an instance of a known project class that is no app
+            return True
+        return False
+
     def _call_makes_celery(self, callee: str, depth: int) -> bool:
         t = self.resolve(callee)
         if t.external is not None:

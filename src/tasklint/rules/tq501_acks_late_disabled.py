@@ -85,7 +85,7 @@ class AcksLateDisabled(Rule):
             if found.known and found.value not in (False, 0, None):
                 continue  # truthy non-bool values are TQ511's business
             tasks = [t for t in model.tasks() if app in t.apps]
-            if not tasks:
+            if not tasks and not index.unresolved_task_decorators():
                 continue  # an app that only sends tasks or pings a broker runs nothing
             workers = model.worker_apps()
             if (
@@ -96,6 +96,7 @@ class AcksLateDisabled(Rule):
                 continue  # the deployment's worker runs these tasks with its own app: see there
             # several apps: when this app merely lacks the setting, a task that another app
             # able to run it runs late-acked (or may: unknown) is covered
+            covered = bool(tasks)
             tasks = [
                 t
                 for t in tasks
@@ -105,7 +106,7 @@ class AcksLateDisabled(Rule):
                     for other in t.apps
                 )
             ]
-            if not tasks:
+            if not tasks and covered:
                 continue
             per_task = [task_level(t, "acks_late") for t in tasks]
             if tasks and all(f.known and f.value is True for f in per_task):
