@@ -255,6 +255,7 @@ class CeleryModel:
         self.apps: list[AppConfig] = []
         self._app_by_qualname: dict[str, AppConfig] = {}
         self._worker_apps: list[AppConfig] | None = None
+        self._worker_reach: dict[str, set[str] | None] = {}
         self._build_apps()
         self._tasks: list[CeleryTask] | None = None
 
@@ -840,15 +841,70 @@ class CeleryModel:
     def _apps_sharing(self, apps: list[AppConfig], module: str) -> list[AppConfig]:
         """Every app that can run a shared task of ``module``: its own app(s), the other
         production apps of its top-level package (shared tasks register in every app of the
-        process) and the apps the deployment's workers run; workers first."""
+        process) and the apps the deployment's workers run that import it; workers first."""
         if len(self.apps) < 2:
             return apps
         top = module.split(".")[0]
-        out = [a for a in self.worker_apps() if a not in apps]
+        out = [a for a in self.worker_apps() if a not in apps and self._worker_runs(a, module)]
         out.extend(apps)
         out.extend(a for a in self.apps if a not in out and a.module.split(".")[0] == top)
         workers = [a for a in out if a in self.worker_apps()]
         return workers + [a for a in out if a not in workers]
+
+    def _worker_runs(self, worker: AppConfig, module: str) -> bool:
+        """Can the worker of ``worker`` import ``module``: its own top-level package, a
+        module its app module imports, a package it autodiscovers (Django: the installed
+        apps), or anything when what it discovers is unknown."""
+        reach = self._worker_reach.get(worker.ident)
+        if worker.ident not in self._worker_reach:
+            reach = self._worker_reach[worker.ident] = self._reach(worker)
+        if reach is None:
+            return True
+        return any(module == p or module.startswith(p + ".") for p in reach)
+
+    def _reach(self, worker: AppConfig) -> set[str] | None:
+        reach = {worker.module.split(".")[0]}
+        graph = self.index.import_graph
+        if worker.module in graph:
+            stack, seen = [worker.module], {worker.module}
+            while stack:
+                for imported in graph.imports_of(stack.pop()):
+                    if imported not in seen:
+                        seen.add(imported)
+                        stack.append(imported)
+            reach.update(seen)
+        if worker.get("include") is not None or worker.get("imports") is not None:
+            return None  # modules named in configuration: leave it open
+        for facts in self._modules():
+            data = facts.extras.get("celery_config") or {}
+            for use in data.get("uses", []):
+                if use.get("kind") != "autodiscover_tasks":
+                    continue
+                if worker not in self._apps_for_receiver(use.get("receiver")):
+                    continue
+                if use.get("django"):
+                    installed = self._installed_apps()
+                    if installed is None:
+                        return None
+                    reach.update(installed)
+                elif isinstance(use.get("packages"), list):
+                    reach.update(str(p) for p in use["packages"])
+                else:
+                    return None
+        return reach
+
+    def _installed_apps(self) -> set[str] | None:
+        """Top-level packages of the Django settings' ``INSTALLED_APPS`` (None: unknown)."""
+        module = self.django_settings_module()
+        if module is None or module not in self.index.modules:
+            return None
+        found = self._module_symbols(module).get("INSTALLED_APPS")
+        if found is None:
+            return None
+        value = resolve_value(self.index, found[1].folded or UNKNOWN)
+        if value.kind != "const" or not isinstance(value.value, (list, tuple)):
+            return None
+        return {str(v).split(".")[0] for v in value.value if isinstance(v, str)}
 
     def worker_apps(self) -> list[AppConfig]:
         """The apps ``celery -A X worker`` commands in the deployment files run."""

@@ -199,7 +199,14 @@ class _Collector:
         if func.attr == "autodiscover_tasks":
             receiver = self._receiver(func.value, locals_)
             if receiver is not None and "receiver" in receiver:
-                self.uses.append({**receiver, "kind": "autodiscover_tasks", "line": call.lineno})
+                self.uses.append(
+                    {
+                        **receiver,
+                        "kind": "autodiscover_tasks",
+                        "line": call.lineno,
+                        **_discovered(call),
+                    }
+                )
             return
         if func.attr in CONFIG_METHODS:
             receiver = self._receiver(func.value, locals_)
@@ -240,7 +247,28 @@ class _Collector:
         return False
 
 
-@register_collector("celery_config", version=2)
+def _discovered(call: ast.Call) -> dict[str, Any]:
+    """What ``autodiscover_tasks(...)`` searches: ``{"django": True}`` (no argument, or
+    ``lambda: settings.INSTALLED_APPS``), ``{"packages": [...]}`` (a literal list), or
+    ``{}`` (unknown)."""
+    arg = (
+        call.args[0]
+        if call.args
+        else next((kw.value for kw in call.keywords if kw.arg == "packages"), None)
+    )
+    if arg is None:
+        return {"django": True}
+    if isinstance(arg, ast.Lambda) and isinstance(arg.body, ast.Attribute):
+        if arg.body.attr == "INSTALLED_APPS":
+            return {"django": True}
+    if isinstance(arg, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in arg.elts
+    ):
+        return {"packages": [e.value for e in arg.elts if isinstance(e, ast.Constant)]}
+    return {}
+
+
+@register_collector("celery_config", version=3)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     used = set(facts.imported_packages)
     source = resolver.source
