@@ -390,6 +390,14 @@ class CeleryModel:
                 return False
             if self.index.is_celery_app(ident):
                 return False  # ``return Celery(...)`` inside: the factory's app
+        if sym.annotation and self.index.canonical(sym.annotation) in CELERY_APP_CLASSES:
+            # ``app: Celery = Proxy(make_app)``: the project says it is an app; when a
+            # function builds a Celery(...) app, the proxy is most likely that app already
+            return not any(
+                a.get("in_function")
+                for f in self._modules()
+                for a in (f.extras.get("celery_config") or {}).get("apps", [])
+            )
         return self.index.app_by_use(ident)
 
     def _apps_for_receiver(self, receiver: str | None) -> list[AppConfig]:

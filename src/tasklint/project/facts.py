@@ -120,6 +120,8 @@ class SymbolFact:
     call: DecoratorFact | None = None
     # qualified names of the call's first positional arguments (None: not a name)
     call_args: list[str | None] = field(default_factory=list)
+    # the annotation of an annotated assignment (``app: Celery = Proxy(make_app)``)
+    annotation: str | None = None
 
 
 @dataclass
@@ -359,6 +361,8 @@ class _FactCollector:
                     col=col,
                     folded=folded,
                 )
+                if isinstance(b.node, ast.AnnAssign):
+                    sym.annotation = self.resolver.qualname(b.node.annotation)
                 if _may_make_decorator(target, value):
                     sym.call = self._decorator(value, self.resolver.module_scope)
                     sym.call_args = [

@@ -255,6 +255,8 @@ class ProjectIndex:
             return False
         if self._call_makes_celery(sym.target, depth):
             return True
+        if sym.annotation and self.canonical(sym.annotation) in CELERY_APP_CLASSES:
+            return True  # ``celery_app: Celery = Proxy(get_celery_application)``
         return self.app_by_use(qualname)
 
     def app_by_use(self, qualname: str) -> bool:
