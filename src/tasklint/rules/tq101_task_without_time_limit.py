@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from tasklint.analysis.celery_options import effective
 from tasklint.config import Settings
 from tasklint.findings import Finding
-from tasklint.project.celery_config import CeleryModel
+from tasklint.project.celery_config import AppConfig, CeleryModel
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
 
@@ -75,7 +75,7 @@ class TaskWithoutTimeLimit(Rule):
     code = "TQ101"
     name = "task-without-time-limit"
     message = (
-        "Task `{task}` has no time limit (decorator, base class or app configuration): a hung "
+        "Task `{task}` has no time limit (decorator, base class or {where}): a hung "
         "call blocks a worker forever; set `time_limit=` and `soft_time_limit=` or "
         "`task_time_limit`"
     )
@@ -90,4 +90,15 @@ class TaskWithoutTimeLimit(Rule):
                 and effective(task, app, "soft_time_limit").absent
                 for app in task.apps
             ):
-                yield self.project_finding(task.path, task.line, task.col, task=task.function)
+                yield self.project_finding(
+                    task.path, task.line, task.col, task=task.function, where=_where(task.apps)
+                )
+
+
+def _where(apps: list[AppConfig]) -> str:
+    """Which configuration was searched: one app's, or each app's that can run the task."""
+    if len(apps) == 1:
+        return "app configuration"
+    names = ", ".join(f"`{a.ident}`" for a in apps[:3])
+    more = f" and {len(apps) - 3} more" if len(apps) > 3 else ""
+    return f"the configuration of any app that can run it: {names}{more}"
