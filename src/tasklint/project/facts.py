@@ -84,6 +84,9 @@ class FunctionFact:
     # ``return D(...)(fn)`` / ``return D(fn, ...)`` for a parameter ``fn``: the call ``D(...)``
     # (a task-making function when ``D`` is ``shared_task`` / ``<app>.task``)
     returns_decorated: DecoratorFact | None = None
+    # ``def task(*args, **kwargs): return D(*args, **kwargs, extra=...)``: the call ``D(...)``
+    # with its own keywords (a task decorator that forwards its arguments)
+    returns_forwarded: DecoratorFact | None = None
 
 
 @dataclass
@@ -169,6 +172,8 @@ class ModuleFacts:
             d["decorators"] = [deco(x) for x in d["decorators"]]
             if d.get("returns_decorated") is not None:
                 d["returns_decorated"] = deco(d["returns_decorated"])
+            if d.get("returns_forwarded") is not None:
+                d["returns_forwarded"] = deco(d["returns_forwarded"])
             return FunctionFact(**d)
 
         def klass(d: dict[str, Any]) -> ClassFact:
@@ -494,6 +499,9 @@ class _FactCollector:
                 made = self._decorated_param(current.value, node, scope)
                 if made is not None:
                     fact.returns_decorated = made
+                forwarded = self._forwarding_call(current.value, node, scope)
+                if forwarded is not None and fact.returns_forwarded is None:
+                    fact.returns_forwarded = forwarded
             elif isinstance(current, ast.Return) and isinstance(current.value, ast.Name):
                 returned_names.add(current.value.id)  # ``app = Celery(...); ...; return app``
             elif (
@@ -556,6 +564,31 @@ class _FactCollector:
             made.positional = 0  # the parameter is the function, not an option
             return made
         return None
+
+    def _forwarding_call(
+        self, call: ast.Call, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope
+    ) -> DecoratorFact | None:
+        """``D(*args, **kwargs, extra=...)`` forwarding the function's own ``*args`` and
+        ``**kwargs``: the call, with only the keywords it adds."""
+        vararg, kwarg = node.args.vararg, node.args.kwarg
+        if vararg is None or kwarg is None or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return None
+        star = [a for a in call.args if isinstance(a, ast.Starred)]
+        splat = [k for k in call.keywords if k.arg is None]
+        if not (
+            len(star) == 1
+            and isinstance(star[0].value, ast.Name)
+            and star[0].value.id == vararg.arg
+            and len(splat) == 1
+            and isinstance(splat[0].value, ast.Name)
+            and splat[0].value.id == kwarg.arg
+            and len(call.args) == 1
+        ):
+            return None
+        made = self._decorator(call, scope)
+        made.has_kwargs_splat = False  # the splat is the decorator's own keywords
+        made.positional = 0
+        return made
 
     def _retry_call(self, call: ast.Call, scope: Scope) -> dict[str, Any]:
         from tasklint.syntax.constants import fold

@@ -379,6 +379,8 @@ class ProjectIndex:
             func = self.function(t)
             if func is not None and func.returns_decorated is not None:
                 made, inner_qn = func.returns_decorated, func.returns_decorated.qualname
+            elif func is not None and func.returns_forwarded is not None:
+                made, inner_qn = func.returns_forwarded, func.returns_forwarded.qualname
         if made is None or inner_qn is None:
             return None
         inner = self._task_decorator_uncached(inner_qn, depth + 1)
