@@ -229,3 +229,31 @@ def test_partial_alias_named_task_with_calls() -> None:
     upload = index.task("feedback.tasks.upload")
     assert upload is not None and upload.bind
     assert index.tasks_by_module()["feedback.tasks"]  # TQ401 sees the task module
+
+
+def test_forwarding_decorator_that_edits_its_options_is_not_followed() -> None:
+    index = make_index(
+        {
+            "proj.celery": """
+                from celery import Celery
+                app = Celery("proj")
+
+                def task(*args, **kwargs):
+                    kwargs.setdefault("bind", True)
+                    return app.task(*args, **kwargs)
+
+                def plain(*args, **kwargs):
+                    return app.task(*args, **kwargs, acks_late=True)
+
+                @task
+                def a(self, x): ...
+
+                @plain(bind=True)
+                def b(self, x): ...
+            """
+        }
+    )
+    # ``bind`` may come from the edited kwargs: not a task tasklint could bind arguments to
+    assert index.task("proj.celery.a") is None
+    b = index.task("proj.celery.b")
+    assert b is not None and b.bind

@@ -585,6 +585,14 @@ class _FactCollector:
             and len(call.args) == 1
         ):
             return None
+        uses = sum(
+            1
+            for stmt in node.body
+            for sub in walk(stmt)
+            if isinstance(sub, ast.Name) and sub.id in (vararg.arg, kwarg.arg)
+        )
+        if uses > 2:
+            return None  # ``kwargs.setdefault("bind", True)``: options it adds are unknown
         made = self._decorator(call, scope)
         made.has_kwargs_splat = False  # the splat is the decorator's own keywords
         made.positional = 0
