@@ -81,6 +81,8 @@ class TaskInfo:
     line: int
     deferred: bool = False  # enqueues already wait for the commit (base Task defers)
     bind: bool = False
+    # False when ``bind`` may come from a ``**splat`` of options (its value is unknown)
+    bind_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -439,6 +441,8 @@ class ProjectIndex:
                         line=dec.line,
                         deferred=any(self._defers_to_commit(d) for d in layers),
                         bind=any(_const_true(d, "bind") for d in layers),
+                        bind_known=any("bind" in d.keywords for d in layers)
+                        or not any(d.has_kwargs_splat for d in layers),
                     )
             return None
         if sym is not None and sym.kind == "call" and sym.target:
