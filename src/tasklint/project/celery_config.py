@@ -773,7 +773,9 @@ class CeleryModel:
         shared = keywords.get("shared")
         if not (shared is not None and shared.kind == "const" and shared.value is False):
             apps = self._apps_sharing(apps, facts.module)
-        workers = [a for a in apps if a in self.worker_apps()]
+        workers = [
+            a for a in apps if a in self.worker_apps() and self._worker_runs(a, facts.module)
+        ]
         name_opt = keywords.get("name")
         registered = f"{facts.module}.{func.name}"
         if name_opt is not None and name_opt.kind == "const" and isinstance(name_opt.value, str):
