@@ -200,7 +200,7 @@ class _Builder:
         return [
             self.index.modules[m]
             for m in sorted(self.index.modules)
-            if not is_test_module(m, self.settings)
+            if not is_test_module(m, self.settings, self.index)
         ]
 
     def root(self, module: str, why: str) -> None:
@@ -274,7 +274,9 @@ class _Builder:
 
     def check_dynamic(self) -> None:
         unreadable = sorted(
-            m for m in self.index.unreadable_modules if not is_test_module(m, self.settings)
+            m
+            for m in self.index.unreadable_modules
+            if not is_test_module(m, self.settings, self.index)
         )
         if unreadable:  # what it imports is unknown (test modules never run in the worker)
             raise _Unknown(f"module {unreadable[0]} cannot be read")

@@ -106,7 +106,7 @@ class TaskNotRegistered(Rule):
 
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
         model = CeleryModel.of(index, settings)
-        tasks = [t for t in model.tasks() if not is_test_module(t.module, settings)]
+        tasks = [t for t in model.tasks() if not is_test_module(t.module, settings, index)]
         if not tasks:
             return
         worker = WorkerImports.of(index, settings)
