@@ -105,6 +105,11 @@ _DECORATOR = re.compile(r"\s*@(?:[\w]+\.)*(\w+)")
 
 
 MAX_DEPLOYMENT_BYTES = 512 * 1024
+# ``celery ... worker`` (also ``celery --app=... worker``, ``python -m celery worker``)
+_CELERY_WORKER = re.compile(
+    r"""(?:^|[\s"'\[,;&|(/=])celery(?:\.exe)?["']?\s*,?\s*(?:[^#]*?[\s"',\[])?(?:worker|multi)"""
+    r"""(?=$|[\s"',\]])"""
+)
 _INCLUDE_OPTION = re.compile(r"""(?:^|[\s"',\[])(?:-I|--include)(?=$|[\s"'=,\]])""")
 _INCLUDE_VALUE = re.compile(
     r"""(?:^|[\s"',\[])(?:-I|--include)(?:\s*=\s*|\s+|["']?\s*,\s*["'])["']?"""
@@ -240,6 +245,8 @@ class _Builder:
             return WorkerImports(unknown=str(exc))
         try:
             imported, maybe = self.closure()
+            if not self.index.deployment.worker_apps():
+                self.extend_maybe(imported, maybe, self.possible_entry_modules(apps))
             self.after_closure(imported, maybe)
         except _Unknown as exc:
             return WorkerImports(unknown=str(exc))
@@ -449,7 +456,50 @@ class _Builder:
         return False
 
     # -- apps ----------------------------------------------------------------------------
+    def possible_entry_modules(self, apps: list[AppConfig]) -> dict[str, str]:
+        """With no deployment file naming it, the ``-A`` module may be any module that
+        imports an app module, defines no task and is imported by no project module (a
+        ``worker.py`` that imports the app and the task modules): what it imports may be
+        imported (more modules possibly imported, never fewer)."""
+        app_modules = {a.module for a in apps}
+        graph = self.index.import_graph
+        defines = set(self.index.tasks_by_module())
+        out: dict[str, str] = {}
+        for facts in self.production():
+            module = facts.module
+            if module in defines or module in app_modules or graph.importers_of(module):
+                continue
+            used = app_modules & graph.imports_of(module)
+            if used:
+                out[module] = f"may be the `-A` module (it imports {sorted(used)[0]})"
+        return out
+
+    def unparsed_workers(self) -> None:
+        """A ``celery ... worker`` command whose app tasklint cannot read (``--app="${APP}"``,
+        or no ``-A`` at all) starts a worker whose imports are unknown."""
+        parsed = {(c.path, c.line) for c in self.index.deployment.celery_commands}
+        for rel in sorted(self.index.deployment.digests):
+            try:
+                with (Path(self.index.root) / rel).open("rb") as fh:
+                    raw = fh.read(MAX_DEPLOYMENT_BYTES)
+            except OSError:
+                continue
+            start, buf = 0, ""
+            for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
+                if not buf:
+                    start = number
+                buf += " " + line.rstrip().rstrip("\\")
+                if line.rstrip().endswith("\\"):
+                    continue
+                text, buf = buf.strip(), ""
+                if text.startswith("#") or (rel, start) in parsed:
+                    continue
+                found = _CELERY_WORKER.search(text)
+                if found is not None:
+                    raise _Unknown(f"the worker app of {rel}:{start} cannot be read")
+
     def worker_apps(self) -> list[AppConfig]:
+        self.unparsed_workers()
         commands = self.index.deployment.worker_apps()
         if not commands:
             return list(self.model.apps)  # one app, or several: a task must miss them all

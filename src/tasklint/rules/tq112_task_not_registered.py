@@ -84,7 +84,10 @@ class TaskNotRegistered(Rule):
     module the setting names). A module imported only inside a function counts as possibly
     imported. Dotted paths in the Django settings count as imported (Django or a
     third-party app may import them at start-up). With several apps and no deployment
-    file naming the worker's, a task fires only when no app imports it. The URL
+    file naming the worker's, a task fires only when no app imports it, and a module that
+    imports an app module, defines no task and is imported by nothing may be the `-A`
+    module (what it imports counts as possibly imported); a worker command whose app
+    cannot be read (`--app="${APP}"`) makes the set unknown. The URL
     configuration counts as imported although `CELERY_SKIP_CHECKS` skips the checks that
     import it. `sys.path` manipulation is not followed.
 
