@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from tasklint.project.context import FileContext
-from tasklint.project.index import TaskInfo
+from tasklint.project.index import ProjectIndex, TaskInfo
 from tasklint.syntax.names import Scope
 
 CELERY_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit"})
@@ -76,6 +76,68 @@ class Enqueue:
     @property
     def waits_for_commit(self) -> bool:
         return self.deferred
+
+
+def decorator_wrapper(index: ProjectIndex, qualname: str | None) -> dict[str, object] | None:
+    """The ``wrappers`` facts of the project function a decorator names (None if none)."""
+    if qualname is None:
+        return None
+    target = index.resolve(qualname)
+    if target.module is None or target.name is None or target.rest:
+        return None
+    facts = index.modules.get(target.module)
+    if facts is None or index.function(target) is None:
+        return None
+    data = facts.extras.get("wrappers")
+    found = data.get(target.name) if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _wraps_as_used(wrapper: dict[str, object], is_call: bool) -> bool:
+    """``@background`` uses a plain decorator, ``@background(...)`` a factory."""
+    return wrapper.get("wraps") == ("factory" if is_call else "plain")
+
+
+def enqueued_when_called(index: ProjectIndex, info: TaskInfo) -> bool:
+    """Is calling this task an enqueue, because a project decorator above its task decorator
+    wraps it in a function that calls ``<task>.delay(...)`` (an enqueue wrapper)?"""
+    memo: dict[tuple[str, str], bool] = index.__dict__.setdefault("_wrapper_enqueues", {})
+    key = (info.module, info.name)
+    if key in memo:
+        return memo[key]
+    found = False
+    facts = index.modules.get(info.module)
+    func = facts.functions.get(info.name) if facts is not None else None
+    if func is not None and info.library in ("celery", "rq", "django_rq"):
+        for dec in func.decorators:
+            if index.decorator_library(dec.qualname) is not None:
+                break  # decorators below the task decorator see the plain function
+            wrapper = decorator_wrapper(index, dec.qualname)
+            if (
+                wrapper is not None
+                and wrapper.get("enqueues")
+                and _wraps_as_used(wrapper, dec.is_call)
+            ):
+                found = True
+                break
+    memo[key] = found
+    return found
+
+
+def wrapper_task_names(index: ProjectIndex) -> frozenset[str]:
+    """Names of the project tasks that calling enqueues (a textual gate for rules)."""
+    memo = index.__dict__.get("_wrapper_task_names")
+    if isinstance(memo, frozenset):
+        return memo
+    names: set[str] = set()
+    if any("wrappers" in facts.extras for facts in index.modules.values()):
+        for infos in index.tasks_by_module().values():
+            for info in infos:
+                if enqueued_when_called(index, info):
+                    names.add(info.name)
+    result = frozenset(names)
+    index.__dict__["_wrapper_task_names"] = result
+    return result
 
 
 def _task_label(info: TaskInfo | None, expr: ast.AST) -> str:
@@ -184,7 +246,11 @@ class EnqueueRecognizer:
         """A cheap syntactic pre-check before any name resolution."""
         func = call.func
         if isinstance(func, ast.Attribute):
-            return func.attr in CANDIDATE_METHODS or bool(self.ctx.settings.enqueue_functions)
+            return (
+                func.attr in CANDIDATE_METHODS
+                or bool(self.ctx.settings.enqueue_functions)
+                or func.attr in wrapper_task_names(self.index)
+            )
         if isinstance(func, (ast.Call, ast.BinOp)):
             return True
         if isinstance(func, ast.Name):
@@ -192,6 +258,7 @@ class EnqueueRecognizer:
                 func.id == "enqueue"
                 or bool(self.ctx.settings.enqueue_functions)
                 or self.ctx.imports_package("celery")
+                or func.id in wrapper_task_names(self.index)
             )
         return False
 
@@ -248,6 +315,10 @@ class EnqueueRecognizer:
             kind = self.signature_kind(func, scope)
             if kind in ("canvas", "canvas-called"):
                 return Enqueue("celery", "__call__", call, False, "canvas")
+        if isinstance(func, (ast.Name, ast.Attribute)):
+            wrapped = self._wrapped_task(func, scope)
+            if wrapped is not None:
+                return Enqueue(wrapped.library, "__call__", call, wrapped.deferred, wrapped.name)
         qn = self.resolver.qualname(func, scope)
         if qn is not None:
             canon = self.index.canonical(qn)
@@ -258,6 +329,16 @@ class EnqueueRecognizer:
                 )
             if canon in DJANGO_RQ_ENQUEUE:
                 return Enqueue("django_rq", "enqueue", call, True, _first_label(call) or "job")
+        return None
+
+    def _wrapped_task(self, func: ast.Name | ast.Attribute, scope: Scope) -> TaskInfo | None:
+        """The task a plain call ``send_email(...)`` enqueues through an enqueue wrapper."""
+        name = func.id if isinstance(func, ast.Name) else func.attr
+        if name not in wrapper_task_names(self.index):
+            return None
+        info = self.index.task(self.resolver.qualname(func, scope))
+        if info is not None and enqueued_when_called(self.index, info):
+            return info
         return None
 
     def _is_celery_app_expr(self, expr: ast.AST, scope: Scope) -> bool:

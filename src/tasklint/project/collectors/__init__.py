@@ -10,4 +10,5 @@ from tasklint.project.collectors import (
     setting_reads,  # noqa: F401
     settings_exports,  # noqa: F401
     task_refs,  # noqa: F401
+    wrappers,  # noqa: F401
 )
