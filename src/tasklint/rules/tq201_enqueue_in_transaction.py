@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
+from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer, wrapper_task_names
 from tasklint.analysis.transactions import enclosing_transaction
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
+from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
 
 
@@ -95,8 +96,13 @@ class EnqueueInTransaction(Rule):
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
 
+    wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
+
+    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
+        self.wrapped = tuple(sorted(wrapper_task_names(index)))
+
     def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
-        return settings.enqueue_functions
+        return (*settings.enqueue_functions, *self.wrapped)
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         enqueue = EnqueueRecognizer.of(ctx).enqueue(node)

@@ -10,11 +10,14 @@ from tasklint.analysis.enqueue import (
     Enqueue,
     EnqueueRecognizer,
     apply_async_arguments,
+    wrapper_task_names,
 )
 from tasklint.analysis.models import ModelValues
 from tasklint.analysis.summaries import Summaries
+from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
+from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
 
 
@@ -92,6 +95,13 @@ class ModelInstanceArgument(Rule):
     )
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
+    wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
+
+    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
+        self.wrapped = tuple(sorted(wrapper_task_names(index)))
+
+    def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
+        return self.wrapped
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         enqueue = EnqueueRecognizer.of(ctx).enqueue(node)

@@ -6,10 +6,17 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer, apply_async_arguments
+from tasklint.analysis.enqueue import (
+    ENQUEUE_TRIGGERS,
+    EnqueueRecognizer,
+    apply_async_arguments,
+    decorator_wrapper,
+    wrapper_task_names,
+)
+from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
-from tasklint.project.index import TaskInfo
+from tasklint.project.index import ProjectIndex, TaskInfo
 from tasklint.rules._base import Rule, register
 
 
@@ -154,7 +161,8 @@ class TaskArgumentMismatch(Rule):
     ## Known limitations
     Arguments unpacked with `*`/`**`, non-literal `args=`/`kwargs=`, signatures used in
     chains (which prepend the previous result), and tasks whose function carries another
-    decorator (which may change its signature) are not checked.
+    decorator (which may change its signature) are not checked — except project enqueue
+    wrappers above the task decorator, whose call is checked as the enqueue it is.
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/calling.html
@@ -165,10 +173,18 @@ class TaskArgumentMismatch(Rule):
     message = "Task `{task}` {problem}: the worker fails with TypeError when it runs the message"
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
+    wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
+
+    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
+        self.wrapped = tuple(sorted(wrapper_task_names(index)))
+
+    def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
+        return self.wrapped
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         func = node.func
         if not isinstance(func, ast.Attribute) or func.attr not in ("delay", "apply_async"):
+            yield from self._wrapper_call(node, ctx)
             return
         if self._in_chain(ctx):
             return
@@ -194,7 +210,7 @@ class TaskArgumentMismatch(Rule):
         if info is None or info.library != "celery":
             return
         fact = self._function(ctx, info)
-        if fact is None or not fact.params or len(fact.decorators) > 1:
+        if fact is None or not fact.params or not self._plain_signature(fact, ctx):
             return  # another decorator under the task decorator may change the signature
         now = _plain(node) if func.attr == "delay" else _apply_async(node)
         if now is None:
@@ -208,6 +224,38 @@ class TaskArgumentMismatch(Rule):
             problem = bind_error(fact.params, n_args, keywords, info.bind)
         if problem is not None:
             yield self.finding(ctx, node, task=info.name, problem=problem)
+
+    def _wrapper_call(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
+        """``send_email(...)`` of a task wrapped by an enqueue wrapper: the wrapper forwards
+        ``*args, **kwargs`` to ``.delay``, so the call's arguments are the message's."""
+        if not isinstance(node.func, (ast.Name, ast.Attribute)) or self._in_chain(ctx):
+            return
+        recognizer = EnqueueRecognizer.of(ctx)
+        enqueue = recognizer.enqueue(node)
+        if enqueue is None or enqueue.method != "__call__":
+            return
+        info = recognizer.task_info(node.func, ctx.scope())
+        if info is None or info.library != "celery":
+            return
+        fact = self._function(ctx, info)
+        if fact is None or not fact.params or not self._plain_signature(fact, ctx):
+            return
+        now = _plain(node)
+        if now is None:
+            return
+        problem = bind_error(fact.params, now[0], now[1], info.bind)
+        if problem is not None:
+            yield self.finding(ctx, node, task=info.name, problem=problem)
+
+    def _plain_signature(self, fact: Any, ctx: FileContext) -> bool:
+        """The task decorator is the innermost one, and any decorator above it is an
+        enqueue wrapper (which forwards its arguments unchanged)."""
+        decorators = fact.decorators
+        for dec in decorators[:-1]:
+            wrapper = decorator_wrapper(ctx.index, dec.qualname)
+            if wrapper is None or not wrapper.get("enqueues"):
+                return False
+        return True
 
     def _function(self, ctx: FileContext, info: TaskInfo) -> Any:
         facts = ctx.index.modules.get(info.module)
