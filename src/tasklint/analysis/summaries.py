@@ -115,6 +115,17 @@ def owner_class(fscope: Scope | None) -> ast.ClassDef | None:
     return node if isinstance(node, ast.ClassDef) else None
 
 
+def _on(function: str, receiver: str) -> str:
+    """The summary key of ``function`` (``module.Class.method``) run on a ``receiver``."""
+    defining = function.rsplit(".", 1)[0]
+    return function if defining == receiver else f"{function}@{receiver}"
+
+
+def display_name(function: str) -> str:
+    """The function's own name, for messages (``run`` for ``m.Service.run@m.Sub``)."""
+    return function.split("@", 1)[0].rsplit(".", 1)[-1]
+
+
 def _first_param(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.arg | None:
     params = [*node.args.posonlyargs, *node.args.args]
     return params[0] if params else None
@@ -212,7 +223,7 @@ class Summaries:
     def locate(
         self, function: str
     ) -> tuple[_Module, ast.FunctionDef | ast.AsyncFunctionDef] | None:
-        parts = function.split(".")
+        parts = function.split("@", 1)[0].split(".")
         for cut in (len(parts) - 1, len(parts) - 2):
             if cut <= 0:
                 continue
@@ -227,24 +238,36 @@ class Summaries:
         return None
 
     # -- call resolution -----------------------------------------------------------------
-    def resolve_call(self, call: ast.Call, ctx: FileContext, scope: Scope) -> str | None:
-        """``module.function`` or ``module.Class.method`` a call goes to, if in the project."""
+    def resolve_call(
+        self, call: ast.Call, ctx: FileContext, scope: Scope, receiver: str | None = None
+    ) -> str | None:
+        """The function a call goes to, if in the project: ``module.function``,
+        ``module.Class.method``, or ``module.Class.method@module.Receiver`` for a method
+        run on an instance of a subclass (its ``self.m()`` calls resolve in the subclass).
+
+        ``receiver`` is the class of ``self`` when the call is in a method summarised for
+        a subclass; by default, the class that defines the method.
+        """
         func = call.func
         fscope = function_scope(scope)
         owner = owner_class(fscope)
-        here = f"{ctx.module}.{owner.name}" if owner is not None and ctx.module else None
+        defining = f"{ctx.module}.{owner.name}" if owner is not None and ctx.module else None
+        here = receiver or defining
         if isinstance(func, ast.Attribute):
             recv = func.value
             if (
-                here is not None
+                defining is not None
+                and here is not None
                 and isinstance(recv, ast.Call)
                 and isinstance(recv.func, ast.Name)
                 and recv.func.id == "super"
                 and not recv.args
             ):
-                return self._method_in_bases(here, func.attr)
+                found = self._method_in_bases(defining, func.attr)
+                return _on(found, here) if found is not None else None
             if here is not None and fscope is not None and self._is_self(recv, ctx, scope, fscope):
-                return self.method(here, func.attr)
+                found = self.method(here, func.attr)
+                return _on(found, here) if found is not None else None
             if (
                 here is not None
                 and fscope is not None
@@ -252,13 +275,12 @@ class Summaries:
                 and self._is_self(recv.value, ctx, scope, fscope)
             ):
                 cls = self._attribute_class(here, recv.attr)
-                return self.method(cls, func.attr) if cls is not None else None
+                return self._method_on(cls, func.attr)
             if isinstance(recv, ast.Name) and ctx.resolver.is_local(recv.id, scope):
-                cls = self._class_of_local(recv.id, ctx, scope)
-                return self.method(cls, func.attr) if cls is not None else None
+                return self._method_on(self._class_of_local(recv.id, ctx, scope), func.attr)
             if isinstance(recv, ast.Call):
                 cls = self._project_class(ctx.resolver.qualname(recv.func, scope))
-                return self.method(cls, func.attr) if cls is not None else None
+                return self._method_on(cls, func.attr)
         qn = ctx.resolver.qualname(func, scope)
         if qn is None:
             return None
@@ -272,6 +294,13 @@ class Summaries:
             if self.index.klass(cls_target) is not None:
                 return self.method(f"{target.module}.{target.name}", target.rest[0])
         return None
+
+    def _method_on(self, cls: str | None, name: str) -> str | None:
+        """The method ``name`` called on an instance of ``cls``."""
+        if cls is None:
+            return None
+        found = self.method(cls, name)
+        return _on(found, cls) if found is not None else None
 
     def _is_self(self, expr: ast.AST, ctx: FileContext, scope: Scope, fscope: Scope) -> bool:
         """``self`` / ``cls``: the first parameter of the enclosing method, not rebound."""
@@ -402,6 +431,7 @@ class Summaries:
     ) -> LocalEffects:
         ctx = mod.ctx
         scope = ctx.resolver.scope_of(node) or ctx.resolver.module_scope
+        receiver = function.split("@", 1)[1] if "@" in function else None
         recognizer = EnqueueRecognizer.of(ctx)
         effects = LocalEffects(function, ctx.path)
         args = node.args
@@ -438,7 +468,7 @@ class Summaries:
             if effects.commit_line is None and is_commit_call(call, ctx, scope):
                 effects.commit_line = call.lineno
                 continue
-            callee = self.resolve_call(call, ctx, scope)
+            callee = self.resolve_call(call, ctx, scope, receiver)
             if callee is None:
                 if isinstance(call.func, (ast.Name, ast.Attribute)):
                     effects.unresolved += 1
@@ -492,7 +522,7 @@ class Summaries:
                 for line, callee in effects.calls:
                     rest = paths[callee] if callee in paths else self._paths.get(callee)
                     if rest is not None and len(rest) < MAX_CHAIN:
-                        step = Step(name, effects.path, line, callee.rsplit(".", 1)[-1])
+                        step = Step(name, effects.path, line, display_name(callee))
                         paths[name] = (step, *rest)
                         changed = True
                         break
@@ -562,7 +592,7 @@ class Summaries:
         kind = self.returns_model(callee)
         if kind is None:
             return None
-        return f"{kind} (returned by `{callee.rsplit('.', 1)[-1]}()`)"
+        return f"{kind} (returned by `{display_name(callee)}()`)"
 
     def summary(self, function: str) -> Summary | None:
         """Everything known about calling ``function``."""
