@@ -98,14 +98,18 @@ def _wraps_as_used(wrapper: dict[str, object], is_call: bool) -> bool:
     return wrapper.get("wraps") == ("factory" if is_call else "plain")
 
 
-def enqueued_when_called(index: ProjectIndex, info: TaskInfo) -> bool:
+def enqueued_when_called(index: ProjectIndex, info: TaskInfo) -> str | None:
     """Is calling this task an enqueue, because a project decorator above its task decorator
-    wraps it in a function that calls ``<task>.delay(...)`` (an enqueue wrapper)?"""
-    memo: dict[tuple[str, str], bool] = index.__dict__.setdefault("_wrapper_enqueues", {})
+    wraps it in a function that calls ``<task>.delay(...)`` (an enqueue wrapper)?
+
+    ``"now"`` when the wrapper enqueues on some path outside ``on_commit``, ``"deferred"``
+    when it only enqueues inside ``on_commit(...)``, None when calling it is no enqueue.
+    """
+    memo: dict[tuple[str, str], str | None] = index.__dict__.setdefault("_wrapper_enqueues", {})
     key = (info.module, info.name)
     if key in memo:
         return memo[key]
-    found = False
+    found: str | None = None
     facts = index.modules.get(info.module)
     func = facts.functions.get(info.name) if facts is not None else None
     if func is not None and info.library in ("celery", "rq", "django_rq"):
@@ -113,13 +117,13 @@ def enqueued_when_called(index: ProjectIndex, info: TaskInfo) -> bool:
             if index.decorator_library(dec.qualname) is not None:
                 break  # decorators below the task decorator see the plain function
             wrapper = decorator_wrapper(index, dec.qualname)
-            if (
-                wrapper is not None
-                and wrapper.get("enqueues")
-                and _wraps_as_used(wrapper, dec.is_call)
-            ):
-                found = True
+            if wrapper is None or not _wraps_as_used(wrapper, dec.is_call):
+                continue
+            if wrapper.get("enqueues"):
+                found = "now"
                 break
+            if wrapper.get("defers"):
+                found = "deferred"
     memo[key] = found
     return found
 
@@ -337,9 +341,12 @@ class EnqueueRecognizer:
         if name not in wrapper_task_names(self.index):
             return None
         info = self.index.task(self.resolver.qualname(func, scope))
-        if info is not None and enqueued_when_called(self.index, info):
-            return info
-        return None
+        if info is None:
+            return None
+        how = enqueued_when_called(self.index, info)
+        if how == "deferred" and not info.deferred:
+            return TaskInfo(info.library, info.module, info.name, info.line, True, info.bind)
+        return info if how is not None else None
 
     def _is_celery_app_expr(self, expr: ast.AST, scope: Scope) -> bool:
         if isinstance(expr, ast.Name) and self.resolver.is_local(expr.id, scope):

@@ -253,7 +253,7 @@ class TaskArgumentMismatch(Rule):
         decorators = fact.decorators
         for dec in decorators[:-1]:
             wrapper = decorator_wrapper(ctx.index, dec.qualname)
-            if wrapper is None or not wrapper.get("enqueues"):
+            if wrapper is None or not (wrapper.get("enqueues") or wrapper.get("defers")):
                 return False
         return True
 

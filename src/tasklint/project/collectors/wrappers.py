@@ -55,11 +55,11 @@ def _uses(
     owner: ast.FunctionDef | ast.AsyncFunctionDef, param: str, resolver: NameResolver
 ) -> dict[str, Any]:
     """What ``owner``'s body (nested functions included) does with its parameter ``param``."""
-    enqueues = False
+    enqueues = defers = False
     connects: set[tuple[str, str]] = set()
-    stack: list[tuple[ast.AST, bool]] = [(stmt, False) for stmt in owner.body]
+    stack: list[tuple[ast.AST, bool, bool]] = [(stmt, False, False) for stmt in owner.body]
     while stack:
-        node, nested = stack.pop()
+        node, nested, deferred = stack.pop()
         if isinstance(node, FUNCTIONS):
             if _binds(node, param):
                 continue  # the name means something else in there
@@ -69,7 +69,7 @@ def _uses(
             if (isinstance(func, ast.Attribute) and func.attr == "on_commit") or (
                 isinstance(func, ast.Name) and func.id == "on_commit"
             ):
-                continue  # deferred to the commit: not an enqueue in the caller's transaction
+                deferred = True  # what the callback does waits for the commit
             if (
                 nested  # the wrapper that runs when the decorated function is called
                 and isinstance(func, ast.Attribute)
@@ -77,7 +77,10 @@ def _uses(
                 and isinstance(func.value, ast.Name)
                 and func.value.id == param
             ):
-                enqueues = True
+                if deferred:
+                    defers = True
+                else:
+                    enqueues = True
             passes = any(isinstance(a, ast.Name) and a.id == param for a in node.args[:1])
             if passes and isinstance(func, ast.Attribute) and func.attr == "connect":
                 qn = resolver.qualname(func.value)
@@ -95,8 +98,12 @@ def _uses(
                         qn = resolver.qualname(item)
                         if qn:
                             connects.add((inner, qn))
-        stack.extend((child, nested) for child in ast.iter_child_nodes(node))
-    return {"enqueues": enqueues, "connects": [list(pair) for pair in sorted(connects)]}
+        stack.extend((child, nested, deferred) for child in ast.iter_child_nodes(node))
+    return {
+        "enqueues": enqueues,
+        "defers": defers,
+        "connects": [list(pair) for pair in sorted(connects)],
+    }
 
 
 def _summary(
@@ -105,7 +112,7 @@ def _summary(
     param = _first_param(node)
     if param is not None:
         found = _uses(node, param, resolver)
-        if found["enqueues"] or found["connects"]:
+        if found["enqueues"] or found["defers"] or found["connects"]:
             return {"wraps": "plain", **found}
     for stmt in node.body:  # a decorator factory: ``def background(queue): def deco(func): ...``
         if isinstance(stmt, FUNCTIONS):
@@ -113,12 +120,12 @@ def _summary(
             if inner is None:
                 continue
             found = _uses(stmt, inner, resolver)
-            if found["enqueues"] or found["connects"]:
+            if found["enqueues"] or found["defers"] or found["connects"]:
                 return {"wraps": "factory", **found}
     return None
 
 
-@register_collector("wrappers", version=1)
+@register_collector("wrappers", version=2)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(marker in source for marker in MARKERS):
