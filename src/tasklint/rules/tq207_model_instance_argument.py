@@ -27,7 +27,9 @@ class ModelInstanceArgument(Rule):
     ## What it does
     Flags a Django model instance or queryset — from `M.objects.get/first/create/filter/...`,
     `get_or_create()[0]`, `get_object_or_404`, `request.user`, `self.get_object()`, a loop
-    over a queryset, a parameter annotated with a model class — or a SQLAlchemy mapped
+    over a queryset, a parameter annotated with a model class, `self` in a method of a
+    project model class, the value of a project function that returns one of these on
+    every path — or a SQLAlchemy mapped
     instance (`session.get(M, ...)`, `query(M).first()`, `.scalars(...).one()`) passed as
     an argument of an enqueue.
 
@@ -81,7 +83,9 @@ class ModelInstanceArgument(Rule):
     None.
 
     ## Known limitations
-    Values returned by helper functions and attributes of other objects are not followed.
+    A project function's value counts when the function returns a model instance (or a
+    queryset) on every path, read from its summary; attributes of other objects and
+    values returned by anything else are not followed.
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/tasks.html#state
