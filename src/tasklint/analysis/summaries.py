@@ -165,6 +165,8 @@ class Summaries:
         self._paths: dict[str, tuple[Step, ...] | None] = {}
         self._returns: dict[str, str | None] = {}
         self._returns_in_progress: set[str] = set()
+        self._attributes: dict[tuple[str, str], str | None] = {}
+        self._annotations: dict[str, dict[str, set[str | None]]] = {}
 
     @classmethod
     def of(cls, index: ProjectIndex, settings: Settings) -> Summaries:
@@ -355,44 +357,43 @@ class Summaries:
         body or ``self.svc: Service`` in a method), in the class or its project bases."""
         if depth > MAX_CLASS_DEPTH:
             return None
+        key = (class_qualname, attr)
+        if key in self._attributes:
+            return self._attributes[key]
+        self._attributes[key] = None  # a cycle of base classes settles as unknown
         target = self.index.resolve(class_qualname)
         fact = self.index.klass(target)
-        if fact is None or target.module is None or target.name is None:
-            return None
-        mod = self._module(target.module)
-        node = mod.classes.get(target.name) if mod is not None else None
-        if mod is not None and node is not None:
-            module_scope = mod.ctx.resolver.module_scope
-            annotations: list[ast.expr] = []
-            for stmt in node.body:
-                if (
-                    isinstance(stmt, ast.AnnAssign)
-                    and isinstance(stmt.target, ast.Name)
-                    and stmt.target.id == attr
-                ):
-                    annotations.append(stmt.annotation)
-                elif isinstance(stmt, FUNCTIONS):
-                    for sub in ast.walk(stmt):
-                        if (
-                            isinstance(sub, ast.AnnAssign)
-                            and isinstance(sub.target, ast.Attribute)
-                            and sub.target.attr == attr
-                            and isinstance(sub.target.value, ast.Name)
-                            and sub.target.value.id == "self"
-                        ):
-                            annotations.append(sub.annotation)
-            classes = {self._annotation_class(a, mod.ctx, module_scope) for a in annotations}
-            if len(classes) == 1:
-                return classes.pop()
-            if classes:
-                return None  # annotated differently in several places
-        for base_target, _ in self.index.project_bases(fact):
-            found = self._attribute_class(
-                f"{base_target.module}.{base_target.name}", attr, depth + 1
-            )
-            if found is not None:
-                return found
-        return None
+        found: str | None = None
+        if fact is not None and target.module is not None and target.name is not None:
+            classes = self._annotated(target.module, target.name).get(attr)
+            if classes is not None:
+                found = next(iter(classes)) if len(classes) == 1 else None  # several: unknown
+            else:
+                for base_target, _ in self.index.project_bases(fact):
+                    base = f"{base_target.module}.{base_target.name}"
+                    found = self._attribute_class(base, attr, depth + 1)
+                    if found is not None:
+                        break
+        self._attributes[key] = found
+        return found
+
+    def _annotated(self, module: str, name: str) -> dict[str, set[str | None]]:
+        """Attribute name -> the project classes its annotations name, for one class
+        (from the ``class_annotations`` facts: no parsing)."""
+        key = f"{module}.{name}"
+        known = self._annotations.get(key)
+        if known is not None:
+            return known
+        out: dict[str, set[str | None]] = {}
+        facts = self.index.modules.get(module)
+        data = facts.extras.get("class_annotations") if facts is not None else None
+        attrs = data.get(name) if isinstance(data, dict) else None
+        if isinstance(attrs, dict):
+            for attr, qualname in attrs.items():
+                cls = self._project_class(qualname) if isinstance(qualname, str) else None
+                out[attr] = {cls}
+        self._annotations[key] = out
+        return out
 
     def method(self, class_qualname: str, method: str, depth: int = 0) -> str | None:
         """``module.Class.method`` defining ``method`` for a class (project bases followed)."""

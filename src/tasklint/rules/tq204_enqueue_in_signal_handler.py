@@ -80,7 +80,8 @@ def receivers(ctx: FileContext) -> dict[str, str]:
                 if signal is not None:
                     found[stmt.name] = signal
                     break
-    for node in walk(ctx.tree):
+    connects = any(".connect(" in line for line in ctx.lines)
+    for node in walk(ctx.tree) if connects else ():
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

@@ -228,7 +228,9 @@ class TaskArgumentMismatch(Rule):
     def _wrapper_call(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         """``send_email(...)`` of a task wrapped by an enqueue wrapper: the wrapper forwards
         ``*args, **kwargs`` to ``.delay``, so the call's arguments are the message's."""
-        if not isinstance(node.func, (ast.Name, ast.Attribute)) or self._in_chain(ctx):
+        if not self.wrapped or not isinstance(node.func, (ast.Name, ast.Attribute)):
+            return
+        if self._in_chain(ctx):
             return
         recognizer = EnqueueRecognizer.of(ctx)
         enqueue = recognizer.enqueue(node)

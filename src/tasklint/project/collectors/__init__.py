@@ -5,6 +5,7 @@ from __future__ import annotations
 from tasklint.project.collectors import (
     arq,  # noqa: F401
     celery_config,  # noqa: F401
+    class_annotations,  # noqa: F401
     django_db,  # noqa: F401
     dynamic_globals,  # noqa: F401
     setting_reads,  # noqa: F401
