@@ -95,7 +95,7 @@ def decorator_wrapper(index: ProjectIndex, qualname: str | None) -> dict[str, ob
 
 def _wraps_as_used(wrapper: dict[str, object], is_call: bool) -> bool:
     """``@background`` uses a plain decorator, ``@background(...)`` a factory."""
-    return wrapper.get("wraps") == ("factory" if is_call else "plain")
+    return wrapper.get("wraps") in (("factory", "both") if is_call else ("plain", "both"))
 
 
 def enqueued_when_called(index: ProjectIndex, info: TaskInfo) -> str | None:
@@ -113,19 +113,42 @@ def enqueued_when_called(index: ProjectIndex, info: TaskInfo) -> str | None:
     facts = index.modules.get(info.module)
     func = facts.functions.get(info.name) if facts is not None else None
     if func is not None and info.library in ("celery", "rq", "django_rq"):
+        # every decorator above the task decorator must be an enqueue wrapper: another one
+        # (a cache, a converter, a feature flag) may not call through, or may change the
+        # arguments, and what calling the result does is then unknown
         for dec in func.decorators:
             if index.decorator_library(dec.qualname) is not None:
                 break  # decorators below the task decorator see the plain function
             wrapper = decorator_wrapper(index, dec.qualname)
             if wrapper is None or not _wraps_as_used(wrapper, dec.is_call):
-                continue
+                found = None
+                break
             if wrapper.get("enqueues"):
                 found = "now"
+            elif wrapper.get("defers"):
+                found = found or "deferred"
+            else:
+                found = None  # it only connects a receiver
                 break
-            if wrapper.get("defers"):
-                found = "deferred"
     memo[key] = found
     return found
+
+
+def wrapper_forwarding(index: ProjectIndex, info: TaskInfo) -> tuple[bool, bool]:
+    """Whether the enqueue wrappers above a task pass the call's positional and keyword
+    arguments to the enqueue unchanged (only then are they the message's arguments)."""
+    facts = index.modules.get(info.module)
+    func = facts.functions.get(info.name) if facts is not None else None
+    if func is None:
+        return False, False
+    positional = keywords = True
+    for dec in func.decorators:
+        if index.decorator_library(dec.qualname) is not None:
+            break
+        wrapper = decorator_wrapper(index, dec.qualname) or {}
+        positional = positional and bool(wrapper.get("forwards_args"))
+        keywords = keywords and bool(wrapper.get("forwards_kwargs"))
+    return positional, keywords
 
 
 def wrapper_task_names(index: ProjectIndex) -> frozenset[str]:
@@ -142,6 +165,48 @@ def wrapper_task_names(index: ProjectIndex) -> frozenset[str]:
     result = frozenset(names)
     index.__dict__["_wrapper_task_names"] = result
     return result
+
+
+def wrapper_call_pattern(index: ProjectIndex) -> re.Pattern[str] | None:
+    """A textual gate: a call of a task that calling enqueues (``index_post(``), or None
+    when the project has no enqueue wrappers."""
+    memo = index.__dict__.get("_wrapper_call_pattern", False)
+    if memo is not False:
+        return memo  # type: ignore[no-any-return]
+    names = sorted(wrapper_task_names(index))
+    pattern = (
+        re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(") if names else None
+    )
+    index.__dict__["_wrapper_call_pattern"] = pattern
+    return pattern
+
+
+_LAST_TRIGGERED: list[tuple[str, bool]] = []
+
+
+def enqueue_triggered(source: str) -> bool:
+    """``ENQUEUE_TRIGGERS`` searched in ``source``, remembered for the last source: several
+    rules gate on it for the same file in a row, and the search is not cheap."""
+    if _LAST_TRIGGERED and _LAST_TRIGGERED[0][0] is source:
+        return _LAST_TRIGGERED[0][1]
+    found = ENQUEUE_TRIGGERS.search(source) is not None
+    _LAST_TRIGGERED[:] = [(source, found)]
+    return found
+
+
+def mentions_wrapped_call(index: ProjectIndex, source: str) -> bool:
+    """Does ``source`` call a task that calling enqueues? (Remembered for the last source:
+    several rules ask about the same file in a row.)"""
+    pattern = wrapper_call_pattern(index)
+    if pattern is None:
+        return False
+    last = index.__dict__.get("_wrapper_call_last")
+    if isinstance(last, tuple) and last[0] is source:
+        return bool(last[1])
+    names = wrapper_task_names(index)
+    found = any(name in source for name in names) and pattern.search(source) is not None
+    index.__dict__["_wrapper_call_last"] = (source, found)
+    return found
 
 
 def _task_label(info: TaskInfo | None, expr: ast.AST) -> str:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer, wrapper_task_names
+from tasklint.analysis.enqueue import (
+    ENQUEUE_TRIGGERS,
+    EnqueueRecognizer,
+    enqueue_triggered,
+    mentions_wrapped_call,
+    wrapper_task_names,
+)
 from tasklint.analysis.transactions import enclosing_transaction
 from tasklint.config import Settings
 from tasklint.findings import Finding
@@ -97,12 +103,25 @@ class EnqueueInTransaction(Rule):
     triggers = ENQUEUE_TRIGGERS
 
     wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
+    index: ProjectIndex | None = None
 
     def prepare(self, index: ProjectIndex, settings: Settings) -> None:
         self.wrapped = tuple(sorted(wrapper_task_names(index)))
+        self.index = index
+
+    def wants(self, source: str, settings: Settings) -> bool:
+        if enqueue_triggered(source) or any(
+            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
+        ):
+            return True
+        return (
+            bool(self.wrapped)
+            and self.index is not None
+            and mentions_wrapped_call(self.index, source)
+        )
 
     def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
-        return (*settings.enqueue_functions, *self.wrapped)
+        return settings.enqueue_functions
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         enqueue = EnqueueRecognizer.of(ctx).enqueue(node)

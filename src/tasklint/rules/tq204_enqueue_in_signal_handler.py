@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from tasklint.analysis.enqueue import EnqueueRecognizer, decorator_wrapper
+from tasklint.analysis.enqueue import EnqueueRecognizer, decorator_wrapper, enqueue_triggered
 from tasklint.analysis.summaries import Summaries, display_name
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
 from tasklint.config import Settings
@@ -40,9 +40,8 @@ def _decorator_signal(dec: ast.expr, ctx: FileContext) -> str | None:
     """The model signal a project decorator connects the function it decorates to."""
     target = dec.func if isinstance(dec, ast.Call) else dec
     wrapper = decorator_wrapper(ctx.index, ctx.resolver.qualname(target))
-    if wrapper is None or wrapper.get("wraps") != (
-        "factory" if isinstance(dec, ast.Call) else "plain"
-    ):
+    usable = ("factory", "both") if isinstance(dec, ast.Call) else ("plain", "both")
+    if wrapper is None or wrapper.get("wraps") not in usable:
         return None
     connects = wrapper.get("connects")
     for pair in connects if isinstance(connects, list) else []:
@@ -179,8 +178,9 @@ class EnqueueInSignalHandler(Rule):
         "caller's transaction; wrap it in `transaction.on_commit(...)`"
     )
     node_types = (ast.Call,)
-    # a receiver is declared in the file (directly or by a project decorator)
-    triggers = re.compile(r"receiver|\.connect\s*\(")
+    # an enqueue in the file, or a receiver declared in it (directly or by a project
+    # decorator, whose names extra_triggers adds) that may enqueue through project calls
+    triggers = re.compile(r"receiver\s*\(|\.connect\s*\(")
     decorators: tuple[str, ...] = ()
 
     def prepare(self, index: ProjectIndex, settings: Settings) -> None:
@@ -188,6 +188,9 @@ class EnqueueInSignalHandler(Rule):
 
     def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
         return self.decorators
+
+    def wants(self, source: str, settings: Settings) -> bool:
+        return enqueue_triggered(source) or super().wants(source, settings)
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         ancestors = ctx.ancestors

@@ -10,6 +10,9 @@ from tasklint.analysis.enqueue import (
     Enqueue,
     EnqueueRecognizer,
     apply_async_arguments,
+    enqueue_triggered,
+    mentions_wrapped_call,
+    wrapper_forwarding,
     wrapper_task_names,
 )
 from tasklint.analysis.models import ModelValues
@@ -100,21 +103,40 @@ class ModelInstanceArgument(Rule):
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
     wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
+    index: ProjectIndex | None = None
 
     def prepare(self, index: ProjectIndex, settings: Settings) -> None:
         self.wrapped = tuple(sorted(wrapper_task_names(index)))
+        self.index = index
 
-    def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
-        return self.wrapped
+    def wants(self, source: str, settings: Settings) -> bool:
+        if enqueue_triggered(source) or any(
+            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
+        ):
+            return True
+        return (
+            bool(self.wrapped)
+            and self.index is not None
+            and mentions_wrapped_call(self.index, source)
+        )
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         enqueue = EnqueueRecognizer.of(ctx).enqueue(node)
         if enqueue is None:
             return
         scope = ctx.scope()
+        positional = keywords = True
+        if enqueue.method == "__call__":  # through an enqueue wrapper
+            info = EnqueueRecognizer.of(ctx).task_info(node.func, scope)
+            if info is None:
+                return
+            positional, keywords = wrapper_forwarding(ctx.index, info)
         summaries = Summaries.of(ctx.index, ctx.settings)
         values = ModelValues(ctx, lambda call, sc: summaries.returned_kind(call, ctx, sc))
         for arg in self._arguments(node, enqueue):
+            keyword = any(arg is kw.value for kw in node.keywords)
+            if not (keywords if keyword else positional):
+                continue  # the wrapper may change what it passes on
             kind = values.kind(arg, scope)
             if kind is not None:
                 yield self.finding(

@@ -11,6 +11,8 @@ from tasklint.analysis.enqueue import (
     EnqueueRecognizer,
     apply_async_arguments,
     decorator_wrapper,
+    enqueue_triggered,
+    mentions_wrapped_call,
     wrapper_task_names,
 )
 from tasklint.config import Settings
@@ -174,12 +176,22 @@ class TaskArgumentMismatch(Rule):
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
     wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
+    index: ProjectIndex | None = None
 
     def prepare(self, index: ProjectIndex, settings: Settings) -> None:
         self.wrapped = tuple(sorted(wrapper_task_names(index)))
+        self.index = index
 
-    def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
-        return self.wrapped
+    def wants(self, source: str, settings: Settings) -> bool:
+        if enqueue_triggered(source) or any(
+            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
+        ):
+            return True
+        return (
+            bool(self.wrapped)
+            and self.index is not None
+            and mentions_wrapped_call(self.index, source)
+        )
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         func = node.func
@@ -251,11 +263,13 @@ class TaskArgumentMismatch(Rule):
 
     def _plain_signature(self, fact: Any, ctx: FileContext) -> bool:
         """The task decorator is the innermost one, and any decorator above it is an
-        enqueue wrapper (which forwards its arguments unchanged)."""
+        enqueue wrapper that forwards ``*args, **kwargs`` unchanged."""
         decorators = fact.decorators
         for dec in decorators[:-1]:
             wrapper = decorator_wrapper(ctx.index, dec.qualname)
-            if wrapper is None or not (wrapper.get("enqueues") or wrapper.get("defers")):
+            if wrapper is None or not (
+                wrapper.get("forwards_args") and wrapper.get("forwards_kwargs")
+            ):
                 return False
         return True
 

@@ -11,15 +11,19 @@ Recorded per module-level function (JSON-safe), from the function's own body:
   ``receiver(post_save, ...)(func)``.
 
 ``wraps`` says where the wrapped function arrives: ``"plain"`` (the decorator's own first
-parameter, ``@background``) or ``"factory"`` (a nested decorator's first parameter,
-``@background(queue="x")``). Nothing here decides whether the decorated function is a
+parameter, ``@background``), ``"factory"`` (a nested decorator's first parameter,
+``@background(queue="x")``) or ``"both"`` (``def deco(func=None, *, opt=False)`` that
+applies its nested decorator itself when given the function). ``forwards_args`` /
+``forwards_kwargs`` say that every wrapper that enqueues takes ``*args, **kwargs`` and never
+changes the positional / keyword ones, so those arguments of the call are the message's
+(TQ207 and TQ208 read them only then). Nothing here decides whether the decorated function is a
 task or the signal a model signal: the index and the rules resolve that.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Any, Optional
 
 from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.names import NameResolver
@@ -27,6 +31,7 @@ from tasklint.syntax.names import NameResolver
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 ENQUEUE_METHODS = frozenset({"delay", "apply_async"})
 MARKERS = (".delay(", ".apply_async(", ".connect(", "receiver(")
+MUTATORS = frozenset({"pop", "popitem", "update", "setdefault", "clear", "__setitem__"})
 
 
 def _first_param(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
@@ -56,14 +61,18 @@ def _uses(
 ) -> dict[str, Any]:
     """What ``owner``'s body (nested functions included) does with its parameter ``param``."""
     enqueues = defers = False
+    # every wrapper that enqueues passes its positional / keyword arguments on unchanged
+    forwards_args = forwards_kwargs = True
     connects: set[tuple[str, str]] = set()
-    stack: list[tuple[ast.AST, bool, bool]] = [(stmt, False, False) for stmt in owner.body]
+    Item = tuple[ast.AST, Optional[ast.AST], bool]
+    stack: list[Item] = [(stmt, None, False) for stmt in owner.body]
     while stack:
-        node, nested, deferred = stack.pop()
+        node, wrapper, deferred = stack.pop()
         if isinstance(node, FUNCTIONS):
             if _binds(node, param):
                 continue  # the name means something else in there
-            nested = True
+            wrapper = node
+        nested = wrapper is not None
         if isinstance(node, ast.Call):
             func = node.func
             if (isinstance(func, ast.Attribute) and func.attr == "on_commit") or (
@@ -81,6 +90,13 @@ def _uses(
                     defers = True
                 else:
                     enqueues = True
+                kept = (
+                    _forwards_unchanged(wrapper)
+                    if isinstance(wrapper, FUNCTIONS)
+                    else (False, False)
+                )
+                forwards_args = forwards_args and kept[0]
+                forwards_kwargs = forwards_kwargs and kept[1]
             passes = any(isinstance(a, ast.Name) and a.id == param for a in node.args[:1])
             if passes and isinstance(func, ast.Attribute) and func.attr == "connect":
                 qn = resolver.qualname(func.value)
@@ -98,10 +114,12 @@ def _uses(
                         qn = resolver.qualname(item)
                         if qn:
                             connects.add((inner, qn))
-        stack.extend((child, nested, deferred) for child in ast.iter_child_nodes(node))
+        stack.extend((child, wrapper, deferred) for child in ast.iter_child_nodes(node))
     return {
         "enqueues": enqueues,
         "defers": defers,
+        "forwards_args": forwards_args and (enqueues or defers),
+        "forwards_kwargs": forwards_kwargs and (enqueues or defers),
         "connects": [list(pair) for pair in sorted(connects)],
     }
 
@@ -121,24 +139,86 @@ def _summary(
                 continue
             found = _uses(stmt, inner, resolver)
             if found["enqueues"] or found["defers"] or found["connects"]:
-                return {"wraps": "factory", **found}
+                # ``def deco(func=None, *, opt=False): ... return decorator(func)`` serves
+                # both ``@deco`` and ``@deco(opt=True)``
+                both = param is not None and _applies(node, stmt.name, param)
+                return {"wraps": "both" if both else "factory", **found}
     return None
 
 
-@register_collector("wrappers", version=2)
+def _applies(node: ast.FunctionDef | ast.AsyncFunctionDef, inner: str, param: str) -> bool:
+    """Does ``node`` return ``inner(param)`` (applying its nested decorator itself)?"""
+    for sub in ast.walk(node):
+        if (
+            isinstance(sub, ast.Return)
+            and isinstance(sub.value, ast.Call)
+            and isinstance(sub.value.func, ast.Name)
+            and sub.value.func.id == inner
+            and len(sub.value.args) == 1
+            and isinstance(sub.value.args[0], ast.Name)
+            and sub.value.args[0].id == param
+        ):
+            return True
+    return False
+
+
+def _forwards_unchanged(wrapper: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool, bool]:
+    """Whether ``def wrapper(*args, **kwargs)`` leaves ``args`` and ``kwargs`` unchanged (no
+    rebinding, no ``kwargs.pop(...)``, ``kwargs["x"] = ...``, ``del kwargs[...]``)."""
+    args = wrapper.args
+    if args.vararg is None or args.kwarg is None or args.args or args.posonlyargs:
+        return False, False
+    changed: set[str] = set()
+    names = {args.vararg.arg, args.kwarg.arg}
+    for sub in ast.walk(wrapper):
+        if isinstance(sub, ast.Name) and sub.id in names and not isinstance(sub.ctx, ast.Load):
+            changed.add(sub.id)
+        elif (
+            isinstance(sub, ast.Subscript)
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id in names
+            and not isinstance(sub.ctx, ast.Load)
+        ):
+            changed.add(sub.value.id)
+        elif (
+            isinstance(sub, ast.Call)
+            and isinstance(sub.func, ast.Attribute)
+            and isinstance(sub.func.value, ast.Name)
+            and sub.func.value.id in names
+            and sub.func.attr in MUTATORS
+        ):
+            changed.add(sub.func.value.id)
+    return args.vararg.arg not in changed, args.kwarg.arg not in changed
+
+
+def _has_nested_def(body: list[ast.stmt]) -> bool:
+    """Is a ``def`` nested anywhere in these statements (statements only: a ``def`` cannot
+    hide in an expression)?"""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, FUNCTIONS):
+            return True
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, list):
+                stack.extend(x for x in block if isinstance(x, ast.stmt))
+        for handler in getattr(stmt, "handlers", None) or []:
+            stack.extend(handler.body)
+        for case in getattr(stmt, "cases", None) or []:
+            stack.extend(case.body)
+    return False
+
+
+@register_collector("wrappers", version=4)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(marker in source for marker in MARKERS):
         return None
+    connects = source is None or ".connect(" in source or "receiver(" in source
     out: dict[str, Any] = {}
     for stmt in tree.body:
-        if isinstance(stmt, FUNCTIONS):
-            has_nested = any(isinstance(s, FUNCTIONS) for s in ast.walk(stmt) if s is not stmt)
-            if not has_nested and not any(
-                isinstance(s, ast.Call) and isinstance(s.func, (ast.Attribute, ast.Call))
-                for s in ast.walk(stmt)
-            ):
-                continue
+        if isinstance(stmt, FUNCTIONS) and (connects or _has_nested_def(stmt.body)):
             found = _summary(stmt, resolver)
             if found is not None:
                 out[stmt.name] = found
