@@ -121,11 +121,6 @@ def _on(function: str, receiver: str) -> str:
     return function if defining == receiver else f"{function}@{receiver}"
 
 
-def display_name(function: str) -> str:
-    """The function's own name, for messages (``run`` for ``m.Service.run@m.Sub``)."""
-    return function.split("@", 1)[0].rsplit(".", 1)[-1]
-
-
 def _first_param(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.arg | None:
     params = [*node.args.posonlyargs, *node.args.args]
     return params[0] if params else None
@@ -238,6 +233,14 @@ class Summaries:
             node = mod.functions.get(".".join(parts[cut:]))
             return (mod, node) if node is not None else None
         return None
+
+    def label(self, function: str) -> str:
+        """How messages name a function: ``finalize``, or ``Invoice.save`` for a method."""
+        parts = function.split("@", 1)[0].split(".")
+        if len(parts) >= 3 and ".".join(parts[:-2]) in self.index.modules:
+            if self.index.klass(self.index.resolve(".".join(parts[:-1]))) is not None:
+                return f"{parts[-2]}.{parts[-1]}"
+        return parts[-1]
 
     # -- call resolution -----------------------------------------------------------------
     def resolve_call(
@@ -523,7 +526,7 @@ class Summaries:
                 for line, callee in effects.calls:
                     rest = paths[callee] if callee in paths else self._paths.get(callee)
                     if rest is not None and len(rest) < MAX_CHAIN:
-                        step = Step(name, effects.path, line, display_name(callee))
+                        step = Step(name, effects.path, line, self.label(callee))
                         paths[name] = (step, *rest)
                         changed = True
                         break
@@ -593,7 +596,7 @@ class Summaries:
         kind = self.returns_model(callee)
         if kind is None:
             return None
-        return f"{kind} (returned by `{display_name(callee)}()`)"
+        return f"{kind} (returned by `{self.label(callee)}()`)"
 
     def summary(self, function: str) -> Summary | None:
         """Everything known about calling ``function``."""

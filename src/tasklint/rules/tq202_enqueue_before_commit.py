@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tasklint.analysis.enqueue import EnqueueRecognizer
-from tasklint.analysis.summaries import Summaries, display_name
+from tasklint.analysis.summaries import Summaries
 from tasklint.analysis.transactions import (
     enclosing_transaction,
     find_commit,
@@ -148,7 +148,7 @@ class EnqueueBeforeCommit(Rule):
         steps = summaries.enqueue_path(callee)
         if steps is None:
             return
-        name = display_name(callee)
+        name = summaries.label(callee)
         last = steps[-1]
         yield self.finding(
             ctx,

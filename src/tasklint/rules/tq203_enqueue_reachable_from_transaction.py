@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tasklint.analysis.enqueue import EnqueueRecognizer
-from tasklint.analysis.summaries import Step, Summaries, display_name
+from tasklint.analysis.summaries import Step, Summaries
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
 from tasklint.config import Settings
 from tasklint.findings import Finding
@@ -201,9 +201,9 @@ class EnqueueReachableFromTransaction(Rule):
         if steps is None:
             return
         head = (
-            f"Inside this transaction, `{display_name(callee)}()`"
+            f"Inside this transaction, `{summaries.label(callee)}()`"
             if in_transaction
-            else f"View `{view}` runs in a transaction (ATOMIC_REQUESTS) and `{display_name(callee)}()`"
+            else f"View `{view}` runs in a transaction (ATOMIC_REQUESTS) and `{summaries.label(callee)}()`"
         )
         yield self.finding(
             ctx,

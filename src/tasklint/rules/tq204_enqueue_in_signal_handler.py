@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tasklint.analysis.enqueue import EnqueueRecognizer, decorator_wrapper, enqueue_triggered
-from tasklint.analysis.summaries import Summaries, display_name
+from tasklint.analysis.summaries import Summaries
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
 from tasklint.config import Settings
 from tasklint.findings import Finding
@@ -238,7 +238,7 @@ class EnqueueInSignalHandler(Rule):
             ctx,
             node,
             target=last.what,
-            through=f" by `{display_name(callee)}()` ({where}:{last.line})",
+            through=f" by `{summaries.label(callee)}()` ({where}:{last.line})",
             handler=handler.name,
             signal=signal,
         )
