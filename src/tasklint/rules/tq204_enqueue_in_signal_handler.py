@@ -79,6 +79,8 @@ def receivers(ctx: FileContext) -> dict[str, str]:
                 if signal is not None:
                     found[stmt.name] = signal
                     break
+    for name, signal in connected_elsewhere(ctx.index).get(ctx.module, {}).items():
+        found.setdefault(name, signal)
     connects = any(".connect(" in line for line in ctx.lines)
     for node in walk(ctx.tree) if connects else ():
         if (
@@ -93,6 +95,33 @@ def receivers(ctx: FileContext) -> dict[str, str]:
                 found.setdefault(node.args[0].id, names[0])
     ctx.memo["tq204_receivers"] = found
     return found
+
+
+def connected_elsewhere(index: ProjectIndex) -> dict[str, dict[str, str]]:
+    """Module -> {function name: model signal} for receivers that some project module
+    connects with ``<signal>.connect(<module>.<function>, ...)`` (``AppConfig.ready()``)."""
+    memo = index.__dict__.get("_tq204_connected")
+    if isinstance(memo, dict):
+        return memo
+    out: dict[str, dict[str, str]] = {}
+    for facts in index.modules.values():
+        data = facts.extras.get("signal_connections")
+        if not isinstance(data, dict):
+            continue
+        for entry in data.get("connects", []):
+            if not isinstance(entry, list) or len(entry) < 2:
+                continue
+            signal = index.canonical(str(entry[1]))
+            if signal not in SIGNALS:
+                continue
+            target = index.resolve(str(entry[0]))
+            if target.module is None or target.name is None or target.rest:
+                continue
+            if index.function(target) is None:
+                continue
+            out.setdefault(target.module, {}).setdefault(target.name, signal.rsplit(".", 1)[-1])
+    index.__dict__["_tq204_connected"] = out
+    return out
 
 
 def connecting_decorators(index: ProjectIndex) -> tuple[str, ...]:
@@ -161,8 +190,9 @@ class EnqueueInSignalHandler(Rule):
     - `celery.enqueue-functions`: project helpers that enqueue.
 
     ## Known limitations
-    Receivers are matched by function name within the file: `@receiver(...)`,
-    `signal.connect(handler)` in the same module, or a project decorator that does either
+    Receivers are `@receiver(...)` functions, functions connected with
+    `signal.connect(handler)` in the same module or in another project module (e.g. in
+    `AppConfig.ready()`), and functions decorated by a project decorator that does either
     with the function it decorates. A call in a receiver to a project function that
     enqueues (directly or through further project calls, as in TQ203) is reported on the
     call's line; other calls are not followed.
@@ -183,11 +213,16 @@ class EnqueueInSignalHandler(Rule):
     triggers = re.compile(r"receiver\s*\(|\.connect\s*\(")
     decorators: tuple[str, ...] = ()
 
+    connected: tuple[str, ...] = ()  # receivers connected in another module
+
     def prepare(self, index: ProjectIndex, settings: Settings) -> None:
         self.decorators = connecting_decorators(index)
+        self.connected = tuple(
+            sorted({name for names in connected_elsewhere(index).values() for name in names})
+        )
 
     def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
-        return self.decorators
+        return (*self.decorators, *self.connected)
 
     def wants(self, source: str, settings: Settings) -> bool:
         return enqueue_triggered(source) or super().wants(source, settings)

@@ -10,6 +10,7 @@ from tasklint.project.collectors import (
     dynamic_globals,  # noqa: F401
     setting_reads,  # noqa: F401
     settings_exports,  # noqa: F401
+    signal_connections,  # noqa: F401
     task_refs,  # noqa: F401
     wrappers,  # noqa: F401
 )
