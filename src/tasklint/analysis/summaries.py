@@ -43,6 +43,7 @@ from tasklint.syntax.names import Scope
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 MAX_ROUNDS = 64  # fixed-point rounds for one query
 MAX_REACH = 5000  # functions visited for one query (beyond: unknown, never a finding)
 MAX_CHAIN = 12  # steps kept in a reported path
@@ -440,23 +441,25 @@ class Summaries:
         effects = LocalEffects(function, ctx.path)
         args = node.args
         params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-        calls: list[ast.Call] = []
         withs = False
-        stack: list[ast.AST] = list(node.body)
+        calls: list[tuple[ast.Call, Scope]] = []  # with the innermost scope (comprehensions)
+        stack: list[tuple[ast.AST, Scope]] = [(stmt, scope) for stmt in node.body]
         while stack:
-            current = stack.pop()
+            current, here = stack.pop()
             if isinstance(current, NESTED):
                 continue  # deferred or separate code (on_commit callbacks live here)
+            if isinstance(current, COMPREHENSIONS):
+                here = ctx.resolver.scope_of(current) or here
             if isinstance(current, (ast.With, ast.AsyncWith)) and not withs:
-                withs = is_transaction_with(current, ctx, scope)
+                withs = is_transaction_with(current, ctx, here)
             if isinstance(current, ast.Call):
-                if is_on_commit_call(current, ctx, scope):
+                if is_on_commit_call(current, ctx, here):
                     continue
-                calls.append(current)
-            stack.extend(ast.iter_child_nodes(current))
-        calls.sort(key=lambda c: (c.lineno, c.col_offset))
+                calls.append((current, here))
+            stack.extend((child, here) for child in ast.iter_child_nodes(current))
+        calls.sort(key=lambda c: (c[0].lineno, c[0].col_offset))
         forwards: set[str] = set()
-        for call in calls:
+        for call, scope in calls:
             enqueue = recognizer.enqueue(call, scope)
             if enqueue is not None:
                 if enqueue.deferred:
