@@ -31,7 +31,8 @@ class EnqueueInTransaction(Rule):
     """
     ## What it does
     Flags a task enqueue (`.delay()`, `.apply_async()`, `send_task`, a canvas, arq
-    `enqueue_job`, RQ `enqueue`, Dramatiq `.send()`) written inside
+    `enqueue_job`, RQ `enqueue`, Dramatiq `.send()`, or a call of a task wrapped by a
+    project decorator whose wrapper calls `func.delay(...)`) written inside
     `with transaction.atomic():`, a function decorated with `@transaction.atomic`, a
     project context manager that wraps `atomic`, or a SQLAlchemy `with session.begin():`.
 
