@@ -8,6 +8,7 @@ or a project function that happens to be called ``enqueue_job`` are not enqueues
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -410,7 +411,7 @@ class EnqueueRecognizer:
             return None
         how = enqueued_when_called(self.index, info)
         if how == "deferred" and not info.deferred:
-            return TaskInfo(info.library, info.module, info.name, info.line, True, info.bind)
+            return dataclasses.replace(info, deferred=True)
         return info if how is not None else None
 
     def _is_celery_app_expr(self, expr: ast.AST, scope: Scope) -> bool:

@@ -249,7 +249,7 @@ class TaskArgumentMismatch(Rule):
         if enqueue is None or enqueue.method != "__call__":
             return
         info = recognizer.task_info(node.func, ctx.scope())
-        if info is None or info.library != "celery":
+        if info is None or info.library != "celery" or not info.bind_known:
             return
         fact = self._function(ctx, info)
         if fact is None or not fact.params or not self._plain_signature(fact, ctx):
