@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasklint.config import Settings
+from tasklint.project import values
 from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, SymbolFact
 from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target
 from tasklint.syntax.values import Value
@@ -134,40 +135,8 @@ class CeleryTask:
 
 
 def resolve_value(index: ProjectIndex, value: Value, depth: int = 0) -> Value:
-    """Follow ``name`` references to project module constants; anything else is unknown."""
-    if depth > 20:
-        return UNKNOWN
-    if value.kind == "name" and value.qualname:
-        target = index.resolve(value.qualname)
-        if target.external is not None:
-            return Value("name", qualname=target.external)  # outside the project: keep the name
-        sym = index.symbol(target)
-        if sym is None or target.rest:
-            return UNKNOWN
-        if sym.kind == "const":
-            return Value("const", sym.value)
-        if sym.folded is not None and sym.folded.kind in ("const", "dict", "list"):
-            return sym.folded
-        if sym.kind == "alias" and sym.target:
-            return resolve_value(index, Value("name", qualname=sym.target), depth + 1)
-        return UNKNOWN
-    if value.kind == "dict" and isinstance(value.value, dict):
-        resolved = {
-            k: resolve_value(index, v if isinstance(v, Value) else Value(**v), depth + 1)
-            for k, v in value.value.items()
-        }
-        if all(v.kind == "const" for v in resolved.values()):
-            return Value("const", {k: v.value for k, v in resolved.items()})
-        return Value("dict", {k: v.__dict__ for k, v in resolved.items()})
-    if value.kind == "list" and isinstance(value.value, list):
-        items = [
-            resolve_value(index, v if isinstance(v, Value) else Value(**v), depth + 1)
-            for v in value.value
-        ]
-        if all(v.kind == "const" for v in items):
-            return Value("const", [v.value for v in items])
-        return Value("list", [v.__dict__ for v in items])
-    return value
+    """Follow names and compute expressions across the project (see ``project.values``)."""
+    return values.resolve_value(index, value, depth)
 
 
 def dict_entry(value: Value | None, key: str) -> Value | None:

@@ -328,6 +328,9 @@ class _FactCollector:
                     f.value == folds[0].value for f in folds
                 ):
                     return SymbolFact("const", line, value=folds[0].value, col=col, folded=folds[0])
+                # the same expression over names (``X = 2 * HOUR`` in both branches)
+                if folds[0].kind in ("expr", "dict", "list") and all(f == folds[0] for f in folds):
+                    return SymbolFact("other", line, col=col, folded=folds[0])
             return SymbolFact("ambiguous", line, col=col, folded=Value("unknown"))
         b = first
         if b.kind == "def":

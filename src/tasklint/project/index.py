@@ -114,6 +114,7 @@ class ProjectIndex:
         self._tasks_by_module = None
         self._resolve.cache_clear()
         self._task.cache_clear()
+        self.__dict__.pop("_value_memo", None)  # resolved values (project.values)
 
     # -- imports -------------------------------------------------------------------------
     @property

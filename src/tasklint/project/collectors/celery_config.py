@@ -233,7 +233,7 @@ class _Collector:
         return False
 
 
-@register_collector("celery_config", version=1)
+@register_collector("celery_config", version=2)  # 2: symbolic values, splats
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     used = set(facts.imported_packages)
     if "celery" not in used and "os" not in used:
