@@ -16,8 +16,15 @@ from typing import Any
 
 from tasklint.config import Settings
 from tasklint.project import values
-from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, SymbolFact
+from tasklint.project.facts import (
+    ClassFact,
+    DecoratorFact,
+    FunctionFact,
+    ModuleFacts,
+    SymbolFact,
+)
 from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target
+from tasklint.syntax.constants import as_value
 from tasklint.syntax.values import Value
 
 UNKNOWN = Value("unknown")
@@ -137,6 +144,16 @@ class CeleryTask:
 def resolve_value(index: ProjectIndex, value: Value, depth: int = 0) -> Value:
     """Follow names and compute expressions across the project (see ``project.values``)."""
     return values.resolve_value(index, value, depth)
+
+
+def splat_entries(index: ProjectIndex, value: Value) -> dict[str, Value] | None:
+    """The keys and resolved values a ``**NAME`` splat contributes (None: keys unknown)."""
+    resolved = resolve_value(index, value)
+    if resolved.kind == "const" and isinstance(resolved.value, dict):
+        return {str(k): Value("const", v) for k, v in resolved.value.items()}
+    if resolved.kind == "dict" and isinstance(resolved.value, dict):
+        return {str(k): as_value(v) for k, v in resolved.value.items()}
+    return None
 
 
 def dict_entry(value: Value | None, key: str) -> Value | None:
@@ -279,9 +296,14 @@ class CeleryModel:
         )
 
     def _apply_kwargs(self, cfg: AppConfig, facts: ModuleFacts, app: dict[str, Any]) -> None:
+        kwargs: dict[str, Any] = {}
         if app.get("splat"):
-            cfg.open_reasons.append("Celery(**kwargs)")
-        for key, raw in app.get("kwargs", {}).items():
+            found, unknown = self._splat_raws(app.get("splats") or [])
+            if unknown or not app.get("splats"):
+                cfg.open_reasons.append(f"Celery(**kwargs) with unknown keys (line {app['line']})")
+            kwargs.update(found)
+        kwargs.update(app.get("kwargs", {}))
+        for key, raw in kwargs.items():
             if key == "task_cls":
                 value = Value(**raw["value"])
                 if value.kind == "const" and isinstance(value.value, str):
@@ -306,15 +328,32 @@ class CeleryModel:
                 None,
             )
 
+    def _splat_raws(self, splats: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+        """Entries (as raw keyword facts) of ``**NAME`` / ``update(NAME)`` arguments that
+        resolve to dicts, in order; the flag says some argument's keys are unknown."""
+        found: dict[str, Any] = {}
+        unknown = False
+        for splat in splats:
+            entries = splat_entries(self.index, as_value(splat.get("value")))
+            if entries is None:
+                unknown = True
+                continue
+            for key, value in entries.items():
+                found[key] = {"value": value.__dict__, "line": splat["line"], "col": splat["col"]}
+        return found, unknown
+
     def _apply_op(self, cfg: AppConfig, facts: ModuleFacts, op: dict[str, Any]) -> None:
         kind = op["kind"]
         if kind in ("update", "set"):
-            if op.get("unknown"):
+            entries = dict(op.get("entries", {}))
+            found, unknown = self._splat_raws(op.get("splats") or [])
+            if op.get("unknown") or unknown:
                 cfg.open_reasons.append(
                     f"conf.update(...) with a non-literal argument (line {op['line']})"
                 )
+            entries = {**found, **entries}
             where = "conf.update" if kind == "update" else "conf attribute"
-            for key, raw in op.get("entries", {}).items():
+            for key, raw in entries.items():
                 self._set(cfg, key, raw, facts, where, kind, f"{facts.path}:{op['line']}", None)
         elif kind == "config_from_object":
             self._from_object(cfg, facts, op)
@@ -580,10 +619,12 @@ class CeleryModel:
 
     def _task(self, facts: ModuleFacts, func: FunctionFact, dec: Any) -> CeleryTask:
         apps = self._apps_for_decorator(dec.qualname)
-        name_opt = dec.keywords.get("name")
+        keywords, splats_known = self._decorator_keywords(facts, dec)
+        name_opt = keywords.get("name")
         registered = f"{facts.module}.{func.name}"
-        if name_opt is not None and name_opt.kind == "const" and isinstance(name_opt.value, str):
-            registered = name_opt.value
+        if name_opt is not None and name_opt.value.kind == "const":
+            if isinstance(name_opt.value.value, str):
+                registered = name_opt.value.value
         task = CeleryTask(
             module=facts.module,
             function=func.name,
@@ -594,12 +635,13 @@ class CeleryModel:
             apps=apps,
             fact=func,
         )
-        if dec.has_kwargs_splat:
+        if not splats_known:
             task.options_open = True
-        lines = {k: (v[0], v[1]) for k, v in dec.keyword_lines.items()}
         # base class attributes first, decorator keywords override
         base = dec.keywords.get("base")
         base_qn = base.qualname if base is not None and base.kind == "name" else None
+        if base is None and "base" in keywords:
+            task.options_open = True  # ``base`` from a splat: the class is not followed
         if base is not None and base_qn is None:
             task.options_open = True
         if base_qn is None:
@@ -607,12 +649,32 @@ class CeleryModel:
         if base_qn is not None:
             if not self._apply_base(task, base_qn):
                 task.options_open = True
+        task.options.update(keywords)
+        return task
+
+    def _decorator_keywords(
+        self, facts: ModuleFacts, dec: DecoratorFact
+    ) -> tuple[dict[str, TaskOption], bool]:
+        """The decorator's keywords, resolved, with the entries of ``**NAME`` splats of
+        module-constant dicts; the flag is False when a splat's keys cannot be known."""
+        out: dict[str, TaskOption] = {}
+        known = len(dec.splats) == len(dec.splat_lines) and (
+            bool(dec.splats) or not dec.has_kwargs_splat
+        )
+        for splat, (line, col) in zip(dec.splats, dec.splat_lines):
+            entries = splat_entries(self.index, splat)
+            if entries is None:
+                known = False
+                continue
+            for key, value in entries.items():
+                out[key] = TaskOption(key, value, facts.path, line, col, "decorator")
+        lines = {k: (v[0], v[1]) for k, v in dec.keyword_lines.items()}
         for key, value in dec.keywords.items():
             line, col = lines.get(key, (dec.line, dec.col))
-            task.options[key] = TaskOption(
+            out[key] = TaskOption(
                 key, resolve_value(self.index, value), facts.path, line, col, "decorator"
             )
-        return task
+        return out, known
 
     def _app_task_cls(self, apps: list[AppConfig]) -> str | None:
         classes = {a.task_cls for a in apps if a.task_cls}

@@ -61,6 +61,9 @@ class DecoratorFact:
     # keyword -> [line, col] (1-based col), for findings reported on a keyword
     keyword_lines: dict[str, list[int]] = field(default_factory=dict)
     positional: int = 0  # number of positional arguments
+    # ``**NAME`` keyword splats, folded (``@shared_task(**LIMITS)``), and their [line, col]
+    splats: list[Value] = field(default_factory=list)
+    splat_lines: list[list[int]] = field(default_factory=list)
 
 
 @dataclass
@@ -152,6 +155,7 @@ class ModuleFacts:
         def deco(d: dict[str, Any]) -> DecoratorFact:
             d = dict(d)
             d["keywords"] = {k: value(v) for k, v in d["keywords"].items()}
+            d["splats"] = [value(v) for v in d.get("splats", [])]
             return DecoratorFact(**d)
 
         def func(d: dict[str, Any]) -> FunctionFact:
@@ -409,6 +413,12 @@ class _FactCollector:
                     if kw.arg is not None
                 },
                 positional=len(dec.args),
+                splats=[
+                    fold(kw.value, self.resolver, scope) for kw in dec.keywords if kw.arg is None
+                ],
+                splat_lines=[
+                    [kw.lineno, kw.col_offset + 1] for kw in dec.keywords if kw.arg is None
+                ],
             )
         return DecoratorFact(
             qualname=self.resolver.qualname(dec, scope),

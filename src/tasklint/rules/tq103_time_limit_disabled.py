@@ -102,7 +102,9 @@ class TimeLimitDisabled(Rule):
         for info in ArqModel.of(index).checked_settings(settings):
             if info.kind == "worker_call":
                 raw = info.keywords.get("job_timeout")
-                if isinstance(raw, dict) and Value(**raw["value"]) == Value("const", None):
+                if isinstance(raw, dict) and resolve_value(index, Value(**raw["value"])) == Value(
+                    "const", None
+                ):
                     yield self.project_finding(
                         info.path,
                         int(raw["line"]),
