@@ -363,9 +363,18 @@ class CeleryModel:
     def _from_object(self, cfg: AppConfig, facts: ModuleFacts, op: dict[str, Any]) -> None:
         source = op.get("source") or {"kind": "unknown"}
         namespace = op.get("namespace")
+        if namespace == "?" and op.get("namespace_value"):
+            named = resolve_value(self.index, as_value(op["namespace_value"]))
+            if named.kind == "const" and (named.value is None or isinstance(named.value, str)):
+                namespace = named.value
         if namespace == "?":
             cfg.open_reasons.append("config_from_object(namespace=<unknown>)")
             return
+        if source["kind"] == "name" and source.get("target"):
+            named = resolve_value(self.index, Value("name", qualname=source["target"]))
+            if named.kind == "const" and isinstance(named.value, str):
+                # ``config_from_object(CONFIG_MODULE)`` with ``CONFIG_MODULE = "proj.conf"``
+                source = {"kind": "string", "target": named.value}
         if source["kind"] == "string":
             target = source["target"]
             if target.startswith("django.conf:settings") or target == "django.conf.settings":

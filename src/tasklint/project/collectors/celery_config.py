@@ -230,6 +230,8 @@ class _Collector:
             if namespace is not None:
                 ns = fold(namespace, self.resolver)
                 op["namespace"] = ns.value if ns.kind == "const" else "?"
+                if ns.kind in ("name", "expr"):
+                    op["namespace_value"] = _value(ns)  # resolved by the project model
             self.ops.append(op)
 
     def _setdefault_django(self, call: ast.Call) -> bool:
