@@ -334,3 +334,26 @@ def test_a_failing_project_rule_is_reported_on_the_file_it_was_reading(
     result = lint_paths([tmp_path], settings, use_cache=False, base=tmp_path, root=tmp_path)
     errors = [(f.path, f.code) for f in result.findings]
     assert errors == [("p/tasks.py", "TQ002")]
+
+
+def test_a_dict_changed_in_place_at_module_level_is_unknown() -> None:
+    index = make_index(
+        {
+            "p.__init__": "",
+            "p.s": """
+                import os
+                OPTIONS = {"visibility_timeout": 60}
+                OPTIONS["visibility_timeout"] = 43200
+                LIMITS = {"time_limit": 60}
+                if os.environ.get("SLOW"):
+                    LIMITS.update(time_limit=600)
+                KEPT = {"time_limit": 60}
+                KEPT_COPY = dict(**KEPT)
+                app_like = {"a": 1}.copy()
+                """,
+        }
+    )
+    assert resolve_name(index, "p.s.OPTIONS").kind == "unknown"
+    assert resolve_name(index, "p.s.LIMITS").kind == "unknown"
+    assert resolve_name(index, "p.s.KEPT") == Value("const", {"time_limit": 60})
+    assert resolve_name(index, "p.s.KEPT_COPY") == Value("const", {"time_limit": 60})

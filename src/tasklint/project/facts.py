@@ -310,10 +310,16 @@ class _FactCollector:
         )
 
     # -- module-level symbols ------------------------------------------------------------
-    def collect_symbols(self) -> None:
+    def collect_symbols(self, tree: ast.Module | None = None) -> None:
         scope = self.resolver.module_scope
+        mutated = _mutated_names(tree.body) if tree is not None else set()
         for name, bindings in scope.bindings.items():
-            self.facts.symbols[name] = self._symbol(name, bindings)
+            sym = self._symbol(name, bindings)
+            if name in mutated and _is_container(sym.folded):
+                # ``LIMITS["time_limit"] = 60`` / ``OPTS.update(...)`` at module level: the
+                # value read later is not the one assigned
+                sym = SymbolFact("other", sym.line, col=sym.col, folded=Value("unknown"))
+            self.facts.symbols[name] = sym
 
     def _symbol(self, name: str, bindings: list[Any]) -> SymbolFact:
         from tasklint.syntax.constants import fold
@@ -594,7 +600,7 @@ def module_facts(
     mentions_celery = any(p.startswith("celery") for p in _top_imports(tree))
     collector = _FactCollector(resolver, facts, mentions_celery)
     collector.collect_imports(tree)
-    collector.collect_symbols()
+    collector.collect_symbols(tree)
     collector.collect_defs(tree)
     for name, collect in collectors().items():
         try:
@@ -604,6 +610,61 @@ def module_facts(
         if data is not None:
             facts.extras[name] = json_safe(data)
     return facts
+
+
+def _is_container(value: Value | None) -> bool:
+    if value is None:
+        return False
+    if value.kind == "const":
+        return isinstance(value.value, (dict, list))
+    return value.kind in ("dict", "list", "expr")
+
+
+MUTATORS = frozenset(
+    {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"}
+)
+
+
+def _mutated_names(stmts: list[ast.stmt]) -> set[str]:
+    """Module-level names changed in place by module-level statements (also under
+    ``if``/``try``/``with``/loops): ``X[k] = v``, ``X[k] += v``, ``del X[k]``,
+    ``X.update(...)`` and the other mutating methods of dicts and lists."""
+    out: set[str] = set()
+
+    def base(expr: ast.expr) -> None:
+        while isinstance(expr, ast.Subscript):
+            expr = expr.value
+        if isinstance(expr, ast.Name):
+            out.add(expr.id)
+
+    stack = list(stmts)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        targets: list[ast.expr] = []
+        if isinstance(stmt, ast.Assign):
+            targets = list(stmt.targets)
+        elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+            targets = [stmt.target]
+        elif isinstance(stmt, ast.Delete):
+            targets = list(stmt.targets)
+        for target in targets:
+            if isinstance(target, ast.Subscript):
+                base(target)
+        if (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr in MUTATORS
+        ):
+            base(stmt.value.func.value)
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.stmt):
+                stack.append(child)
+            elif isinstance(child, ast.ExceptHandler):
+                stack.extend(child.body)
+    return out
 
 
 def signature(args: ast.arguments) -> dict[str, Any]:
