@@ -357,3 +357,25 @@ def test_a_dict_changed_in_place_at_module_level_is_unknown() -> None:
     assert resolve_name(index, "p.s.LIMITS").kind == "unknown"
     assert resolve_name(index, "p.s.KEPT") == Value("const", {"time_limit": 60})
     assert resolve_name(index, "p.s.KEPT_COPY") == Value("const", {"time_limit": 60})
+
+
+def test_a_retry_countdown_from_a_local_is_not_the_module_constant_of_that_name() -> None:
+    index = make_index(
+        {
+            "p.__init__": "",
+            "p.tasks": """
+                from celery import shared_task
+                DELAY = 10 ** 6
+                DAY = 86400
+
+                @shared_task(bind=True)
+                def t(self, attempt):
+                    DELAY = 5 * attempt
+                    self.retry(countdown=DELAY)
+                    self.retry(countdown=2 * DAY)
+                """,
+        }
+    )
+    calls = index.modules["p.tasks"].functions["t"].retry_calls
+    values = [resolve_value(index, Value(**c["countdown"]["value"])) for c in calls]
+    assert sorted((v.kind, v.value) for v in values) == [("const", 172800), ("unknown", None)]

@@ -506,7 +506,7 @@ class _FactCollector:
                     and isinstance(func.value, ast.Name)
                     and func.value.id in retry_owners
                 ):
-                    fact.retry_calls.append(self._retry_call(current, scope))
+                    fact.retry_calls.append(self._retry_call(current, scope, node))
             if isinstance(current, (ast.With, ast.AsyncWith)):
                 inner = (*enclosing, *current.items)
                 stack.extend((item, enclosing) for item in current.items)
@@ -518,14 +518,23 @@ class _FactCollector:
         fact.yield_contexts = sorted(contexts)
         fact.returns_calls = sorted(returns)
 
-    def _retry_call(self, call: ast.Call, scope: Scope) -> dict[str, Any]:
+    def _retry_call(
+        self, call: ast.Call, scope: Scope, func: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> dict[str, Any]:
         from tasklint.syntax.constants import fold
 
+        # module-level scopes only: a name the function binds itself is a local, not the
+        # module constant (or star-imported name) of the same name
+        local = {a.arg for a in walk(func.args) if isinstance(a, ast.arg)} | {
+            n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+        }
         entry: dict[str, Any] = {"line": call.lineno, "col": call.col_offset + 1}
         for kw in call.keywords:
             if kw.arg in ("countdown", "max_retries", "eta"):
+                uses_local = any(isinstance(n, ast.Name) and n.id in local for n in walk(kw.value))
+                value = Value("unknown") if uses_local else fold(kw.value, self.resolver, scope)
                 entry[kw.arg] = {
-                    "value": fold(kw.value, self.resolver, scope).__dict__,
+                    "value": value.__dict__,
                     "line": kw.lineno,
                     "col": kw.col_offset + 1,
                 }
