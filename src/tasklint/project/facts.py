@@ -551,6 +551,17 @@ class _FactCollector:
         from tasklint.syntax.constants import fold
 
         reads: set[str] = set()
+        class_names = {
+            n.id
+            for stmt in node.body
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+            for n in walk(stmt)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        } | {
+            stmt.name
+            for stmt in node.body
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        }
         for stmt in node.body:
             target: ast.expr | None = None
             value: ast.expr | None = None
@@ -559,9 +570,13 @@ class _FactCollector:
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 target, value = stmt.target, stmt.value
             if isinstance(target, ast.Name) and value is not None:
-                fact.attributes[target.id] = AttributeFact(
-                    stmt.lineno, stmt.col_offset + 1, fold(value, self.resolver, outer)
+                # a name the class body binds is read from the class, not the module
+                folded = (
+                    Value("unknown")
+                    if any(isinstance(n, ast.Name) and n.id in class_names for n in walk(value))
+                    else fold(value, self.resolver, outer)
                 )
+                fact.attributes[target.id] = AttributeFact(stmt.lineno, stmt.col_offset + 1, folded)
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 method = FunctionFact(
                     name=stmt.name,
