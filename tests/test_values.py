@@ -379,3 +379,16 @@ def test_a_retry_countdown_from_a_local_is_not_the_module_constant_of_that_name(
     calls = index.modules["p.tasks"].functions["t"].retry_calls
     values = [resolve_value(index, Value(**c["countdown"]["value"])) for c in calls]
     assert sorted((v.kind, v.value) for v in values) == [("const", 172800), ("unknown", None)]
+
+
+def test_long_expressions_keep_the_module_facts_of_their_collector() -> None:
+    terms = " + ".join(f"T{i}" for i in range(25))
+    defs = "\n".join(f"T{i} = {i}" for i in range(25))
+    index = make_index(
+        {
+            "p.__init__": "",
+            "p.celery": f"from celery import Celery\n{defs}\napp = Celery('p', task_time_limit={terms})\n",
+        }
+    )
+    (app,) = CeleryModel.of(index, Settings()).apps
+    assert app.value("task_time_limit") == Value("const", sum(range(25)))

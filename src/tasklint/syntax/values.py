@@ -12,6 +12,9 @@ from tasklint.syntax.names import NameResolver, Scope
 # integers beyond this many bits are Unknown: they cannot be written as JSON text past
 # Python's 4,300-digit limit, and no task option or setting needs them
 MAX_INT_BITS = 128
+# nesting of JSON data: symbolic values (syntax.constants, at most 30 expression levels,
+# two JSON levels each) inside collector records must fit
+MAX_JSON_DEPTH = 100
 
 
 def safe_scalar(value: Any) -> bool:
@@ -42,7 +45,7 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     Integers wider than ``MAX_INT_BITS`` and non-finite floats raise too: a value that
     cannot be written, compared or converted is Unknown.
     """
-    if depth > 20:
+    if depth > MAX_JSON_DEPTH:
         raise ValueError("too deep")
     if value is None or isinstance(value, (bool, int, float, str)):
         if not safe_scalar(value):
