@@ -392,3 +392,29 @@ def test_long_expressions_keep_the_module_facts_of_their_collector() -> None:
     )
     (app,) = CeleryModel.of(index, Settings()).apps
     assert app.value("task_time_limit") == Value("const", sum(range(25)))
+
+
+def test_a_star_import_below_an_assignment_rebinds_the_name() -> None:
+    index = make_index(
+        {
+            "p.__init__": "",
+            "p.base": "VT = 100\nKEEP = 1\n",
+            "p.local": "VT = 500\n",
+            "p.settings": """
+                VT = 10
+                KEEP = 2
+                OWN = 3
+                from .base import *
+                try:
+                    from .local import *
+                except ImportError:
+                    pass
+                try:
+                    from .not_in_the_repository import *
+                except ImportError:
+                    pass
+                """,
+        }
+    )
+    got = {n: resolve_name(index, f"p.settings.{n}").value for n in ("VT", "KEEP", "OWN")}
+    assert got == {"VT": 500, "KEEP": 1, "OWN": 3}

@@ -87,21 +87,29 @@ def _locate(
     if facts is None or star_depth > MAX_STAR_DEPTH:
         return None
     sym = facts.symbols.get(name)
-    if sym is not None:
-        return facts, sym
     if name.startswith("_"):
-        return None  # ``import *`` does not export private names
+        return (facts, sym) if sym is not None else None  # ``import *`` skips private names
     stars = [i for i in facts.imports if "*" in i.names and i.scope in ("module", "fallback")]
+    if sym is not None:
+        # a star import below the assignment (``from .local import *`` at the end of a
+        # settings module) rebinds the name when it provides it
+        stars = [i for i in stars if i.line > sym.line]
+        if not stars:
+            return facts, sym
     # the last star import that provides the name binds it
     for imp in sorted(stars, key=lambda i: i.line, reverse=True):
         if imp.module not in index.modules:
-            if imp.module in index.unreadable_modules or _in_project(index, imp.module):
+            if imp.module in index.unreadable_modules:
                 return None  # a project module we cannot read may bind it
-            continue  # a third-party star import: its names are not constants we know
+            if imp.scope == "module" and _in_project(index, imp.module):
+                return None  # a project module missing from the tree (generated?)
+            # a third-party module, or a ``try: from .local import *`` fallback whose file
+            # is not in the repository (made at deploy time): it adds nothing we know
+            continue
         found = _locate(index, imp.module, name, star_depth + 1)
         if found is not None:
             return found
-    return None
+    return (facts, sym) if sym is not None else None
 
 
 def _in_project(index: ProjectIndex, module: str) -> bool:
