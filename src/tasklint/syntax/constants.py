@@ -204,8 +204,8 @@ def _fold(expr: ast.AST, resolver: NameResolver, scope: Scope | None, depth: int
             )
         return UNKNOWN
     if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
-        if any(isinstance(e, ast.Starred) for e in expr.elts):
-            return UNKNOWN
+        # a ``*OTHER`` item is an unknown item: the list's length is unknown, but what it
+        # surely contains (``Exception`` for TQ106) is still seen
         items = [_fold(e, resolver, scope, depth + 1) for e in expr.elts]
         if all(i.kind == "const" for i in items):
             return _const([i.value for i in items])
