@@ -417,3 +417,29 @@ def test_a_star_import_below_an_assignment_rebinds_the_name() -> None:
     )
     got = {n: resolve_name(index, f"p.settings.{n}").value for n in ("VT", "KEEP", "OWN")}
     assert got == {"VT": 500, "KEEP": 1, "OWN": 3}
+
+
+def test_a_base_class_chain_too_deep_to_follow_leaves_the_options_unknown() -> None:
+    classes = "\n".join(f"class B{i}(B{i + 1}): pass" for i in range(15))
+    index = make_index(
+        {
+            "p.__init__": "",
+            "p.tasks": f"""
+from celery import Celery, Task
+app = Celery("p")
+class B15(Task):
+    time_limit = 60
+{classes}
+class Short(B14): pass
+
+@app.task(base=B0)
+def deep(): ...
+
+@app.task(base=Short)
+def short(): ...
+""",
+        }
+    )
+    tasks = {t.function: t for t in CeleryModel.of(index, Settings()).tasks()}
+    assert tasks["deep"].options_open and "time_limit" not in tasks["deep"].options
+    assert tasks["short"].options["time_limit"].value == Value("const", 60)

@@ -436,6 +436,13 @@ class CeleryModel:
             out.extend(self._class_chain(t, k, depth + 1))
         return out
 
+    def _chain_truncated(self, cls: ClassFact, depth: int = 0) -> bool:
+        """Does ``_class_chain`` stop before the end of this class's project bases?"""
+        bases = self.index.project_bases(cls)
+        if depth > 10:
+            return bool(bases)
+        return any(self._chain_truncated(k, depth + 1) for _, k in bases)
+
     def _module_symbols(
         self, module: str, seen: set[str] | None = None
     ) -> dict[str, tuple[ModuleFacts, Any]]:
@@ -707,8 +714,8 @@ class CeleryModel:
                 "celery.app.task.Task",
             ) or target.external.startswith("celery.")
         cls = self.index.klass(target)
-        if cls is None:
-            return False
+        if cls is None or self._chain_truncated(cls):
+            return False  # too deep to follow: the options are unknown, not absent
         for owner_module, klass in reversed(self._class_chain(target, cls)):
             owner = self.index.modules[owner_module]
             for key, attr in klass.attributes.items():
