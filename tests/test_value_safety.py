@@ -43,6 +43,8 @@ LITERALS = {
     "huge": HUGE_HEX,
     "huge-negative": "-" + HUGE_HEX,
     "huge-arith": "HUGE * 2",
+    "large": "10 ** 30",
+    "large-timedelta": "timedelta(days=10 ** 30).total_seconds()",
     "bytes": "b'json'",
     "zero": "0",
 }
@@ -70,24 +72,27 @@ SETTINGS = (
     "broker_connection_timeout",
 )
 # a message may not show a number of the wrong kind
-NONSENSE = re.compile(r"\binf\b|\bnan\b|\d+j\b|\d{25,}|b'|\[|\{")
-# a negative duration or count is of the wrong kind too (TQ511, the type rule, may name it)
-NEGATIVE = re.compile(r"(?<![\w.])-\d")
+NONSENSE = re.compile(r"\binf\b|\bnan\b|\d+j\b|b'|\[|\{")
+# a negative or enormous duration or count is of the wrong kind too (TQ511, the type rule,
+# may name a number written where a list is expected, as written)
+NUMERIC_NONSENSE = re.compile(r"(?<![\w.])-\d|\d{13,}")
 
 
 def _project(root: Path, literal: str) -> None:
+    literal = literal.replace("timedelta(", "datetime.timedelta(")
     pkg = root / "proj"
     pkg.mkdir(parents=True)
     (root / "pyproject.toml").write_text('[project]\nname = "proj"\n')
     (pkg / "__init__.py").write_text("")
-    (pkg / "values.py").write_text(f"HUGE = {HUGE_HEX}\nV = {literal}\n")
+    (pkg / "values.py").write_text(f"import datetime\nHUGE = {HUGE_HEX}\nV = {literal}\n")
     options = sorted(all_task_option_names() - {"base", "name", "bind"})
     direct = ", ".join(f"{o}={literal}" for o in options)
     named = ", ".join(f"{o}=V" for o in options)
     settings_direct = ", ".join(f"{s}={literal}" for s in SETTINGS)
     attributes = "\n".join(f"    {o} = V" for o in options)
     (pkg / "celery.py").write_text(
-        f"""from datetime import timedelta
+        f"""import datetime
+from datetime import timedelta
 
 import dramatiq
 from celery import Celery, Task, shared_task
@@ -137,7 +142,9 @@ queue.enqueue(direct, job_timeout={literal})
 """
     )
     (pkg / "worker.py").write_text(
-        f"""from arq import func
+        f"""import datetime
+
+from arq import func
 from arq.connections import RedisSettings
 
 from .values import V
@@ -156,7 +163,8 @@ class WorkerSettings:
 """
     )
     (pkg / "celeryconfig.py").write_text(
-        "\n".join(f"{s} = {literal}" for s in SETTINGS)
+        "import datetime\n"
+        + "\n".join(f"{s} = {literal}" for s in SETTINGS)
         + "\nCELERY_TASK_TIME_LIMIT = V\nfrom .values import V\n"
     )
 
@@ -174,7 +182,11 @@ def test_no_rule_raises_or_shows_nonsense(tmp_path: Path, kind: str) -> None:
     assert not errors, [f.message for f in errors]
     for f in findings:
         assert not NONSENSE.search(f.message), (kind, f.code, f.message)
-        assert f.code == "TQ511" or not NEGATIVE.search(f.message), (kind, f.code, f.message)
+        assert f.code == "TQ511" or not NUMERIC_NONSENSE.search(f.message), (
+            kind,
+            f.code,
+            f.message,
+        )
     # a second run reads the cache back and finds the same
     again = _lint(tmp_path)
     assert sorted((f.path, f.line, f.code) for f in again) == sorted(

@@ -42,6 +42,7 @@ TIMEDELTA_UNITS = {
     "hours": 3600.0,
     "weeks": 604800.0,
 }
+TIMEDELTA_MAX_SECONDS = 86400.0 * 999999999  # timedelta.max
 TIMEDELTA_POSITIONAL = (
     "days",
     "seconds",
@@ -139,6 +140,8 @@ def timedelta_seconds(parts: list[tuple[str, Any]]) -> Value:
         if unit not in TIMEDELTA_UNITS or not _number(v) or not safe_scalar(v):
             return UNKNOWN
         total += v * TIMEDELTA_UNITS[unit]
+    if abs(total) > TIMEDELTA_MAX_SECONDS:
+        return UNKNOWN  # Python raises OverflowError for it
     return _const(total)
 
 

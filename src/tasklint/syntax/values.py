@@ -15,6 +15,8 @@ MAX_INT_BITS = 128
 # nesting of JSON data: symbolic values (syntax.constants, at most 30 expression levels,
 # two JSON levels each) inside collector records must fit
 MAX_JSON_DEPTH = 100
+# a duration or count beyond this (about 31,700 years in seconds) is of the wrong kind
+MAX_NUMBER = 10**12
 
 
 def safe_scalar(value: Any) -> bool:
@@ -34,7 +36,7 @@ def as_number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not safe_scalar(value):
         return None
     number = float(value)
-    if not math.isfinite(number) or number < 0:
+    if not math.isfinite(number) or number < 0 or number > MAX_NUMBER:
         return None
     return number
 
