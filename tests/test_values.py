@@ -443,3 +443,31 @@ def short(): ...
     tasks = {t.function: t for t in CeleryModel.of(index, Settings()).tasks()}
     assert tasks["deep"].options_open and "time_limit" not in tasks["deep"].options
     assert tasks["short"].options["time_limit"].value == Value("const", 60)
+
+
+def test_bind_true_through_a_constant_or_a_splat_is_seen() -> None:
+    index = make_index(
+        {
+            "p.__init__": "",
+            "p.t": """
+                from celery import shared_task
+                BOUND = {"bind": True, "max_retries": 3}
+                YES = True
+
+                @shared_task(**BOUND)
+                def a(self, x): ...
+
+                @shared_task(bind=YES)
+                def b(self, x): ...
+
+                @shared_task(max_retries=3)
+                def c(x): ...
+                """,
+        }
+    )
+    binds = {}
+    for name in "abc":
+        info = index.task(f"p.t.{name}")
+        assert info is not None
+        binds[name] = info.bind
+    assert binds == {"a": True, "b": True, "c": False}

@@ -14,6 +14,7 @@ from functools import lru_cache
 from tasklint.project.deployment import DeploymentFacts
 from tasklint.project.facts import ClassFact, DecoratorFact, FunctionFact, ModuleFacts, SymbolFact
 from tasklint.project.graph import ImportGraph, build_import_graph
+from tasklint.syntax.values import Value
 
 CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 CELERY_CURRENT_APP = frozenset(
@@ -301,7 +302,7 @@ class ProjectIndex:
                         name=t.name,
                         line=dec.line,
                         deferred=self._defers_to_commit(dec),
-                        bind=_const_true(dec, "bind"),
+                        bind=self._decorator_true(dec, "bind"),
                     )
             return None
         if sym is not None and sym.kind == "call" and sym.target:
@@ -353,6 +354,9 @@ class ProjectIndex:
                             out.append(TaskInfo("arq", target.module, func.name, func.line))
         return out
 
+    def _decorator_true(self, dec: DecoratorFact, key: str) -> bool:
+        return _decorator_true_resolved(self, dec, key)
+
     def _defers_to_commit(self, dec: DecoratorFact) -> bool:
         base = dec.keywords.get("base")
         if base is None or base.kind != "name" or base.qualname is None:
@@ -395,6 +399,21 @@ class ProjectIndex:
         ):
             return True
         return any(self.is_atomic_context(c, depth + 1) for c in func.yield_contexts)
+
+
+def _decorator_true_resolved(index: ProjectIndex, dec: DecoratorFact, key: str) -> bool:
+    """``key=True`` on a decorator, through module constants and ``**NAME`` splats."""
+    from tasklint.project.values import resolve_value
+
+    value = dec.keywords.get(key)
+    if value is not None:
+        return resolve_value(index, value) == Value("const", True)
+    for splat in dec.splats:
+        resolved = resolve_value(index, splat)
+        if resolved.kind == "const" and isinstance(resolved.value, dict):
+            if resolved.value.get(key) is True:
+                return True
+    return False
 
 
 def _const_true(dec: DecoratorFact, key: str) -> bool:
