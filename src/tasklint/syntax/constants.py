@@ -79,6 +79,8 @@ def _number(v: Any) -> bool:
 
 def _const(value: Any) -> Value:
     """A constant Value, or Unknown when it is not JSON-safe (huge int, inf, nan...)."""
+    if isinstance(value, (str, bool)) or value is None:
+        return Value("const", value)  # the common case, without the container walk
     try:
         return Value("const", json_safe(value))
     except ValueError:
@@ -211,7 +213,7 @@ def _fold(expr: ast.AST, resolver: NameResolver, scope: Scope | None, depth: int
         # surely contains (``Exception`` for TQ106) is still seen
         items = [_fold(e, resolver, scope, depth + 1) for e in expr.elts]
         if all(i.kind == "const" for i in items):
-            return _const([i.value for i in items])
+            return Value("const", [i.value for i in items])  # items are JSON-safe already
         return Value("list", [i.__dict__ for i in items])
     if isinstance(expr, ast.Dict):
         return _dict(list(zip(expr.keys, expr.values)), resolver, scope, depth)
