@@ -12,6 +12,7 @@ import fnmatch
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tasklint.config import Settings
@@ -222,6 +223,8 @@ def is_test_module(module: str, settings: Settings, index: ProjectIndex | None =
     settings module named only by the test configuration)."""
     if index is not None and module in settings_only_in_test_config(index):
         return True
+    if index is not None and _under_test_directory(index, module):
+        return True
     parts = module.split(".")
     for pattern in settings.test_modules:
         if fnmatch.fnmatchcase(module, pattern):
@@ -229,6 +232,23 @@ def is_test_module(module: str, settings: Settings, index: ProjectIndex | None =
         if any(fnmatch.fnmatchcase(p, pattern) for p in parts if "." not in pattern):
             return True
     return False
+
+
+TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})
+
+
+def _under_test_directory(index: ProjectIndex, module: str) -> bool:
+    """The module's file lies in a ``test``/``tests``/``testing`` directory below the project
+    root (``tests/site/settings.py`` named ``site.settings`` by its ``manage.py``): RULES.md
+    counts a path containing ``tests`` as test-only, whatever the module name."""
+    facts = index.modules.get(module)
+    if facts is None:
+        return False
+    try:
+        rel = Path(facts.path).relative_to(index.root).parts[:-1]
+    except ValueError:
+        return False
+    return any(part.lower() in TEST_DIRECTORIES for part in rel)
 
 
 class CeleryModel:
@@ -738,7 +758,7 @@ class CeleryModel:
         deployed = [
             m
             for m in self.index.deployment.settings_modules()
-            if m in self.index.modules and not is_test_module(m, self.settings)
+            if m in self.index.modules and not is_test_module(m, self.settings, self.index)
         ]
         if len(deployed) == 1:
             return deployed[0]
