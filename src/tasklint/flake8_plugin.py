@@ -89,16 +89,42 @@ def _linter_for(path: Path) -> Linter | ConfigError:
     except ConfigError as exc:
         _LINTERS[key] = exc
         return exc
+    if TasklintChecker.opt_in:
+        # flake8 --select/--extend-select naming an opt-in rule turns it on, as in the CLI
+        settings = settings.with_overrides(
+            extend_select=(*settings.extend_select, *TasklintChecker.opt_in)
+        )
     index, _ = build_index(root, settings, use_cache=TasklintChecker.use_cache)
     linter = Linter(settings, index)
     _LINTERS[key] = linter
     return linter
 
 
+def opt_in_codes(options: Any) -> tuple[str, ...]:
+    """The opt-in TQ rules that flake8's ``--select``/``--extend-select`` name in full.
+
+    As in the CLI, an opt-in rule runs only when its whole code is selected: ``--select TQ``
+    leaves them off, ``--select TQ106`` or ``--extend-select TQ106`` turns TQ106 on.
+    """
+    from tasklint.rules import ALL_RULES, default_codes
+
+    named: list[str] = []
+    for attr in ("select", "extend_select"):
+        value = getattr(options, attr, None)
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, (list, tuple)):
+            named.extend(str(code).strip().upper() for code in value)
+    on = default_codes()
+    return tuple(sorted({c for c in named if c in ALL_RULES and c not in on}))
+
+
 class TasklintChecker:
     name = "tasklint"
     version = __version__
     use_cache: ClassVar[bool] = True
+    # opt-in rules named in full in flake8's --select/--extend-select (flake8-bugbear's B9xx)
+    opt_in: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str] | None = None) -> None:
         self.tree = tree
@@ -118,6 +144,7 @@ class TasklintChecker:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.use_cache = not getattr(options, "tasklint_no_cache", False)
+        cls.opt_in = opt_in_codes(options)
         # A broken [tool.tasklint] in the working directory is a usage error, as in the CLI.
         try:
             load_settings(Path.cwd())
