@@ -15,10 +15,10 @@ from typing import Any, TextIO
 
 from tasklint.analysis.arq import ArqModel, JobFunction, WorkerSettingsInfo
 from tasklint.analysis.celery_options import Found, effective, fmt_seconds
-from tasklint.data.arq_worker import WORKER_PARAMETERS
-from tasklint.data.dramatiq_options import millisecond_option
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
 from tasklint.config import Settings
+from tasklint.data.arq_worker import WORKER_PARAMETERS
+from tasklint.data.dramatiq_options import millisecond_option
 from tasklint.project import build_index, parse_source, read_source
 from tasklint.project.celery_config import CeleryModel, is_test_module
 from tasklint.project.context import FileContext
