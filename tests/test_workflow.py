@@ -554,3 +554,54 @@ def test_use_instead_examples_trip_no_default_rule(code: str, tmp_path: Path) ->
     settings = Settings(select=tuple(sorted(default_codes())))
     result = lint_paths([tmp_path], settings, use_cache=False, base=tmp_path, root=tmp_path)
     assert result.findings == [], f"{code}: its 'Use instead' example trips {result.findings}"
+
+
+@pytest.mark.skipif(
+    shutil.which("pre-commit") is None or shutil.which("git") is None,
+    reason="needs pre-commit and git",
+)
+def test_readme_pre_commit_snippet_works_as_written(tmp_path: Path) -> None:
+    """The README's `.pre-commit-config.yaml`, verbatim, in a repository of the sample
+    project, with `tasklint` on PATH (here: this checkout)."""
+    import re
+
+    from tests.support.runner import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## pre-commit", 1)[1]
+    snippet = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert snippet is not None and "repo: local" in snippet.group(1)
+    repo = tmp_path / "shop-repo"
+    shutil.copytree(SAMPLE, repo)
+    (repo / ".pre-commit-config.yaml").write_text(snippet.group(1), encoding="utf-8")
+    shim = tmp_path / "bin" / "tasklint"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tasklint --no-cache "$@"\n')
+    shim.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(SRC),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "NO_COLOR": "1",
+    }
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+
+    def hook(*files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["pre-commit", "run", "--color", "never", "--files", *files],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    failed = hook("shop/views.py", "shop/tasks.py")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "shop/views.py:10:9: TQ201 " in failed.stdout  # the task is defined elsewhere
+    assert "shop/tasks.py:6:14: TQ109 " in failed.stdout and "settings.py" not in failed.stdout
+    passed = hook("shop/models.py")
+    assert passed.returncode == 0 and "Passed" in passed.stdout, passed.stdout
