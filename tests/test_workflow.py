@@ -422,12 +422,15 @@ def test_inventory_lists_dramatiq_actors_in_seconds(tmp_path: Path) -> None:
         "def send(to):\n    pass\n\n\n"
         "@dramatiq.actor\ndef plain():\n    pass\n\n\n"
         '@dramatiq.actor(actor_name="renamed", time_limit=LIMIT)\ndef other():\n    pass\n\n\n'
+        '@dramatiq.actor(time_limit=float("inf"))\ndef forever():\n    pass\n\n\n'
         "LIMIT = int('5')\n"
         'send.send("a@example.com")\n',
         encoding="utf-8",
     )
     rows = _inventory(root)
-    assert set(rows) == {"send", "plain", "renamed"}
+    assert set(rows) == {"send", "plain", "renamed", "forever"}
+    # no limit: null, not Infinity (which is no JSON)
+    assert (rows["forever"]["time_limit"], rows["forever"]["time_limit_source"]) == (None, None)
     send = rows["send"]
     assert send["library"] == "dramatiq" and send["location"] == "jobs/actors.py:4"
     assert send["time_limit"] == 60 and send["time_limit_source"] == "actor: time_limit=60000 ms"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TextIO
@@ -272,6 +273,8 @@ def _const_option(value: Value, source: str, scale: float = 1.0) -> Option:
     raw = value.value
     if raw is None:
         return Option("absent")
+    if _is_number(raw) and not math.isfinite(raw):
+        return Option("absent")  # float("inf"): no limit (and no number JSON can hold)
     if _is_number(raw) and scale != 1.0:
         raw = raw * scale
     return Option("known", raw, source)
