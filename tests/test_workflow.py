@@ -608,3 +608,31 @@ def test_readme_pre_commit_snippet_works_as_written(tmp_path: Path) -> None:
     assert "shop/tasks.py:6:14: TQ109 " in failed.stdout and "settings.py" not in failed.stdout
     passed = hook("shop/models.py")
     assert passed.returncode == 0 and "Passed" in passed.stdout, passed.stdout
+
+
+def test_flake8_stdin_sees_the_buffer_in_its_project(project: Path) -> None:
+    """`flake8 --stdin-display-name PATH -` and `tasklint - --stdin-filename PATH` agree,
+    project rules included (TQ108 compares the buffer's task names with other files')."""
+    pytest.importorskip("flake8")
+    buffer = (
+        "from celery import shared_task\n\n\n"
+        '@shared_task(name="shop.tasks.ship", time_limit=60)\ndef again():\n    pass\n'
+    )
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "flake8", "--isolated", "--select", "TQ"),
+            *("--tasklint-no-cache", "--stdin-display-name", "shop/refunds.py", "-"),
+        ],
+        cwd=project,
+        input=buffer,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("shop/refunds.py:4:2: TQ108 Task name `shop.tasks.ship`")
+    mine = tasklint(project, "-", "--stdin-filename", "shop/refunds.py", stdin=buffer)
+    assert [line.rsplit(" [", 1)[0] for line in mine.stdout.splitlines()] == (
+        proc.stdout.splitlines()
+    )

@@ -389,6 +389,10 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# Bumped when what a cached finding holds changes (2: every finding carries an end).
+FINDINGS_FORMAT = "findings-2"
+
+
 def _fingerprint(
     scan_fingerprint: str, settings: Settings, enabled: set[str], base: Path, root: Path
 ) -> str:
@@ -398,6 +402,7 @@ def _fingerprint(
     text = "|".join(
         [
             __version__,
+            FINDINGS_FORMAT,
             collectors_signature(),
             repr(settings),
             ",".join(sorted(enabled)),

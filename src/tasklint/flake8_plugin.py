@@ -100,6 +100,25 @@ def _linter_for(path: Path) -> Linter | ConfigError:
     return linter
 
 
+def with_buffer(linter: Linter, path: Path, source: str) -> Linter:
+    """A linter whose project index has ``source`` (flake8's standard input) in place of
+    the file ``path`` on disk, so project rules see the buffer, as in the CLI."""
+    from tasklint.project import compute_facts_of
+    from tasklint.project.index import ProjectIndex
+
+    key = str(resolved(path))
+    facts, _ = compute_facts_of(source, path)
+    index = ProjectIndex(root=linter.index.root, settings=linter.index.settings)
+    for module in sorted(linter.index.modules):
+        other = linter.index.modules[module]
+        if other.path != key:
+            index.add(other)
+    if facts is not None:
+        index.add(facts)
+    index.unreadable_modules = set(linter.index.unreadable_modules)
+    return Linter(linter.settings, index, enabled=set(linter.enabled))
+
+
 def opt_in_codes(options: Any) -> tuple[str, ...]:
     """The opt-in TQ rules that flake8's ``--select``/``--extend-select`` name in full.
 
@@ -125,6 +144,8 @@ class TasklintChecker:
     use_cache: ClassVar[bool] = True
     # opt-in rules named in full in flake8's --select/--extend-select (flake8-bugbear's B9xx)
     opt_in: ClassVar[tuple[str, ...]] = ()
+    # ``flake8 --stdin-display-name path -``: the name the buffer on standard input goes by
+    stdin_name: ClassVar[str | None] = None
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str] | None = None) -> None:
         self.tree = tree
@@ -145,6 +166,12 @@ class TasklintChecker:
     def parse_options(cls, options: Any) -> None:
         cls.use_cache = not getattr(options, "tasklint_no_cache", False)
         cls.opt_in = opt_in_codes(options)
+        filenames = getattr(options, "filenames", None) or []
+        cls.stdin_name = (
+            str(getattr(options, "stdin_display_name", "stdin") or "stdin")
+            if "-" in filenames
+            else None
+        )
         # A broken [tool.tasklint] in the working directory is a usage error, as in the CLI.
         try:
             load_settings(Path.cwd())
@@ -193,6 +220,17 @@ class TasklintChecker:
         module, is_package = module_name_for(path)
         lines = [line.rstrip("\r\n") for line in (self.lines or [])]
         source = "".join(self.lines) if self.lines is not None else None
+        if (
+            source is not None
+            and self.stdin_name is not None
+            and self.filename
+            in (
+                self.stdin_name,
+                "-",
+                "stdin",
+            )
+        ):
+            linter = with_buffer(linter, path, source)
         try:
             findings = linter.check_tree(
                 self.tree,
