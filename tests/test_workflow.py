@@ -474,6 +474,9 @@ def test_help_mentions_inventory(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert "tasklint inventory" in out
+    # options before the subcommand: the error says where the subcommand goes
+    assert cli.main(["--no-cache", "inventory"]) == 2
+    assert "the subcommand comes first" in capsys.readouterr().err
 
 
 # -- 8. messages and formats -----------------------------------------------------------------

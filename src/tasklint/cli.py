@@ -254,7 +254,12 @@ def _main(argv: Sequence[str] | None = None) -> int:
     missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
         for path in missing:
-            sys.stderr.write(f"tasklint: {path}: no such file or directory\n")
+            hint = (
+                " (the subcommand comes first: `tasklint inventory [options] [paths]`)"
+                if str(path) == "inventory"
+                else ""
+            )
+            sys.stderr.write(f"tasklint: {path}: no such file or directory{hint}\n")
         return EXIT_ERROR
     if args.paths:
         paths = [p for p in args.paths if not _not_python(p, args.quiet)]
