@@ -515,6 +515,14 @@ def test_one_severity_per_rule_in_every_format() -> None:
     assert ALL_RULES["TQ001"].severity == "error" and ALL_RULES["TQ201"].severity == "warning"
 
 
+def test_list_rules_json_gives_each_rules_severity(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--list-rules", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["code"]: r["severity"] for r in rows} == {
+        code: rule.severity for code, rule in ALL_RULES.items()
+    }
+
+
 def test_every_finding_has_a_range_that_ends_after_it_starts(tmp_path: Path) -> None:
     """Project rules build findings from facts, without nodes: the engine completes them
     from the node that starts at the finding (here TQ101, TQ108, TQ501, TQ508)."""

@@ -166,6 +166,7 @@ def list_rules(fmt: str) -> str:
             "name": rule.name,
             "family": family(code),
             "default": "on" if rule.default else "opt-in",
+            "severity": rule.severity,
             "summary": rule.summary(),
         }
         for code, rule in ALL_RULES.items()
