@@ -99,7 +99,9 @@ class Linter:
                         produced = []
                 for finding in produced:
                     bucket = by_path.setdefault(finding.path, [])
-                    if finding not in bucket:  # several apps can share one source
+                    # several apps can share one source, and many tasks one option written
+                    # once (a task decorator alias, a base class): one finding per place
+                    if not any(_same_place(finding, f) for f in bucket):
                         bucket.append(finding)
             self._project_findings = by_path
         return self._project_findings
@@ -118,10 +120,10 @@ class Linter:
         A project rule with no node types and no ``check_file`` never needs the file's tree
         (its findings come from ``check_project``), so it does not make a file worth parsing.
         """
-        seen: dict[int, bool] = {}
+        seen: dict[tuple[int, object], bool] = {}
         active: list[Rule] = []
         for rule in self.tree_rules:
-            key = id(rule.triggers)
+            key = (id(rule.triggers), type(rule).wants)  # a rule may widen its gate
             if key not in seen or rule.extra_triggers(self.settings):
                 seen[key] = rule.wants(source, self.settings)
             if seen[key]:
@@ -537,3 +539,7 @@ def lint_source(
         findings = []
     findings.sort(key=Finding.sort_key)
     return RunResult(findings=findings, files=1, index=index, root=resolved(root))
+
+
+def _same_place(a: Finding, b: Finding) -> bool:
+    return a.code == b.code and a.line == b.line and a.col == b.col
