@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tasklint.analysis.celery_options import effective
-from tasklint.analysis.enqueue import EnqueueRecognizer
+from tasklint.analysis.enqueue import SIGNATURE_COPY_METHODS, EnqueueRecognizer
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import AppConfig, CeleryModel, CeleryTask, is_test_module
@@ -246,6 +246,13 @@ class ChordWithoutResults(Rule):
         if isinstance(expr, ast.Call) and self._canon(expr.func, ctx, scope) in CHORD:
             chord = self._chord_call(expr)
             return chord if chord.body is not None else None
+        if (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in SIGNATURE_COPY_METHODS
+        ):
+            # chord(...).on_error(errback).apply_async(), .set(...), .link(...) ...
+            return self._chord_expr(expr.func.value, ctx, scope, depth + 1)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
             group = self._group_call(expr.left, ctx, scope, depth + 1)
             if group is not None:

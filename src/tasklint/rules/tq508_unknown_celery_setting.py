@@ -155,8 +155,9 @@ class UnknownCelerySetting(Rule):
     an inner word missing (`CELERY_BROKER_TIMEOUT`), or two adjacent words swapped;
     one-word names of connection parts (`CELERY_HOST`, `CELERY_URL` ...) are left alone.
     `CELERY_*` names that the project's own code reads (`settings.CELERY_X`,
-    `getattr(settings, "CELERY_X")`, or the bare name in a settings module, as in
-    `f"redis://{CELERY_HOST}"`) are never reported.
+    `getattr(settings, "CELERY_X")`) are never reported; a name used only inside the
+    settings module to compute another setting (`CELERY_TIME_LIMIT = CELERY_SOFT_TIME_LIMIT
+    + 60`) is not a read: Celery still ignores both.
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html

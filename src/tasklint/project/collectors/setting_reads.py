@@ -1,6 +1,5 @@
 """Names of ``CELERY_*`` settings the project's own code reads (``settings.CELERY_X``,
-``getattr(settings, "CELERY_X")``, and bare names such as ``f"redis://{CELERY_HOST}"`` in a
-settings module): such names are the project's, not misspelled Celery ones."""
+``getattr(settings, "CELERY_X")``): such names are the project's, not misspelled Celery ones."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from tasklint.syntax.names import NameResolver
 from tasklint.syntax.walk import walk
 
 
-@register_collector("setting_reads", version=2)
+@register_collector("setting_reads", version=1)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = getattr(resolver, "source", None)
     if source is not None and "CELERY_" not in source:
@@ -22,9 +21,6 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             if node.attr.startswith("CELERY_"):
                 names.add(node.attr)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if node.id.startswith("CELERY_"):
-                names.add(node.id)
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
