@@ -59,6 +59,14 @@ def env_may_set_backend(root: str) -> bool:
     return False
 
 
+def _may_run_eagerly(app: AppConfig) -> bool:
+    """``task_always_eager`` True or unknown: ``chord.apply_async`` then runs locally."""
+    eager = app.get("task_always_eager")
+    if eager is None:
+        return False
+    return not (eager.value.kind == "const" and not eager.value.value)
+
+
 @dataclass(frozen=True)
 class Chord:
     header: ast.expr | None  # the header expression (None: not readable)
@@ -130,8 +138,9 @@ class ChordWithoutResults(Rule):
 
     ## Known limitations
     The backend counts as absent only when no configuration source of the app sets
-    `result_backend` (or `Celery(backend=...)`) and no deployment or configuration file of
-    the project names the `CELERY_RESULT_BACKEND` environment variable. `ignore_result` is
+    `result_backend` (or `Celery(backend=...)`), no deployment or configuration file of
+    the project names the `CELERY_RESULT_BACKEND` environment variable, and the app does
+    not (or may not) set `task_always_eager` (an eager chord runs in-process). `ignore_result` is
     reported only for header tasks resolved to project tasks, and only when the app's
     result backend is known and is not Redis: the Redis backend stores each header result
     in the chord's own list, so a simple header still completes (Celery's documentation
@@ -170,6 +179,8 @@ class ChordWithoutResults(Rule):
         if not apps:
             return
         if all(a.get("result_backend") is None and not a.is_open for a in apps):
+            if any(_may_run_eagerly(a) for a in apps):
+                return  # an eager app runs the chord in-process: no backend needed
             if self._env_sets_backend(ctx.index.root):
                 return
             names = ", ".join(sorted({f"`{a.ident}`" for a in apps}))
