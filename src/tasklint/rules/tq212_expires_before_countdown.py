@@ -219,6 +219,8 @@ class ExpiresBeforeCountdown(Rule):
             and isinstance(recv.func, ast.Attribute)
             and recv.func.attr in SIGNATURE_OF_TASK
         ):
+            if recv.func.attr == "signature" and (len(recv.args) > 2 or recv.keywords):
+                return None  # signature options may carry their own expires
             info = rec.task_info(recv.func.value, scope)
         else:
             info = rec.task_info(recv, scope)
