@@ -74,7 +74,9 @@ class ArqUnknownWorkerSetting(Rule):
     alone. Upper-case constants are left alone unless they are a `Worker` argument in
     capitals (`JOB_TIMEOUT`); so are private (`_x`) and dunder names, methods, and helper
     attributes the class body or the module reads (`redis_url` used to build
-    `redis_settings`, `WorkerSettings.redis_url`).
+    `redis_settings`, `WorkerSettings.redis_url`). Reads of such a helper from another
+    module are not seen: silence those with `# noqa: TQ604` or move the helper out of the
+    class.
 
     ## References
     - arq: https://arq-docs.helpmanual.io/#arq.worker.Worker
