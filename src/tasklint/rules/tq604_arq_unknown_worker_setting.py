@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 
 from tasklint.analysis.arq import ArqModel
+from tasklint.config import Settings
 from tasklint.data.arq_worker import WORKER_PARAMETERS
 from tasklint.data.nearmiss import closest
 from tasklint.findings import Finding
@@ -85,6 +87,22 @@ class ArqUnknownWorkerSetting(Rule):
     code = "TQ604"
     name = "arq-unknown-worker-setting"
     message = "arq ignores `{cls}.{attr}`: no `Worker` argument has that name{consequence}; {fix}"
+
+    # Only files that define a worker settings class need their tree (see ``wants``).
+    triggers = re.compile(r"^[ \t]*class[ \t]", re.MULTILINE)
+
+    def __init__(self) -> None:
+        self._classes: frozenset[str] = frozenset()
+
+    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
+        self._classes = frozenset(
+            info.name
+            for info in ArqModel.of(index).checked_settings(settings)
+            if info.kind == "class"
+        )
+
+    def wants(self, source: str, settings: Settings) -> bool:
+        return any(name in source for name in self._classes) and super().wants(source, settings)
 
     def check_file(self, ctx: FileContext) -> Iterator[Finding]:
         infos = [
