@@ -20,6 +20,7 @@ from tasklint.syntax.names import Scope
 
 CHORD = frozenset({"celery.chord", "celery.canvas.chord", "celery.canvas._chord"})
 GROUP = frozenset({"celery.group", "celery.canvas.group"})
+CHAIN = frozenset({"celery.chain", "celery.canvas.chain", "celery.canvas._chain"})
 SEND = frozenset({"apply_async", "delay"})
 SIGNATURE_OF_TASK = frozenset({"s", "si", "signature"})
 # Redis-family result backends keep each header result in the chord's own list
@@ -78,7 +79,8 @@ class ChordWithoutResults(Rule):
     """
     ## What it does
     Flags a chord — `chord(header)(callback)`, `chord(header, body).apply_async()` /
-    `.delay()`, or `group(...) | signature` (which Celery turns into a chord) — when the
+    `.delay()`, or `group(...) | signature` (which Celery turns into a chord, also inside
+    a chain) — when the
     app has no result backend, or when a header task ignores its results
     (`ignore_result=True` on the task, its base class, or the global `task_ignore_result`)
     and the result backend is not Redis.
@@ -144,8 +146,10 @@ class ChordWithoutResults(Rule):
     reported only for header tasks resolved to project tasks, and only when the app's
     result backend is known and is not Redis: the Redis backend stores each header result
     in the chord's own list, so a simple header still completes (Celery's documentation
-    still asks for results to be kept). Chords built inside `chain(...)` (a group followed
-    by a task) are not checked.
+    still asks for results to be kept). A group followed by a task inside a chain
+    (`chain(a.s(), group(...), cb.s())`, `a.s() | group(...) | cb.s()`) is the chord Celery
+    builds from it and is checked too; a header kept in a variable built step by step
+    (`header.append(...)`) is not read.
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/canvas.html#chords
@@ -230,7 +234,7 @@ class ChordWithoutResults(Rule):
                 if kw.arg == "body":
                     body = kw.value
             return Chord(inner.header, body) if body is not None else None
-        if isinstance(func, (ast.Name, ast.BinOp)):
+        if isinstance(func, (ast.Name, ast.BinOp, ast.Call)):
             return self._chord_expr(func, ctx, scope, 0)
         return None
 
@@ -270,9 +274,22 @@ class ChordWithoutResults(Rule):
                 if not group.args and not group.keywords:
                     return None  # an empty group is dropped
                 return Chord(group, expr.right)
+            left = expr.left
+            if isinstance(left, ast.BinOp) and isinstance(left.op, ast.BitOr):
+                # a.s() | group(...) | cb.s(): a chain ending in a group, then a task
+                group = self._group_call(left.right, ctx, scope, depth + 1)
+                if group is not None and (group.args or group.keywords):
+                    return Chord(group, expr.right)
             inner = self._chord_expr(expr.left, ctx, scope, depth + 1)
             if inner is not None:
                 return Chord(inner.header, inner.body)  # chord | task: attached to the body
+        if isinstance(expr, ast.Call) and self._canon(expr.func, ctx, scope) in CHAIN:
+            # chain(a.s(), group(...), cb.s()): prepare_steps upgrades group + task to a chord
+            steps = expr.args
+            for i, step in enumerate(steps[:-1]):
+                group = self._group_call(step, ctx, scope, depth + 1)
+                if group is not None and (group.args or group.keywords):
+                    return Chord(group, steps[i + 1])
         return None
 
     def _group_call(
