@@ -200,8 +200,13 @@ class ExpiresBeforeCountdown(Rule):
         if not isinstance(expr, ast.BinOp) or not isinstance(expr.op, ast.Add):
             return None
         for now_side, delta_side in ((expr.left, expr.right), (expr.right, expr.left)):
+            now_scope = scope
+            if isinstance(now_side, ast.Name) and ctx.resolver.is_local(now_side.id, scope):
+                local = ctx.resolver.local_value(now_side.id, scope)  # now = timezone.now()
+                if local is not None:
+                    now_side, now_scope = local
             if isinstance(now_side, ast.Call) and not now_side.args:
-                qn = ctx.index.canonical(ctx.resolver.qualname(now_side.func, scope))
+                qn = ctx.index.canonical(ctx.resolver.qualname(now_side.func, now_scope))
                 if qn in NOW:
                     value = resolve_value(ctx.index, fold(delta_side, ctx.resolver, scope))
                     seconds = _number(value)
