@@ -80,10 +80,9 @@ class ChordWithoutResults(Rule):
     ## What it does
     Flags a chord — `chord(header)(callback)`, `chord(header, body).apply_async()` /
     `.delay()`, or `group(...) | signature` (which Celery turns into a chord, also inside
-    a chain) — when the
-    app has no result backend, or when a header task ignores its results
-    (`ignore_result=True` on the task, its base class, or the global `task_ignore_result`)
-    and the result backend is not Redis.
+    a chain) — when the app has no result backend, or when a header task ignores its
+    results (`ignore_result=True` on the task, its base class, or the global
+    `task_ignore_result`) and the result backend is not Redis.
 
     ## Why is this bad?
     A chord's callback runs when the backend has seen every header result. Without a
@@ -142,11 +141,11 @@ class ChordWithoutResults(Rule):
     The backend counts as absent only when no configuration source of the app sets
     `result_backend` (or `Celery(backend=...)`), no deployment or configuration file of
     the project names the `CELERY_RESULT_BACKEND` environment variable, and the app does
-    not (or may not) set `task_always_eager` (an eager chord runs in-process). `ignore_result` is
-    reported only for header tasks resolved to project tasks, and only when the app's
-    result backend is known and is not Redis: the Redis backend stores each header result
-    in the chord's own list, so a simple header still completes (Celery's documentation
-    still asks for results to be kept). A group followed by a task inside a chain
+    not (or may not) set `task_always_eager` (an eager chord runs in-process).
+    `ignore_result` is reported only for header tasks resolved to project tasks, and only
+    when the app's result backend is known and is not Redis: the Redis backend stores each
+    header result in the chord's own list, so a simple header still completes (Celery's
+    documentation still asks for results to be kept). A group followed by a task inside a chain
     (`chain(a.s(), group(...), cb.s())`, `a.s() | group(...) | cb.s()`) is the chord Celery
     builds from it and is checked too; a header kept in a variable built step by step
     (`header.append(...)`) is not read.
