@@ -107,7 +107,7 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
             acks = global_level(app, "task_acks_late")
             yield from report(limit, "The global task time limit", vt, acks)
         for task in model.tasks():
-            for app in task.apps:
+            for app in task.value_apps:
                 vt = visibility_timeout(app, settings)
                 if vt is None:
                     continue
