@@ -373,10 +373,11 @@ class ChordWithoutResults(Rule):
         return [a for a in chosen if not is_test_module(a.module, ctx.settings)]
 
     def _ignores_result(self, task: CeleryTask, item: ast.expr) -> str | None:
-        if not task.apps:
+        apps = task.value_apps or task.apps  # the worker stores (or drops) the results
+        if not apps:
             return None
         reasons = []
-        for app in task.apps:
+        for app in apps:
             backend = app.get("result_backend")
             if backend is None or backend.value.kind != "const":
                 return None

@@ -97,12 +97,13 @@ class AcksLateWithoutRejectOnWorkerLost(Rule):
 
     def _task_finding(self, task: CeleryTask) -> Finding | None:
         acks = task_level(task, "acks_late")
-        if not (acks.known and acks.value is True) or not task.apps:
+        apps = task.value_apps or task.apps  # the worker's configuration decides
+        if not (acks.known and acks.value is True) or not apps:
             return None
         own = task_level(task, "reject_on_worker_lost")
         if own.state == "unknown" or (own.known and own.value is True):
             return None
-        for app in task.apps:
+        for app in apps:
             if self._global_finding_covers(app):
                 return None
             if own.known:
