@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from tasklint.analysis.celery_options import fmt_seconds
 from tasklint.analysis.enqueue import EnqueueRecognizer
 from tasklint.findings import Finding
-from tasklint.project.celery_config import CeleryModel, CeleryTask, resolve_value
+from tasklint.project.celery_config import CeleryModel, CeleryTask
 from tasklint.project.context import FileContext
 from tasklint.project.index import TaskInfo
 from tasklint.rules._base import Rule, register
 from tasklint.rules.tq210_countdown_exceeds_visibility_timeout import NOW
-from tasklint.syntax.constants import fold
 from tasklint.syntax.names import Scope
-from tasklint.syntax.values import Value
+from tasklint.syntax.values import Value, as_number
 
 SEND_METHODS = frozenset({"apply_async", "apply_async_on_commit"})
 SIGNATURE_OF_TASK = frozenset({"s", "si", "signature"})
@@ -32,10 +31,7 @@ class Offset:
 
 
 def _number(value: Value) -> float | None:
-    v = value.value
-    if value.kind == "const" and isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v)
-    return None
+    return as_number(value.value) if value.kind == "const" else None
 
 
 @register
@@ -174,7 +170,7 @@ class ExpiresBeforeCountdown(Rule):
         """The delay Celery applies: a truthy ``countdown`` replaces ``eta``."""
         countdown = keywords.get("countdown")
         if countdown is not None:
-            value = resolve_value(ctx.index, fold(countdown.value, ctx.resolver, scope))
+            value = ctx.value(countdown.value, scope)
             if value.kind == "const" and value.value in (None, 0):
                 pass  # no countdown: the eta (if any) applies
             else:
@@ -190,7 +186,7 @@ class ExpiresBeforeCountdown(Rule):
 
     def _offset(self, expr: ast.expr, ctx: FileContext, scope: Scope, what: str) -> Offset | None:
         """Seconds from now for a number, a ``timedelta`` or ``now() + X``."""
-        folded = resolve_value(ctx.index, fold(expr, ctx.resolver, scope))
+        folded = ctx.value(expr, scope)
         seconds = _number(folded)
         if seconds is not None:
             return Offset(seconds, f"{what[:-1]}={ast.unparse(expr)}`")
@@ -208,7 +204,7 @@ class ExpiresBeforeCountdown(Rule):
             if isinstance(now_side, ast.Call) and not now_side.args:
                 qn = ctx.index.canonical(ctx.resolver.qualname(now_side.func, now_scope))
                 if qn in NOW:
-                    value = resolve_value(ctx.index, fold(delta_side, ctx.resolver, scope))
+                    value = ctx.value(delta_side, scope)
                     seconds = _number(value)
                     if seconds is None:
                         return None
