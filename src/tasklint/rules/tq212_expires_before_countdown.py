@@ -69,7 +69,12 @@ class ExpiresBeforeCountdown(Rule):
     ```python
     from celery import Celery
 
-    app = Celery("shop")
+    app = Celery(
+        "shop",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+    )
 
 
     @app.task(time_limit=60)

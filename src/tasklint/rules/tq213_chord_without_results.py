@@ -117,7 +117,14 @@ class ChordWithoutResults(Rule):
     ```python
     from celery import Celery, chord
 
-    app = Celery("shop", broker="amqp://localhost", backend="redis://localhost:6379/1")
+    app = Celery(
+        "shop",
+        broker="amqp://localhost",
+        backend="redis://localhost:6379/1",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+    )
 
 
     @app.task(time_limit=60)
