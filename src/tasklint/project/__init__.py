@@ -22,6 +22,7 @@ from tasklint.project.discovery import (
 )
 from tasklint.project.facts import ModuleFacts, module_facts
 from tasklint.project.index import IndexSettings, ProjectIndex
+from tasklint.syntax import lowering
 
 _T = TypeVar("_T")
 
@@ -47,9 +48,31 @@ BAD_INPUT = (
 
 
 def parse_source(source: str, filename: str) -> ast.Module:
+    """The file's tree; syntax newer than the running Python is lowered first (lines and,
+    mostly, columns kept: see syntax/lowering.py). Code invalid on every Python raises a
+    SyntaxError at its real line (the interpreter's, or libcst's when they disagree)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ast.parse(source, filename=filename)
+        if lowering.forced():  # tests: prove the lowering on code this Python parses
+            try:
+                lowered = lowering.lower(source)
+            except SyntaxError:
+                lowered = None
+            if lowered is not None:
+                return ast.parse(lowered, filename=filename)
+        try:
+            return ast.parse(source, filename=filename)
+        except SyntaxError as native:
+            try:
+                lowered = lowering.lower(source)
+            except SyntaxError as everywhere:  # libcst rejects it too: invalid on any Python
+                if native.lineno and (everywhere.lineno or 0) > native.lineno:
+                    raise everywhere from None  # the interpreter stopped at newer syntax
+                raise native from None  # its message is the more precise one
+            if lowered is None:
+                raise
+            # still an error: lines are kept, so it names the real line and problem
+            return ast.parse(lowered, filename=filename)
 
 
 def syntax_error_info(exc: BaseException) -> tuple[int, str]:

@@ -1,0 +1,342 @@
+"""Lower syntax newer than the running Python to code it parses, line for line.
+
+A project on Python 3.12-3.14 writes ``class Box[T]:``, ``type JobId = int``,
+``f"{x["k"]}"`` or ``except A, B:``; tasklint may run on an older interpreter (a pre-commit
+environment, a CI image). When ``ast.parse`` fails, the source is parsed with libcst (it
+reads Python 3.0-3.14 syntax whatever interpreter runs it) and rewritten by text edits
+that keep every line where it was and, except where noted, every column (in UTF-8 bytes,
+as ``ast`` counts them):
+
+- type-parameter lists (``class Box[T]``, ``def f[T]``, ``type X[T] = ...``) become blanks;
+- ``type X = Y`` becomes ``X = Y`` (the names on that line move 5 columns left);
+- ``except A, B:`` becomes ``except(A, B):`` (the closing parenthesis shifts the colon);
+- an f-string whose nested quotes, backslashes, comments or line breaks the running Python
+  rejects is re-quoted (``f"{x['k']}"``), else becomes a tuple of its expressions, each in
+  its place (the string's text is lost, its expressions are kept);
+- a t-string (3.14) becomes an f-string;
+- on Pythons older than the feature: ``except* E`` becomes ``except E``, ``*args: *Ts``
+  loses the star, and ``match``/``case`` become ``if`` statements (patterns are dropped,
+  guards kept), so the bodies are checked.
+
+libcst is imported here only, and only when a file needs it. Nothing of tasklint is
+imported: this is an AST helper, used by the project model's parser.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+# Set (to anything but "" or "0") to lower every file, also what the running Python
+# parses natively: the tests use it to prove the lowering on any interpreter.
+FORCE_ENV = "TASKLINT_FORCE_LOWERING"
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def forced() -> bool:
+    return os.environ.get(FORCE_ENV, "") not in ("", "0")
+
+
+def parser_signature() -> str:
+    """Which libcst lowers files (part of cache keys: installing it changes results)."""
+    try:
+        from importlib.metadata import version
+
+        return f"libcst-{version('libcst')}"
+    except Exception:  # not installed, or broken metadata
+        return "libcst-none"
+
+
+def lower(source: str) -> str | None:
+    """Source the running Python parses, lines in place; None when it cannot be lowered
+    (libcst missing or failing). Raises SyntaxError, at the line libcst names, when libcst
+    rejects the code: it is invalid on every Python."""
+    try:
+        import libcst
+        from libcst.metadata import MetadataWrapper, PositionProvider
+    except ImportError:
+        return None
+    try:
+        module = libcst.parse_module(source)
+    except libcst.ParserSyntaxError as exc:
+        error = SyntaxError("invalid syntax")
+        error.lineno, error.offset = _error_position(source, str(exc.message), exc.raw_line)
+        raise error from None
+    except Exception:  # anything else hostile input provokes in libcst
+        return None
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+    except Exception:
+        return None
+    try:
+        lowerer = _Lowerer(source, positions)
+        lowerer.visit(module)
+        return lowerer.apply()
+    except Exception:  # a lowering bug must not abort the run: the file stays unparsed
+        return None
+
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+)")
+
+
+def _error_position(source: str, message: str, fallback: int) -> tuple[int, int]:
+    """Where libcst's parser failed, as a line and 1-based column. It names the token it
+    could not take; when that token starts a line, what is missing is at the end of the
+    statement before it (``x = (`` then end of file, ``def f(:`` then ``pass``)."""
+    found = _ERROR_AT.search(message)
+    if not found:
+        return max(1, int(fallback)), 1
+    line, column = int(found.group(1)), int(found.group(2))
+    lines = _BREAK.split(source)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if text[:column].strip() == "":
+        for previous in range(min(line, len(lines) + 1) - 1, 0, -1):
+            stripped = lines[previous - 1].strip()
+            if stripped and not stripped.startswith("#"):
+                return previous, len(lines[previous - 1]) + 1
+    return max(1, line), column + 1
+
+
+def _utf8_len(ch: str) -> int:
+    return len(ch.encode("utf-8", "surrogatepass"))
+
+
+def _blank(text: str, continuation: bool) -> str:
+    """Spaces for ``text`` (as many as its UTF-8 bytes), line breaks kept; with
+    ``continuation``, a backslash ends each line so the statement goes on."""
+    out = [ch if ch in "\r\n" else " " * _utf8_len(ch) for ch in text]
+    if continuation:
+        for i, ch in enumerate(text):
+            if ch in "\r\n" and i > 0 and text[i - 1] not in "\r\n":
+                out[i - 1] = out[i - 1][:-1] + "\\"
+    return "".join(out)
+
+
+def _parses_as_string(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse("(" + text + "\n)", mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return isinstance(tree.body, (ast.JoinedStr, ast.Constant))
+
+
+class _Lowerer:
+    def __init__(self, source: str, positions: Any) -> None:
+        self.source = source
+        self.positions = positions
+        starts = [0]
+        starts.extend(m.end() for m in _BREAK.finditer(source))
+        self.line_starts = starts
+        self.edits: list[tuple[int, int, str]] = []
+        self.force = forced()
+
+    # -- positions -------------------------------------------------------------
+    def offset(self, line: int, column: int) -> int:
+        return self.line_starts[line - 1] + column
+
+    def span(self, node: Any) -> tuple[int, int]:
+        rng = self.positions[node]
+        return self.offset(rng.start.line, rng.start.column), self.offset(
+            rng.end.line, rng.end.column
+        )
+
+    def older_than(self, major: int, minor: int) -> bool:
+        return self.force or sys.version_info < (major, minor)
+
+    def edit(self, start: int, end: int, text: str) -> None:
+        self.edits.append((start, end, text))
+
+    def apply(self) -> str:
+        out: list[str] = []
+        last = 0
+        for start, end, text in sorted(self.edits, key=lambda e: (e[0], e[1])):
+            if start < last:
+                continue  # overlapping edit: the first one wins; the result is checked
+            out.append(self.source[last:start])
+            out.append(text)
+            last = end
+        out.append(self.source[last:])
+        return "".join(out)
+
+    # -- the walk ----------------------------------------------------------------
+    def visit(self, root: Any) -> None:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if self.handle(node):
+                continue  # handled with its children
+            stack.extend(reversed(node.children))
+
+    def handle(self, node: Any) -> bool:
+        kind = type(node).__name__
+        if kind == "TypeParameters":
+            start, end = self.span(node)
+            self.edit(start, end, _blank(self.source[start:end], continuation=True))
+            return True
+        if kind == "TypeAlias":
+            start, _ = self.span(node)
+            name_start, _ = self.span(node.name)
+            self.edit(start, name_start, "")
+            return False
+        if kind in ("ExceptHandler", "ExceptStarHandler"):
+            self.except_handler(node, star=kind == "ExceptStarHandler")
+            return False
+        if kind in ("FormattedString", "TemplatedString"):
+            self.fstring(node)
+            return True
+        if kind == "Annotation" and type(node.annotation).__name__ == "StarredElement":
+            if self.older_than(3, 11):
+                start, _ = self.span(node.annotation)
+                self.edit(start, start + 1, " ")
+            return False
+        if kind == "Index" and getattr(node, "star", None) and self.older_than(3, 11):
+            start, _ = self.span(node)
+            self.edit(start, start + 1, " ")
+            return False
+        if kind == "Match" and self.older_than(3, 10):
+            self.match(node)
+            return False
+        if kind == "MatchCase" and self.older_than(3, 10):
+            self.match_case(node)
+            # the pattern is gone; only the body remains to lower
+            self.visit(node.body)
+            if node.guard is not None:
+                self.visit(node.guard)
+            return True
+        return False
+
+    def except_handler(self, node: Any, star: bool) -> None:
+        start, _ = self.span(node)
+        if star and self.older_than(3, 11):
+            star_at = self.source.find("*", start)
+            if star_at >= 0:
+                self.edit(star_at, star_at + 1, " ")
+        kind = node.type
+        if kind is None or type(kind).__name__ != "Tuple" or kind.lpar:
+            return
+        type_start, type_end = self.span(kind)
+        before = self.source[type_start - 1] if type_start > 0 else ""
+        if before in (" ", "\t"):
+            self.edit(type_start - 1, type_start, "(")
+        else:
+            self.edit(type_start, type_start, "(")
+        self.edit(type_end, type_end, ")")
+
+    def match(self, node: Any) -> None:
+        start, _ = self.span(node)
+        _, subject_end = self.span(node.subject)
+        # `match` (5 characters) becomes `if  (`: the subject keeps its column
+        self.edit(start, start + 5, "if  (")
+        self.edit(subject_end, subject_end, ")")
+
+    def match_case(self, node: Any) -> None:
+        start, _ = self.span(node)
+        if node.guard is not None:
+            guard_start, _ = self.span(node.guard)
+            text = _blank(self.source[start:guard_start], continuation=True)
+            self.edit(start, guard_start, "if" + text[2:])
+        else:
+            _, pattern_end = self.span(node.pattern)
+            text = _blank(self.source[start:pattern_end], continuation=True)
+            # `case P` -> `if    1`: always true, the body is what is checked
+            self.edit(start, pattern_end, "if" + text[2:-1] + "1")
+
+    # -- f-strings -----------------------------------------------------------------
+    def fstring(self, node: Any) -> None:
+        start, end = self.span(node)
+        text = self.source[start:end]
+        prefix = node.prefix
+        templated = type(node).__name__ == "TemplatedString"
+        if templated:
+            prefix = prefix.replace("t", "f").replace("T", "F")
+            text = prefix + text[len(prefix) :]
+        if _parses_as_string(text):
+            if templated:
+                self.edit(start, end, text)
+            return
+        quote = node.quote
+        other = quote.replace('"', "\0").replace("'", '"').replace("\0", "'")
+        body = text[len(prefix) + len(quote) : len(text) - len(quote)]
+        candidates = [prefix + other + body + other]
+        inner = self.requote_inner(node, start, text, quote)
+        if inner is not None:
+            candidates.append(inner)
+        for candidate in candidates:
+            if _parses_as_string(candidate):
+                self.edit(start, end, candidate)
+                return
+        self.edit(start, end, self.as_tuple(node, start, text))
+
+    def requote_inner(self, node: Any, start: int, text: str, quote: str) -> str | None:
+        """``text`` with the nested strings that use the outer quote re-quoted."""
+        chars = list(text)
+        changed = False
+        for inner in _nested_strings(node):
+            inner_quote = getattr(inner, "quote", None)
+            if inner_quote is None or inner_quote[0] != quote[0]:
+                continue
+            other = "'" if quote[0] == '"' else '"'
+            s, e = self.span(inner)
+            s -= start
+            e -= start
+            inner_text = text[s:e]
+            if other in inner_text:
+                return None
+            chars[s:e] = list(inner_text.replace(quote[0], other))
+            changed = True
+        return "".join(chars) if changed else None
+
+    def as_tuple(self, node: Any, start: int, text: str) -> str:
+        """The f-string's expressions as a tuple, each in its place (the text is lost)."""
+        keep = [False] * len(text)
+        for expr in _fstring_expressions(node):
+            s, e = self.span(expr)
+            for i in range(max(0, s - start), min(len(text), e - start)):
+                keep[i] = True
+        out: list[str] = []
+        comma_due = False
+        for i, ch in enumerate(text):
+            if keep[i]:
+                out.append(ch)
+                comma_due = True
+            elif ch in "\r\n":
+                out.append(ch)
+            elif comma_due:
+                out.append("," + " " * (_utf8_len(ch) - 1))
+                comma_due = False
+            else:
+                out.append(" " * _utf8_len(ch))
+        out[0] = "(" + out[0][1:]
+        out[-1] = out[-1][:-1] + ")"
+        return "".join(out)
+
+
+def _fstring_expressions(node: Any) -> Iterator[Any]:
+    for part in node.parts:
+        expression = getattr(part, "expression", None)
+        if expression is None:
+            continue
+        yield expression
+        for spec in getattr(part, "format_spec", None) or ():
+            nested = getattr(spec, "expression", None)
+            if nested is not None:
+                yield nested
+
+
+def _nested_strings(node: Any) -> Iterator[Any]:
+    stack = list(_fstring_expressions(node))
+    while stack:
+        current = stack.pop()
+        if type(current).__name__ in ("SimpleString", "FormattedString"):
+            yield current
+            continue
+        stack.extend(current.children)
