@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tasklint.analysis.edits import with_rename
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel, CeleryTask
@@ -126,7 +127,7 @@ class UnknownTaskOption(Rule):
                 default = (
                     f" ({info.default_repr})" if info is not None and info.default_repr else ""
                 )
-                yield self.project_finding(
+                finding = self.project_finding(
                     opt.path,
                     opt.line,
                     opt.col,
@@ -135,3 +136,7 @@ class UnknownTaskOption(Rule):
                     meant=meant,
                     default=default,
                 )
+                written = task.options.get(meant)
+                if written is None or written.source != "decorator":  # no duplicate keyword
+                    finding = with_rename(finding, opt.name, meant)
+                yield finding

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tasklint.analysis.arq import ArqModel
+from tasklint.analysis.edits import with_rename
 from tasklint.config import Settings
 from tasklint.data.arq_worker import WORKER_PARAMETERS
 from tasklint.data.nearmiss import closest
@@ -87,7 +88,7 @@ class ArqUnknownWorkerSetting(Rule):
                 setting = closest(attr, NAMES)
                 if setting is None:
                     continue
-                yield self.project_finding(
+                finding = self.project_finding(
                     info.path,
                     fact.line,
                     fact.col,
@@ -96,3 +97,6 @@ class ArqUnknownWorkerSetting(Rule):
                     setting=setting,
                     default=repr(WORKER_PARAMETERS[setting]),
                 )
+                if setting not in klass.attributes and setting not in info.methods:
+                    finding = with_rename(finding, attr, setting)
+                yield finding
