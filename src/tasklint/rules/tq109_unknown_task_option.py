@@ -81,6 +81,11 @@ class UnknownTaskOption(Rule):
         ...
     ```
 
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). The keyword is renamed to the option the message
+    names; the option then applies, which changes what the task does (that is the point).
+    No fix when the task already passes that option.
+
     ## Options
     - `celery.task-decorators`: decorators that create Celery tasks.
 

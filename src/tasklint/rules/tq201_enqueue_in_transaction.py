@@ -73,6 +73,13 @@ class EnqueueInTransaction(Rule):
     With Celery 5.4+ `send_receipt.delay_on_commit(order.id)` does the same. With
     SQLAlchemy, enqueue after the `with session.begin():` block has closed.
 
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). `task.delay(...)` becomes `task.delay_on_commit(...)`
+    and `task.apply_async(...)` becomes `task.apply_async_on_commit(...)` — Celery 5.4+ with
+    Django (the task class must be Celery's `DjangoTask`, the default when Celery is set up
+    for Django). Offered only for a task called as a statement (these methods return None,
+    not an `AsyncResult`) inside a Django transaction, never for signatures or SQLAlchemy.
+
     ## Options
     - `transactions.atomic-contexts`: extra context managers or decorators that open a
       transaction (dotted paths).

@@ -90,6 +90,13 @@ class UnknownCelerySetting(Rule):
     app.conf.update(task_acks_late=True)
     ```
 
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). The name is renamed to the one the message names
+    (where it is written: keyword, assignment, attribute or dict key); the setting then
+    applies, which changes the worker's behaviour. No fix for a top-level
+    `visibility_timeout` (it must move into `broker_transport_options`) or when the same
+    source already sets the intended name.
+
     ## Options
     - `celery.django-settings`: the Django settings module, when the code does not name it.
 

@@ -109,6 +109,12 @@ class SettingWrongType(Rule):
     app.conf.update(task_acks_late=False, task_time_limit=300)
     ```
 
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). A string written on the setting's line becomes the
+    value it spells: `"false"`/`"no"`/`"off"`/`"0"` -> `False`, `"true"`/`"yes"`/`"on"`/`"1"`
+    -> `True` for a boolean, `"300"` -> `300` for a number. The value Celery sees changes
+    (that is the point). No fix for a value read through a name or for other strings.
+
     ## Options
     None.
 

@@ -57,6 +57,10 @@ class ArqUnknownWorkerSetting(Rule):
         job_timeout = 30
     ```
 
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). The attribute is renamed to the `Worker` argument the
+    message names; arq then applies it. No fix when the class already defines that name.
+
     ## Options
     - `test-modules`: settings classes in these modules are not checked (tests build
       workers with deliberately odd settings).
