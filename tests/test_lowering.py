@@ -84,6 +84,7 @@ def _names(source: str) -> dict[str, tuple[int, int]]:
         ("try:\n    pass\nexcept* A:\n    pass\n", ["A"]),
         ("match s:\n    case [a] if g:\n        b\n", ["s", "g", "b"]),
         ("match s, t:\n    case _:\n        b\n", ["s", "t", "b"]),
+        ("match (s, t):\n    case (1, 2):\n        b\n", ["s", "t", "b"]),
         ("def f(*a: *Ts): pass\n", ["Ts"]),
     ],
 )

@@ -25,6 +25,7 @@ imported: this is an AST helper, used by the project model's parser.
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
 import sys
@@ -53,10 +54,34 @@ def parser_signature() -> str:
         return "libcst-none"
 
 
+# A file is parsed more than once in a run (facts, rules, call graph): lower it once.
+_MEMO: dict[tuple[str, bool], str | tuple[int, int] | None] = {}
+_MEMO_SIZE = 64
+
+
 def lower(source: str) -> str | None:
     """Source the running Python parses, lines in place; None when it cannot be lowered
     (libcst missing or failing). Raises SyntaxError, at the line libcst names, when libcst
     rejects the code: it is invalid on every Python."""
+    key = (hashlib.blake2b(source.encode("utf-8", "surrogatepass")).hexdigest(), forced())
+    if key in _MEMO:
+        found = _MEMO[key]
+    else:
+        try:
+            found = _lower(source)
+        except SyntaxError as exc:
+            found = (exc.lineno or 1, exc.offset or 1)
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = found
+    if isinstance(found, tuple):
+        error = SyntaxError("invalid syntax")
+        error.lineno, error.offset = found
+        raise error
+    return found
+
+
+def _lower(source: str) -> str | None:
     try:
         import libcst
         from libcst.metadata import MetadataWrapper, PositionProvider
@@ -77,7 +102,15 @@ def lower(source: str) -> str | None:
         return None
     try:
         lowerer = _Lowerer(source, positions)
-        lowerer.visit(module)
+
+        class Walk(libcst.CSTVisitor):
+            def on_visit(self, node: Any) -> bool:
+                return not lowerer.handle(node)  # False: its children were handled
+
+            def on_leave(self, original_node: Any) -> None:
+                return None
+
+        module.visit(Walk())
         return lowerer.apply()
     except Exception:  # a lowering bug must not abort the run: the file stays unparsed
         return None
@@ -168,15 +201,8 @@ class _Lowerer:
         return "".join(out)
 
     # -- the walk ----------------------------------------------------------------
-    def visit(self, root: Any) -> None:
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if self.handle(node):
-                continue  # handled with its children
-            stack.extend(reversed(node.children))
-
     def handle(self, node: Any) -> bool:
+        """Lower ``node``; True when that covered its children too."""
         kind = type(node).__name__
         if kind == "TypeParameters":
             start, end = self.span(node)
@@ -206,12 +232,7 @@ class _Lowerer:
             self.match(node)
             return False
         if kind == "MatchCase" and self.older_than(3, 10):
-            self.match_case(node)
-            # the pattern is gone; only the body remains to lower
-            self.visit(node.body)
-            if node.guard is not None:
-                self.visit(node.guard)
-            return True
+            self.match_case(node)  # the pattern is blanked: nothing in it is lowered
         return False
 
     def except_handler(self, node: Any, star: bool) -> None:
@@ -246,9 +267,23 @@ class _Lowerer:
             self.edit(start, guard_start, "if" + text[2:])
         else:
             _, pattern_end = self.span(node.pattern)
-            text = _blank(self.source[start:pattern_end], continuation=True)
+            colon = self.colon_after(pattern_end)
+            text = _blank(self.source[start:colon], continuation=True)
             # `case P` -> `if    1`: always true, the body is what is checked
-            self.edit(start, pattern_end, "if" + text[2:-1] + "1")
+            self.edit(start, colon, "if" + text[2:-1] + "1")
+
+    def colon_after(self, offset: int) -> int:
+        """The ``:`` that ends a ``case`` line (a pattern's closing brackets may lie
+        outside its node's range)."""
+        source = self.source
+        while offset < len(source) and source[offset] != ":":
+            if source[offset] == "#":
+                offset = source.find("\n", offset)
+                if offset < 0:
+                    return len(source)
+                continue
+            offset += 1
+        return offset
 
     # -- f-strings -----------------------------------------------------------------
     def fstring(self, node: Any) -> None:
