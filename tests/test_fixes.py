@@ -281,3 +281,30 @@ def test_overlapping_fixes_wait_and_broken_results_are_refused(tmp_path: Path) -
     assert fixes.plan([broken], tmp_path, [tmp_path], True).changes == []
     fine = Finding("x.py", 1, 1, "TQ003", "m", fix=first)
     assert len(fixes.plan([fine], tmp_path, [tmp_path], True).changes) == 1
+
+
+def test_tq201_no_fix_in_a_sqlalchemy_transaction(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = (
+        "from sqlalchemy.orm import Session\n\nfrom shop.celery import app\n\n\n"
+        "@app.task(time_limit=60)\ndef ship(order_id):\n    pass\n\n\n"
+        "def place(session: Session, order):\n"
+        "    with session.begin():\n        ship.delay(order.id)\n"
+    )
+    write(project, {"shop/celery.py": CELERY_APP, "shop/tasks.py": source})
+    assert ("shop/tasks.py", 13, "TQ201") in findings(capsys)
+    status, out, _ = run(capsys, "--diff", "--unsafe-fixes")
+    assert status == 0 and out == ""
+
+
+def test_tq003_removes_a_comment_only_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = CELERY_APP + "x = [\n    1,\n    # noqa: TQ508\n]\n"
+    write(project, {"shop/celery.py": source})
+    status, _, _ = run(capsys, "--fix", "--exit-zero")
+    assert status == 0
+    assert (project / "shop/celery.py").read_text(encoding="utf-8") == (
+        CELERY_APP + "x = [\n    1,\n]\n"
+    )

@@ -217,11 +217,8 @@ def _fix(
         sys.stderr.write(
             f"tasklint: fixed {fixed} finding{'s' if fixed != 1 else ''}, {remaining} remaining\n"
         )
-    _hint_unsafe(
-        fixes.plan(result.findings, base, paths, False).hidden_unsafe
-        if not args.unsafe_fixes
-        else 0
-    )
+    if not args.unsafe_fixes:
+        _hint_unsafe(sum(1 for f in result.findings if f.fix is not None and not f.fix.safe))
     return result
 
 
