@@ -118,6 +118,9 @@ def test_fstring_keeps_its_text_when_requoting_suffices() -> None:
         ("type X = int\n\ndef f(:\n    pass\n", 3),
         ("class Box[T]:\n    pass\nx = (\n", 3),
         ("x = 1\nprint 'py2'\n", 2),
+        ("type X = int\n  y = 1\n", 2),
+        ("type X = int\nx = 1 +\ny = 2\n", 2),
+        ("type X = int\ntry:\n    pass\nexcept A, B as e:\n    pass\n", 4),
     ],
 )
 def test_invalid_everywhere_is_a_syntax_error_at_its_line(source: str, line: int) -> None:
