@@ -144,3 +144,26 @@ def test_without_libcst_modern_syntax_is_tq001(
     else:
         assert codes == [("TQ001", 1)]
         assert str(tmp_path) not in result.findings[0].message
+
+
+NEWEST = "try:\n    pass\nexcept A, B:\n    pass\n"  # 3.14 syntax: lowered before 3.14
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="parsed natively")
+@pytest.mark.parametrize(
+    "source",
+    [
+        # libcst's native parser crashes the process on this (a segmentation fault): the
+        # lowering runs in a forked child, so the run goes on and reports TQ001
+        NEWEST + "x = " + "not \\\n" * 100_000 + "1\n",
+        # refused before libcst sees them (deep nesting, a giant line)
+        NEWEST + "x = " + "(" * 150 + ")" * 150 + "\n",
+        NEWEST + "x = " + "-" * 100_000 + "1\n",
+    ],
+    ids=["crashes-libcst", "deep-nesting", "giant-line"],
+)
+def test_hostile_input_never_takes_the_run_down(source: str, tmp_path: Path) -> None:
+    module = tmp_path / "hostile.py"
+    module.write_text(source, encoding="utf-8")
+    result = lint_paths([module], Settings(), use_cache=False, base=tmp_path, root=tmp_path)
+    assert [f.code for f in result.findings] == ["TQ001"]

@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -67,10 +68,7 @@ def lower(source: str) -> str | None:
     if key in _MEMO:
         found = _MEMO[key]
     else:
-        try:
-            found = _lower(source)
-        except SyntaxError as exc:
-            found = (exc.lineno or 1, exc.offset or 1)
+        found = _isolated(source)
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = found
@@ -79,6 +77,92 @@ def lower(source: str) -> str | None:
         error.lineno, error.offset = found
         raise error
     return found
+
+
+# libcst's parser is native code: on hostile input (thousands of nested brackets or unary
+# operators, huge expression chains) it can crash the process or run for minutes. A
+# repository is untrusted input, so where the OS can fork it runs in a child process,
+# killed after this many seconds; elsewhere only sources that pass the guard are lowered.
+TIMEOUT = 30.0
+MAX_NESTING = 100  # CPython itself refuses 200 nested brackets
+MAX_LINE = 20_000
+
+
+def _plausible(source: str) -> bool:
+    """Cheap guard: no deep bracket nesting and no giant line (strings counted too)."""
+    depth = deepest = 0
+    for ch in source:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+    if deepest > MAX_NESTING:
+        return False
+    return all(len(line) <= MAX_LINE for line in _BREAK.split(source))
+
+
+def _isolated(source: str) -> str | tuple[int, int] | None:
+    """``_lower`` run where a crash or a hang cannot take the run down: the lowered
+    source, (line, column) of a syntax error, or None (libcst missing or failing)."""
+    if not _plausible(source):
+        return None
+    try:
+        import libcst.metadata  # noqa: F401  (in the parent: a forked child has it loaded)
+    except ImportError:
+        return None
+    if not hasattr(os, "fork"):
+        return _outcome(source)
+    import json
+    import select
+    import signal
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: lower, write the outcome, exit without any cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            data = json.dumps(_outcome(source)).encode("utf-8", "surrogatepass")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view) :]
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                chunks = []
+                break
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    if status != 0 or not chunks:
+        return None
+    try:
+        found = json.loads(b"".join(chunks).decode("utf-8", "surrogatepass"))
+    except ValueError:
+        return None
+    if isinstance(found, list) and len(found) == 2:
+        return int(found[0]), int(found[1])
+    return found if isinstance(found, str) else None
+
+
+def _outcome(source: str) -> str | tuple[int, int] | None:
+    try:
+        return _lower(source)
+    except SyntaxError as exc:
+        return exc.lineno or 1, exc.offset or 1
 
 
 def _lower(source: str) -> str | None:
