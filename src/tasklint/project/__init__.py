@@ -139,8 +139,10 @@ def compute_facts(key: str) -> tuple[str, ModuleFacts | None, tuple[int, str] | 
 
 def _compute_many(
     keys: list[str],
-) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None]]:
-    return [compute_facts(k) for k in keys]
+) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None, list[Any]]]:
+    """compute_facts of each key, plus what lowering that file produced (a forked worker
+    hands it back so the rule workers do not lower the file again)."""
+    return [(*compute_facts(k), lowering.drain()) for k in keys]
 
 
 def parallel_map(func: Callable[[list[str]], list[_T]], keys: list[str], jobs: int) -> list[_T]:
@@ -291,7 +293,10 @@ def scan_project(
             )
         else:
             todo.append(key)
-    for key, (digest, facts_json, error) in zip(todo, parallel_map(_compute_many, todo, jobs)):
+    for key, (digest, facts_json, error, lowered) in zip(
+        todo, parallel_map(_compute_many, todo, jobs)
+    ):
+        lowering.remember(lowered)
         scan.states[key] = FileState(key, stamps[key], digest, facts_json, error)
         cache.put(key, stamps[key], facts_json, error, digest)
     scan.states = {k: scan.states[k] for k in order}

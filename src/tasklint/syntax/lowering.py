@@ -25,6 +25,7 @@ imported: this is an AST helper, used by the project model's parser.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import os
 import re
@@ -32,7 +33,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Union
 
 # Set (to anything but "" or "0") to lower every file, also what the running Python
 # parses natively: the tests use it to prove the lowering on any interpreter.
@@ -56,8 +57,31 @@ def parser_signature() -> str:
 
 
 # A file is parsed more than once in a run (facts, rules, call graph): lower it once.
-_MEMO: dict[tuple[str, bool], str | tuple[int, int] | None] = {}
-_MEMO_SIZE = 64
+# Entries made in a forked facts worker travel back to the parent (``drain``/``remember``)
+# so that the rule workers forked later find them.
+_Outcome = Union[str, tuple[int, int], None]
+_MEMO: dict[tuple[str, bool], _Outcome] = {}
+_FRESH: list[tuple[tuple[str, bool], _Outcome]] = []
+_MEMO_SIZE = 512
+
+
+def drain() -> list[tuple[tuple[str, bool], _Outcome]]:
+    """The outcomes lowered in this process since the last call."""
+    fresh = list(_FRESH)
+    _FRESH.clear()
+    return fresh
+
+
+def remember(entries: list[tuple[tuple[str, bool], _Outcome]]) -> None:
+    """Outcomes another process lowered (what ``drain`` returned there)."""
+    for key, found in entries:
+        _store(key, found)
+
+
+def _store(key: tuple[str, bool], found: _Outcome) -> None:
+    if key not in _MEMO and len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = found
 
 
 def lower(source: str) -> str | None:
@@ -69,9 +93,8 @@ def lower(source: str) -> str | None:
         found = _MEMO[key]
     else:
         found = _isolated(source)
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.pop(next(iter(_MEMO)))
-        _MEMO[key] = found
+        _store(key, found)
+        _FRESH.append((key, found))
     if isinstance(found, tuple):
         error = SyntaxError("invalid syntax")
         error.lineno, error.offset = found
@@ -118,7 +141,14 @@ def _isolated(source: str) -> str | tuple[int, int] | None:
     import signal
 
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    # the child's garbage collections must not walk (and so copy) the parent's objects
+    gc.freeze()
+    pid = -1
+    try:
+        pid = os.fork()
+    finally:
+        if pid != 0:
+            gc.unfreeze()
     if pid == 0:  # the child: lower, write the outcome, exit without any cleanup
         status = 1
         try:
