@@ -119,6 +119,7 @@ def test_fstring_keeps_its_text_when_requoting_suffices() -> None:
         ("class Box[T]:\n    pass\nx = (\n", 3),
         ("x = 1\nprint 'py2'\n", 2),
         ("type X = int\n  y = 1\n", 2),
+        ("type X = int\ntry:\n    pass\nexcept A, B  # no colon\n    pass\n", 4),
         ("type X = int\nx = 1 +\ny = 2\n", 2),
         ("type X = int\ntry:\n    pass\nexcept A, B as e:\n    pass\n", 4),
     ],

@@ -243,12 +243,14 @@ def _error_position(source: str, message: str, fallback: int) -> tuple[int, int]
     line, column = int(found.group(1)), int(found.group(2))
     lines = _BREAK.split(source)
     text = lines[line - 1] if 0 < line <= len(lines) else ""
-    expected = message.partition("expected one of")[2]
-    in_brackets = any(f" {c}," in f" {expected}," for c in ")]}")
+    _, marker, wanted = message.partition("expected one of")
+    expected = {t.strip() for t in wanted.split(",")} if marker else set()
+    # (a comma among the expected tokens splits into an empty name)
+    continues = bool(expected & {")", "]", "}", ":", "", "==", ".", "="})
     # an unexpected indent is reported where it is; a statement cut short (a line break
-    # or the end of the file, at column 0, or a token where a closing bracket was due) is
-    # reported at the end of the statement before it
-    if text[:column].strip() == "" and (column == 0 or in_brackets):
+    # or the end of the file, at column 0, or a token where the statement before wanted
+    # more: a closing bracket, a colon, an operator) at the end of the statement before it
+    if text[:column].strip() == "" and (column == 0 or continues):
         for previous in range(min(line, len(lines) + 1) - 1, 0, -1):
             stripped = lines[previous - 1].strip()
             if stripped and not stripped.startswith("#"):
