@@ -95,6 +95,8 @@ def lower(source: str) -> str | None:
         found = _isolated(source)
         _store(key, found)
         _FRESH.append((key, found))
+        if len(_FRESH) > _MEMO_SIZE:  # nobody drains (a flake8 worker): keep it bounded
+            del _FRESH[0]
     if isinstance(found, tuple):
         error = SyntaxError("invalid syntax")
         error.lineno, error.offset = found
