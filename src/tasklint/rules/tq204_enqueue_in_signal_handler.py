@@ -3,71 +3,29 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
+from tasklint.analysis.enqueue import EnqueueRecognizer, enqueue_triggered
+from tasklint.analysis.signals import connected_elsewhere, connecting_decorators, receivers
+from tasklint.analysis.summaries import Summaries
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
+from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
+from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
-from tasklint.syntax.walk import walk
-
-SIGNALS = frozenset(
-    {
-        f"django.db.models.signals.{name}"
-        for name in ("post_save", "post_delete", "m2m_changed", "pre_save", "pre_delete")
-    }
-)
-RECEIVER = frozenset({"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"})
-
-
-def _signal_names(expr: ast.expr, ctx: FileContext) -> list[str]:
-    exprs = list(expr.elts) if isinstance(expr, (ast.List, ast.Tuple)) else [expr]
-    out = []
-    for e in exprs:
-        qn = ctx.index.canonical(ctx.resolver.qualname(e))
-        if qn in SIGNALS:
-            out.append(qn.rsplit(".", 1)[-1])
-    return out
-
-
-def receivers(ctx: FileContext) -> dict[str, str]:
-    """Module-level function name -> the model signal it receives (memoised per file)."""
-    memo = ctx.memo.get("tq204_receivers")
-    if isinstance(memo, dict):
-        return memo
-    found: dict[str, str] = {}
-    for stmt in ctx.tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for dec in stmt.decorator_list:
-                if not isinstance(dec, ast.Call) or not dec.args:
-                    continue
-                if ctx.index.canonical(ctx.resolver.qualname(dec.func)) in RECEIVER:
-                    names = _signal_names(dec.args[0], ctx)
-                    if names:
-                        found[stmt.name] = names[0]
-    for node in walk(ctx.tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "connect"
-            and node.args
-            and isinstance(node.args[0], ast.Name)
-        ):
-            names = _signal_names(node.func.value, ctx)
-            if names:
-                found.setdefault(node.args[0].id, names[0])
-    ctx.memo["tq204_receivers"] = found
-    return found
 
 
 @register
 class EnqueueInSignalHandler(Rule):
     """
     ## What it does
-    Flags a task enqueue written directly in a Django receiver of `post_save`,
-    `post_delete`, `m2m_changed`, `pre_save` or `pre_delete` (connected with
-    `@receiver(...)` or `signal.connect(handler)`).
+    Flags a task enqueue in a Django receiver of `post_save`, `post_delete`,
+    `m2m_changed`, `pre_save` or `pre_delete` (connected with `@receiver(...)`,
+    `signal.connect(handler)` or a project decorator that does either): written in the
+    receiver, or reached through a call to a project function that enqueues.
 
     ## Why is this bad?
     Model signals fire inside the caller's transaction — `save()` inside `atomic()`, or a
@@ -114,9 +72,12 @@ class EnqueueInSignalHandler(Rule):
     - `celery.enqueue-functions`: project helpers that enqueue.
 
     ## Known limitations
-    Only enqueues directly in the receiver's body are reported; a receiver that calls a
-    project helper which enqueues is not followed. Receivers are matched by function name
-    within the file (`@receiver(...)` or `signal.connect(handler)` in the same module).
+    Receivers are `@receiver(...)` functions, functions connected with
+    `signal.connect(handler)` in the same module or in another project module (e.g. in
+    `AppConfig.ready()`), and functions decorated by a project decorator that does either
+    with the function it decorates. A call in a receiver to a project function that
+    enqueues (directly or through further project calls, as in TQ203) is reported on the
+    call's line; other calls are not followed.
 
     ## References
     - Django: https://docs.djangoproject.com/en/stable/topics/db/transactions/#performing-actions-after-commit
@@ -125,16 +86,30 @@ class EnqueueInSignalHandler(Rule):
     code = "TQ204"
     name = "enqueue-in-signal-handler"
     message = (
-        "`{target}` is enqueued in `{handler}`, a `{signal}` receiver that runs inside the "
+        "`{target}` is enqueued{through} in `{handler}`, a `{signal}` receiver that runs inside the "
         "caller's transaction; wrap it in `transaction.on_commit(...)`"
     )
     node_types = (ast.Call,)
-    triggers = ENQUEUE_TRIGGERS
+    # an enqueue in the file, or a receiver declared in it (directly or by a project
+    # decorator, whose names extra_triggers adds) that may enqueue through project calls
+    triggers = re.compile(r"receiver\s*\(|\.connect\s*\(")
+    decorators: tuple[str, ...] = ()
+
+    connected: tuple[str, ...] = ()  # receivers connected in another module
+
+    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
+        self.decorators = connecting_decorators(index)
+        self.connected = tuple(
+            sorted({name for names in connected_elsewhere(index).values() for name in names})
+        )
+
+    def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
+        return (*self.decorators, *self.connected)
+
+    def wants(self, source: str, settings: Settings) -> bool:
+        return enqueue_triggered(source) or super().wants(source, settings)
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
-        enqueue = EnqueueRecognizer.of(ctx).enqueue(node)
-        if enqueue is None or enqueue.deferred:
-            return
         ancestors = ctx.ancestors
         if len(ancestors) < 2 or not isinstance(
             ancestors[1], (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -143,6 +118,11 @@ class EnqueueInSignalHandler(Rule):
         handler = ancestors[1]
         signal = receivers(ctx).get(handler.name)
         if signal is None:
+            return
+        enqueue = EnqueueRecognizer.of(ctx).enqueue(node)
+        if enqueue is not None and enqueue.deferred:
+            return
+        if enqueue is None and not isinstance(node.func, (ast.Name, ast.Attribute)):
             return
         for i in range(2, len(ancestors)):
             anc = ancestors[i]
@@ -153,5 +133,29 @@ class EnqueueInSignalHandler(Rule):
             ):
                 return
         if enclosing_transaction(ctx, node) is not None:
-            return  # TQ201 reports it
-        yield self.finding(ctx, node, target=enqueue.target, handler=handler.name, signal=signal)
+            return  # TQ201 / TQ203 report it
+        if enqueue is not None:
+            yield self.finding(
+                ctx, node, target=enqueue.target, through="", handler=handler.name, signal=signal
+            )
+            return
+        if is_on_commit_call(node, ctx, ctx.scope()):
+            return
+        summaries = Summaries.of(ctx.index, ctx.settings)
+        callee = summaries.resolve_call(node, ctx, ctx.scope())
+        steps = summaries.enqueue_path(callee) if callee is not None else None
+        if callee is None or steps is None:
+            return
+        last = steps[-1]
+        try:
+            where = Path(last.path).resolve().relative_to(Path(ctx.index.root)).as_posix()
+        except ValueError:
+            where = Path(last.path).name
+        yield self.finding(
+            ctx,
+            node,
+            target=last.what,
+            through=f" by `{summaries.label(callee)}()` ({where}:{last.line})",
+            handler=handler.name,
+            signal=signal,
+        )
