@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from tasklint.config import Settings
 from tasklint.findings import Finding
-from tasklint.project.celery_config import CeleryModel
+from tasklint.project.celery_config import CeleryModel, resolve_value
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.constants import as_value
 
 
 def retries_enabled(task: object) -> bool:
@@ -20,7 +21,7 @@ def retries_enabled(task: object) -> bool:
     return has_autoretry or bool(fact is not None and fact.retry_calls)
 
 
-def bounded_by_every_retry_call(task: object) -> bool:
+def bounded_by_every_retry_call(task: object, index: ProjectIndex | None = None) -> bool:
     """No ``autoretry_for``, and every ``self.retry(...)`` passes a number as
     ``max_retries``: the call's value replaces the task's (``Task.retry`` reads
     ``max_retries`` from its keywords first), so the task's ``None`` is never used."""
@@ -36,6 +37,8 @@ def bounded_by_every_retry_call(task: object) -> bool:
     for call in calls:
         kw = call.get("max_retries")
         value = kw["value"] if kw else None
+        if value and index is not None:  # ``max_retries=MAX_RETRIES``: a module constant
+            value = resolve_value(index, as_value(value)).__dict__
         if not (
             value
             and value.get("kind") == "const"
@@ -109,7 +112,7 @@ class UnboundedRetries(Rule):
                 opt is not None
                 and opt.value.kind == "const"
                 and opt.value.value is None
-                and not bounded_by_every_retry_call(task)
+                and not bounded_by_every_retry_call(task, index)
             ):
                 yield self.project_finding(opt.path, opt.line, opt.col, task=task.function)
             fact = task.fact
