@@ -48,4 +48,5 @@ class SyntaxErrorRule(Rule):
 
     code = "TQ001"
     name = "syntax-error"
+    severity = "error"
     message = "Cannot check this file: {reason}"
