@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from tasklint.analysis.arq import ArqModel
+from tasklint.analysis.edits import with_rename
 from tasklint.config import Settings
 from tasklint.data.arq_worker import WORKER_PARAMETERS
 from tasklint.data.nearmiss import closest
@@ -63,6 +64,10 @@ class ArqUnknownWorkerSetting(Rule):
         functions = [sync_inventory]
         job_timeout = 30
     ```
+
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). The attribute is renamed to the `Worker` argument the
+    message names; arq then applies it. No fix when the class already defines that name.
 
     ## Options
     - `test-modules`: settings classes in these modules are not checked (tests build
@@ -127,7 +132,12 @@ class ArqUnknownWorkerSetting(Rule):
                         continue
                     setting = attr.lower()
                 if setting is not None:
-                    yield self._finding(ctx, info.name, attr, fact.line, fact.col, setting)
+                    finding = self._finding(ctx, info.name, attr, fact.line, fact.col, setting)
+                    if setting not in klass.attributes and setting not in info.methods:
+                        # the rename fix reads the file by its absolute path
+                        fixed = with_rename(replace(finding, path=info.path), attr, setting)
+                        finding = replace(finding, fix=fixed.fix)
+                    yield finding
                 elif _not_callable(ctx.index, fact.value):
                     yield self._finding(ctx, info.name, attr, fact.line, fact.col, None)
 
