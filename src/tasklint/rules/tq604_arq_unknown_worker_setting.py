@@ -119,6 +119,11 @@ class ArqUnknownWorkerSetting(Rule):
             klass = info.klass
             assert klass is not None
             used = _names_used(ctx.tree, info.name, klass.line)
+            targets: dict[str, int] = {}  # setting -> how many attributes are renamed to it
+            for attr in klass.attributes:
+                meant = attr.lower() if attr.lower() in NAMES else closest(attr, NAMES)
+                if meant is not None and attr not in NAMES:
+                    targets[meant] = targets.get(meant, 0) + 1
             for attr, fact in sorted(klass.attributes.items()):
                 if attr in NAMES or attr.startswith("_") or attr in info.methods:
                     continue
@@ -133,7 +138,11 @@ class ArqUnknownWorkerSetting(Rule):
                     setting = attr.lower()
                 if setting is not None:
                     finding = self._finding(ctx, info.name, attr, fact.line, fact.col, setting)
-                    if setting not in klass.attributes and setting not in info.methods:
+                    if (
+                        setting not in klass.attributes
+                        and setting not in info.methods
+                        and targets.get(setting) == 1  # two renames would collide
+                    ):
                         # the rename fix reads the file by its absolute path
                         fixed = with_rename(replace(finding, path=info.path), attr, setting)
                         finding = replace(finding, fix=fixed.fix)
