@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tasklint.config import Settings
-from tasklint.findings import Finding
+from tasklint.findings import Edit, Finding, Fix
 from tasklint.project import (
     BAD_INPUT,
     FileState,
@@ -35,7 +35,13 @@ from tasklint.project.discovery import (
 )
 from tasklint.project.index import ProjectIndex
 from tasklint.rules import ALL_RULES, ENGINE_CODES, Rule, default_codes
-from tasklint.suppression import Suppressions, unused_suppressions
+from tasklint.rules.tq003_unused_suppression import UnusedSuppression
+from tasklint.suppression import (
+    Suppressions,
+    noqa_comments,
+    unused_codes_edit,
+    unused_suppressions,
+)
 
 
 def display_path(path: Path, base: Path) -> str:
@@ -287,18 +293,40 @@ class Linter:
             kept = [f for f in findings if not suppressions.suppressed(f.line, f.code)]
         if "TQ003" in self.enabled and "noqa" in source:
             rule = ALL_RULES["TQ003"]
+            listed = {(line, col): codes for line, col, codes in noqa_comments(source)}
             for line, col, codes in unused_suppressions(source, findings, self.enabled):
+                fields = UnusedSuppression.describe(codes, listed.get((line, col), codes))
                 finding = Finding(
                     path=shown,
                     line=line,
                     col=col,
                     code="TQ003",
-                    message=rule.message.format(codes=", ".join(codes)),
+                    message=rule.message.format(**fields),
                     name=rule.name,
+                    fix=_unused_noqa_fix(source, line, col - 1, codes),
                 )
                 if "TQ003" not in self.path_ignores(shown):
                     kept.append(finding)
         return kept
+
+
+def _unused_noqa_fix(source: str, line: int, col: int, codes: list[str]) -> Fix | None:
+    """Safe: drop the codes that suppress nothing from the ``# noqa`` comment."""
+    lines = source.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    found = unused_codes_edit(lines[line - 1], col, codes)
+    if found is None:
+        return None
+    start, end, text = found
+    if end > len(lines[line - 1]):  # the whole line goes, with its line break
+        if line >= len(lines):
+            return None
+        edit = Edit(line, 0, line + 1, 0, "")
+    else:
+        edit = Edit(line, start, line, end, text)
+    what = ", ".join(f"`{c}`" for c in codes)
+    return Fix((edit,), safe=True, description=f"Remove unused `noqa` code {what}")
 
 
 _RANGE_NODES = (ast.expr, ast.keyword, ast.arg, ast.alias)
@@ -365,11 +393,16 @@ class RunResult:
 
 
 def _finding_to_json(f: Finding) -> dict[str, object]:
-    return asdict(f)
+    data = asdict(f)
+    data["fix"] = f.fix.to_json() if f.fix is not None else None  # the cache carries fixes
+    return data
 
 
 def _finding_from_json(d: dict[str, Any]) -> Finding:
-    return Finding(**d)  # written by _finding_to_json of this tasklint version (cache key)
+    d = dict(d)
+    fix = Fix.from_json(d.pop("fix", None))
+    # written by _finding_to_json of this tasklint version (cache key)
+    return Finding(**d, fix=fix)
 
 
 # The linter a forked worker uses (set in the parent just before the pool forks).
