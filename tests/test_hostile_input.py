@@ -98,3 +98,119 @@ def test_python_m_never_imports_the_repositorys_modules(project: Path) -> None:
         no_traceback(proc)
         assert proc.returncode in (0, 1), (args, proc.stderr)
         assert not marker.exists(), (args, marker.read_text())
+
+
+# -- writing what it should not --------------------------------------------------------------
+
+HOSTILE_NAMES = [
+    "x\n::error file=README.md,line=1::INJECTED",
+    "osc\x1b]8;;https://evil.example\x07link\x1b[31mred",
+    "bidi\u202eevil",
+    "dup\ud800",
+]
+FORMATS = ["text", "json", "sarif", "github", "gitlab"]
+
+
+DUPLICATES = """from celery import shared_task
+
+
+@shared_task(name="{name}")
+def one():
+    pass
+
+
+@shared_task(name="{name}")
+def two():
+    pass
+"""
+
+
+def _hostile_project(tmp_path: Path) -> Path:
+    proj = tmp_path / "inject"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text("[project]\nname = 'inject'\n", encoding="utf-8")
+    body = ["from celery import shared_task", ""]
+    for i, name in enumerate(HOSTILE_NAMES):
+        literal = ascii(name)  # keeps the lone surrogate writable as UTF-8 source
+        for j in range(2):
+            body += [f"@shared_task(name={literal})", f"def task_{i}_{j}():", "    pass", ""]
+    (proj / "tasks.py").write_text("\n".join(body), encoding="utf-8")
+    # a file whose name carries a newline and a workflow command, with a finding of its own
+    (proj / "new\n::error file=x::FILE.py").write_text(
+        DUPLICATES.format(name="f"), encoding="utf-8"
+    )
+    return proj
+
+
+def _assert_inert(out: str) -> None:
+    for line in out.splitlines():
+        assert not line.startswith("::error file=README.md"), line
+        assert not line.startswith(":error file=x"), line
+    for bad in ("\x1b", "\x07", "\u202e"):
+        assert bad not in out, repr(bad)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_names_and_file_names_from_the_code_are_escaped(tmp_path: Path, fmt: str) -> None:
+    proj = _hostile_project(tmp_path)
+    proc = run(proj, "--no-cache", "--format", fmt, ".")
+    no_traceback(proc)
+    assert proc.returncode == 1, proc.stderr
+    _assert_inert(proc.stdout)
+    if fmt in ("json", "sarif", "gitlab"):
+        json.loads(proc.stdout)  # still valid JSON
+    if fmt == "text":
+        assert "TQ108" in proc.stdout and "\\u202e" in proc.stdout and "\\ud800" in proc.stdout
+        assert "new\\n::error file=x::FILE.py:" in proc.stdout
+    if fmt == "github":
+        lines = proc.stdout.splitlines()
+        assert lines and all(line.startswith("::error file=") for line in lines)
+
+
+def test_inventory_escapes_names_in_every_format(tmp_path: Path) -> None:
+    proj = _hostile_project(tmp_path)
+    for fmt in ("text", "markdown", "json"):
+        proc = run(proj, "inventory", "--no-cache", "--format", fmt, ".")
+        no_traceback(proc)
+        assert proc.returncode == 0, proc.stderr
+        _assert_inert(proc.stdout)
+        if fmt == "markdown":
+            rows = [line for line in proc.stdout.splitlines() if line.startswith("|")]
+            assert len(rows) == 2 + 2 * len(HOSTILE_NAMES) + 2, proc.stdout  # + the file's two
+            assert all(line.endswith("|") for line in rows)
+
+
+def test_flake8_survives_lone_surrogates_and_escapes(tmp_path: Path) -> None:
+    pytest.importorskip("flake8")
+    proj = _hostile_project(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "TQ", "tasks.py"],
+        cwd=proj,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="backslashreplace",
+        timeout=300,
+    )
+    no_traceback(proc)
+    assert "TQ108" in proc.stdout, proc.stdout + proc.stderr
+    _assert_inert(proc.stdout)
+
+
+def test_sarif_uris_are_percent_encoded(tmp_path: Path) -> None:
+    proj = tmp_path / "uris"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text("", encoding="utf-8")
+    for name in ("with space.py", "hash#frag.py", "q?uery.py", "pct%41.py"):
+        (proj / name).write_text(DUPLICATES.format(name=name), encoding="utf-8")
+    proc = run(proj, "--no-cache", "--format", "sarif", ".")
+    no_traceback(proc)
+    doc = json.loads(proc.stdout)
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for result in doc["runs"][0]["results"]
+        for loc in result["locations"]
+    }
+    assert {"with%20space.py", "hash%23frag.py", "q%3Fuery.py", "pct%2541.py"} <= uris

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from tasklint import __version__
 from tasklint.config import ConfigError, find_config_file, load_settings
 from tasklint.engine import Linter
+from tasklint.output.escape import printable
 from tasklint.project import build_index
 from tasklint.project.discovery import (
     Excluder,
@@ -155,7 +156,8 @@ class TasklintChecker:
             yield (
                 1,
                 0,
-                f"TQ002 tasklint configuration error in {linter.source}: {first}",
+                f"TQ002 tasklint configuration error in {printable(str(linter.source))}: "
+                f"{printable(first)}",
                 type(self),
             )
             return
@@ -179,4 +181,4 @@ class TasklintChecker:
         except RecursionError as exc:
             findings = [linter.internal_error(str(path), "the tree walk", exc)]
         for f in findings:
-            yield f.line, f.col - 1, f"{f.code} {f.message}", type(self)
+            yield f.line, f.col - 1, f"{f.code} {printable(f.message)}", type(self)

@@ -16,6 +16,7 @@ from typing import TextIO
 from tasklint.analysis.celery_options import Found, effective
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
 from tasklint.config import Settings
+from tasklint.output.escape import printable
 from tasklint.project import build_index, parse_source, read_source
 from tasklint.project.celery_config import CeleryModel, is_test_module
 from tasklint.project.context import FileContext
@@ -203,7 +204,7 @@ def render(rows: list[TaskRow], fmt: str, stream: TextIO) -> None:
         return
     table = [
         [
-            str(getattr(r, c)) if c != "enqueued" else ("yes" if r.enqueued else "no")
+            printable(str(getattr(r, c))) if c != "enqueued" else ("yes" if r.enqueued else "no")
             for c in COLUMNS
         ]
         for r in rows
