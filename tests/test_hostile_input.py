@@ -214,3 +214,137 @@ def test_sarif_uris_are_percent_encoded(tmp_path: Path) -> None:
         for loc in result["locations"]
     }
     assert {"with%20space.py", "hash%23frag.py", "q%3Fuery.py", "pct%2541.py"} <= uris
+
+
+# -- trusting a stale or damaged cache --------------------------------------------------------
+
+
+def _cold_and_warm(proj: Path, *args: str) -> tuple[list[Any], list[Any]]:
+    cold = json_findings(run(proj, "--format", "json", "--no-cache", *args, "."))
+    warm = json_findings(run(proj, "--format", "json", *args, "."))
+    return cold, warm
+
+
+def _cache_files(proj: Path, prefix: str) -> list[Path]:
+    return sorted((proj / ".tasklint_cache").glob(f"{prefix}-*.json"))
+
+
+def _damage(proj: Path, change: Any) -> None:
+    for path in _cache_files(proj, "facts"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for entry in data["entries"].values():
+            change(entry)
+        path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _set_error(value: Any) -> Any:
+    def change(entry: dict[str, Any]) -> None:
+        entry["error"] = value
+
+    return change
+
+
+def _set_finding_field(key: str, value: Any) -> Any:
+    def change(entry: dict[str, Any]) -> None:
+        for item in entry.get("findings", {}).get("items", []):
+            item[key] = value
+
+    return change
+
+
+def _drop_finding_field(entry: dict[str, Any]) -> None:
+    for item in entry.get("findings", {}).get("items", []):
+        item.pop("message", None)
+
+
+def _items_not_a_list(entry: dict[str, Any]) -> None:
+    if "findings" in entry:
+        entry["findings"]["items"] = {"a": 1}
+
+
+def _items_not_dicts(entry: dict[str, Any]) -> None:
+    if "findings" in entry:
+        entry["findings"]["items"] = [1, "x", None]
+
+
+DAMAGE = {
+    "error-empty-list": _set_error([]),
+    "error-strings": _set_error(["x", "y"]),
+    "error-line-zero": _set_error([0, "r"]),
+    "error-string": _set_error("broken"),
+    "error-dict": _set_error({"line": 1}),
+    "finding-line-string": _set_finding_field("line", "x"),
+    "finding-line-bool": _set_finding_field("line", True),
+    "finding-unknown-code": _set_finding_field("code", "TQ999"),
+    "finding-code-int": _set_finding_field("code", 201),
+    "finding-message-list": _set_finding_field("message", ["a"]),
+    "finding-missing-key": _drop_finding_field,
+    "items-not-a-list": _items_not_a_list,
+    "items-not-dicts": _items_not_dicts,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DAMAGE))
+def test_a_damaged_cache_entry_is_a_miss(project: Path, kind: str) -> None:
+    cold, first = _cold_and_warm(project)
+    assert cold == first and cold
+    _damage(project, DAMAGE[kind])
+    for extra in ((), ("--statistics",)):
+        proc = run(project, "--format", "json", *extra, ".")
+        assert json_findings(proc) == cold, kind
+    assert json_findings(run(project, "--format", "json", ".")) == cold
+
+
+def test_damaged_module_facts_are_collected_again(project: Path) -> None:
+    _cold_and_warm(project)
+    for path in _cache_files(project, "modules"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for key in data["modules"]:
+            data["modules"][key] = {"module": 5, "functions": "x"}
+        path.write_text(json.dumps(data), encoding="utf-8")
+    (project / "shop" / "tasks.py").write_text(
+        (project / "shop" / "tasks.py").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )  # some file must be linted again for the module facts to be read
+    cold2 = json_findings(run(project, "--format", "json", "--no-cache", "."))
+    assert json_findings(run(project, "--format", "json", ".")) == cold2
+
+
+def _tasks_in(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "jobs.py").write_text(
+        "from celery import shared_task\n\n\n@shared_task\ndef charge():\n    pass\n",
+        encoding="utf-8",
+    )
+
+
+def _same_name_elsewhere(directory: Path) -> None:
+    (directory / "other.py").write_text(
+        "from celery import shared_task\n\n\n"
+        '@shared_task(name="jobs.charge")\ndef other_charge():\n    pass\n',
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("change", ["add-init", "remove-init", "add-setup-py", "add-pyproject"])
+def test_warm_equals_cold_when_module_names_change(project: Path, change: str) -> None:
+    """``billing/jobs.py`` registers ``charge`` as ``jobs.charge`` or ``billing.jobs.charge``
+    depending on ``billing/__init__.py`` and project markers; ``shop/other.py`` registers
+    ``jobs.charge`` explicitly, so TQ108 (duplicate name) depends on the module name."""
+    pkg = project / "billing"
+    _tasks_in(pkg)
+    if change != "add-init":
+        (pkg / "__init__.py").write_text("", encoding="utf-8")
+    _same_name_elsewhere(project / "shop")
+    cold, warm = _cold_and_warm(project, "--select", "TQ108")
+    assert cold == warm
+    if change == "add-init":
+        (pkg / "__init__.py").write_text("", encoding="utf-8")
+    elif change == "remove-init":
+        (pkg / "__init__.py").unlink()
+    elif change == "add-setup-py":
+        (pkg / "setup.py").write_text("", encoding="utf-8")
+    else:
+        (pkg / "pyproject.toml").write_text("", encoding="utf-8")
+    cold2, warm2 = _cold_and_warm(project, "--select", "TQ108")
+    assert cold2 == warm2, change
+    assert cold2 != cold, "the change must matter for the test to mean something"

@@ -241,7 +241,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         counts = Counter(f.code for f in findings)
         stream = sys.stderr if args.format != "text" else out
         for code, n in sorted(counts.items()):
-            stream.write(f"{n:<5} {code} {ALL_RULES[code].name}\n")
+            stream.write(f"{n:<5} {code} {ALL_RULES[code].name if code in ALL_RULES else ''}\n")
         stream.write(
             f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {result.files} files\n"
         )
