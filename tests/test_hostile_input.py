@@ -348,3 +348,162 @@ def test_warm_equals_cold_when_module_names_change(project: Path, change: str) -
     cold2, warm2 = _cold_and_warm(project, "--select", "TQ108")
     assert cold2 == warm2, change
     assert cold2 != cold, "the change must matter for the test to mean something"
+
+
+# -- leaving the project -----------------------------------------------------------------------
+
+
+def _names_no_outside_path(proc: subprocess.CompletedProcess[str], *outside: str) -> None:
+    out = proc.stdout
+    if out.startswith("{") and '"runs"' in out:  # SARIF: the rule documentation aside
+        doc = json.loads(out)
+        for sarif_run in doc["runs"]:
+            sarif_run.pop("tool")
+        out = json.dumps(doc)
+    for text in (out, proc.stderr):
+        for path in outside:
+            assert path not in text, text
+        assert "../" not in text, text
+
+
+def test_a_dangling_link_given_as_the_path_stays_put(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "dangling.py").symlink_to("/nonexistent/target.py")
+    proc = run(work, "--format", "json", "dangling.py")
+    no_traceback(proc)
+    assert proc.returncode == 2, proc.stderr
+    assert "dangling.py" in proc.stderr and proc.stdout == ""
+    assert not Path("/.tasklint_cache").exists()
+    assert not (tmp_path / ".tasklint_cache").exists()
+
+
+def test_links_out_of_the_tree_are_neither_read_nor_reported(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "celeryconfig.py").write_text(
+        "task_time_limit = 0\nbroker_url = 'redis://x'\n", encoding="utf-8"
+    )
+    (elsewhere / "dup.py").write_text(DUPLICATES.format(name="outside"), encoding="utf-8")
+    before = json_findings(run(project, "--format", "json", "--no-cache", "."))
+    (project / "passwd.py").symlink_to("/etc/passwd")
+    (project / "shop" / "celeryconfig.py").symlink_to(elsewhere / "celeryconfig.py")
+    (project / "shop" / "dup.py").symlink_to(elsewhere / "dup.py")
+    for fmt in FORMATS:
+        for cache in ((), ("--no-cache",)):
+            proc = run(project, "--format", fmt, *cache, ".")
+            no_traceback(proc)
+            _names_no_outside_path(proc, "passwd", str(elsewhere), "celeryconfig", "dup.py")
+            if fmt == "json":
+                assert json.loads(proc.stdout) == before
+    # explicitly named: skipped with a warning that names the link, not its target
+    proc = run(project, "--format", "json", "passwd.py", "shop/tasks.py")
+    no_traceback(proc)
+    assert "passwd.py" in proc.stderr and "outside the project" in proc.stderr
+    assert all(f["path"] == "shop/tasks.py" for f in json.loads(proc.stdout))
+    assert not (elsewhere / ".tasklint_cache").exists()
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["celeryconfig.py", "dup.py"]
+
+
+def test_a_file_outside_any_project_is_checked_with_its_own_package_only(
+    tmp_path: Path,
+) -> None:
+    scratch = tmp_path / "scratch"
+    (scratch / "pkg").mkdir(parents=True)
+    (scratch / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (scratch / "pkg" / "a.py").write_text(DUPLICATES.format(name="pkg"), encoding="utf-8")
+    (scratch / "unrelated").mkdir()
+    # a name clash with a file outside the package: only seen if the whole directory is indexed
+    (scratch / "unrelated" / "b.py").write_text(DUPLICATES.format(name="x"), encoding="utf-8")
+    (scratch / "loose.py").write_text(
+        "from celery import shared_task\n\n\n@shared_task(name='x')\ndef three():\n    pass\n",
+        encoding="utf-8",
+    )
+    (scratch / "broken.py").write_text("def (:\n", encoding="utf-8")
+    proc = run(scratch, "--format", "json", "loose.py")
+    assert json_findings(proc) == []  # b.py's "x" tasks are not part of loose.py's project
+    items = json_findings(run(scratch, "--format", "json", "pkg/a.py"))
+    assert {f["path"] for f in items} == {"pkg/a.py"} and items
+    assert not (scratch / ".tasklint_cache").exists()
+    # a directory given explicitly is walked, as asked
+    walked = json_findings(run(scratch, "--format", "json", "--no-cache", "."))
+    assert {f["path"] for f in walked} >= {"broken.py", "unrelated/b.py", "pkg/a.py"}
+
+
+def test_the_project_root_is_never_above_the_nearest_marker(tmp_path: Path) -> None:
+    outer = tmp_path / "outer"
+    inner = outer / "inner"
+    (inner / "app").mkdir(parents=True)
+    (outer / "setup.py").write_text("", encoding="utf-8")
+    (outer / "sibling.py").write_text(DUPLICATES.format(name="d"), encoding="utf-8")
+    (inner / "pyproject.toml").write_text("[project]\nname='inner'\n", encoding="utf-8")
+    (inner / "app" / "t.py").write_text(
+        "from celery import shared_task\n\n\n@shared_task(name='d')\ndef t():\n    pass\n",
+        encoding="utf-8",
+    )
+    items = json_findings(run(inner, "--format", "json", "app/t.py"))
+    assert items == []  # outer/sibling.py is not part of inner's project
+    assert not (outer / ".tasklint_cache").exists()
+
+
+def test_config_search_stops_at_the_repository_root(project: Path, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.tasklint]\nignore = ["TQ"]\n', encoding="utf-8"
+    )  # above the checkout: would switch every rule off
+    (project / "pyproject.toml").unlink()
+    (project / ".git").mkdir()
+    proc = run(project, "--format", "json", "--no-cache", ".")
+    assert json_findings(proc), "the parent directory's configuration must not apply"
+
+
+# -- reading what is not a source file -------------------------------------------------------
+
+
+def test_only_regular_files_within_the_size_limit_are_read(project: Path, tmp_path: Path) -> None:
+    huge = tmp_path / "huge.py"
+    huge.write_text("x = 1\n" * 400_000, encoding="utf-8")  # 2.4 MB
+    (project / "pyproject.toml").write_text(
+        (project / "pyproject.toml")
+        .read_text(encoding="utf-8")
+        .replace("[tool.tasklint]", "[tool.tasklint]\nmax-file-size = 1000000", 1),
+        encoding="utf-8",
+    )
+    assert "max-file-size" in (project / "pyproject.toml").read_text(encoding="utf-8")
+    (project / "shop" / "big.py").write_text("y = 2\n" * 300_000, encoding="utf-8")
+    (project / "shop" / "zero.py").symlink_to("/dev/zero")
+    fifo = project / "shop" / "fifo.py"
+    os.mkfifo(fifo)
+    proc = run(project, "--format", "json", "--no-cache", ".", timeout=120)
+    items = json_findings(proc)
+    by_path = {f["path"]: f for f in items if f["code"] == "TQ001"}
+    assert "too large" in by_path["shop/big.py"]["message"]
+    assert "1,000,000" in by_path["shop/big.py"]["message"]
+    assert "shop/zero.py" not in {f["path"] for f in items}  # a link out of the project
+    assert any(f["path"] == "shop/tasks.py" for f in items)
+    # named explicitly, a FIFO does not block and is reported
+    proc = run(project, "--format", "json", "--no-cache", "shop/fifo.py", timeout=60)
+    (only,) = json_findings(proc)
+    assert only["code"] == "TQ001" and "not a regular file" in only["message"]
+
+
+def test_max_file_size_is_validated(project: Path) -> None:
+    for value in ("0", "-1", '"big"', "1.5", "true"):
+        (project / "pyproject.toml").write_text(
+            f"[tool.tasklint]\nmax-file-size = {value}\n", encoding="utf-8"
+        )
+        proc = run(project, "--no-cache", ".")
+        no_traceback(proc)
+        assert proc.returncode == 2 and "max-file-size" in proc.stderr, value
+
+
+def test_inventory_checks_its_paths(tmp_path: Path) -> None:
+    proc = run(tmp_path, "inventory", "/nonexistent")
+    no_traceback(proc)
+    assert proc.returncode == 2 and "/nonexistent: no such file or directory" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [("--select", ""), ("--explain", ""), ("--ignore", " , ")])
+def test_empty_option_values_are_usage_errors(project: Path, args: tuple[str, ...]) -> None:
+    proc = run(project, *args, ".")
+    no_traceback(proc)
+    assert proc.returncode == 2 and args[0] in proc.stderr and proc.stdout == ""

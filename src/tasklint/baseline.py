@@ -45,7 +45,7 @@ def load(path: Path) -> Counter[tuple[str, str, str]]:
         return Counter((e["code"], e["path"], e["fingerprint"]) for e in entries)
     except FileNotFoundError:
         raise BaselineError(f"--baseline: no such file: {path}") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError) as exc:
         raise BaselineError(
             f"--baseline: {path} is not a tasklint baseline ({type(exc).__name__}: {exc}); "
             "write one with --write-baseline"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -12,10 +14,13 @@ from pathlib import Path
 
 from tasklint import __version__
 from tasklint.config import ConfigError, Settings, load_settings
+from tasklint.findings import Finding
 from tasklint.output import REPORTERS
+from tasklint.output.escape import printable
 from tasklint.rules import ALL_RULES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +49,79 @@ def _not_python(path: Path) -> bool:
 
 
 def _codes(value: str) -> list[str]:
-    return [c.strip() for c in value.split(",") if c.strip()]
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    if not codes:
+        raise argparse.ArgumentTypeError(f"expected comma-separated rule codes, got {value!r}")
+    return codes
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"tasklint: {printable(message)}\n")
+
+
+def check_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """(the paths to check, errors): a missing or unreadable path is an error naming why;
+    a link to nothing is skipped with a warning. Shared by every subcommand."""
+    kept: list[Path] = []
+    errors: list[str] = []
+    for path in paths:
+        try:
+            st = os.lstat(path)
+        except OSError as exc:
+            reason = "no such file or directory" if exc.errno == errno.ENOENT else exc.strerror
+            errors.append(f"{path}: {str(reason or exc).lower()}")
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                reason = str(exc.strerror or "nothing").lower()
+                _say(f"warning: skipping {path}: a link to {reason}")
+                continue
+        if stat.S_ISDIR(st.st_mode):
+            try:
+                os.scandir(path).close()
+            except OSError as exc:
+                errors.append(f"{path}: cannot read the directory: {exc.strerror or exc}")
+                continue
+        kept.append(path)
+    return kept, errors
+
+
+def _plan(
+    paths: Sequence[Path], config: Path | None, args: argparse.Namespace
+) -> list[tuple[Settings, list[Path]]]:
+    """Group the paths by project, as ruff does: each file gets the configuration of its
+    nearest pyproject.toml with a ``[tool.tasklint]`` table, each project its own index; a
+    directory holding such projects hands their files to them. ``--config`` makes one group.
+    """
+    if config is not None:
+        return [(_apply_cli(load_settings(paths[0], config), args), list(paths))]
+    from tasklint.config import find_config_file, nested_config_dirs
+    from tasklint.project.discovery import absolute, inside, project_scope, safe_resolve
+
+    groups: dict[str, tuple[Settings, list[Path]]] = {}
+
+    def add(path: Path) -> Settings:
+        found = find_config_file(path)
+        key = str(found) if found is not None else f"root:{project_scope([path])[0]}"
+        if key not in groups:
+            groups[key] = (_apply_cli(load_settings(path), args), [])
+        settings, members = groups[key]
+        if os.path.islink(path) and not os.path.isdir(path):
+            root = Path(settings.base_dir) if settings.base_dir else project_scope([path])[0]
+            if not inside(safe_resolve(path), (safe_resolve(root),)):
+                _say(f"warning: skipping {path}: a link to a file outside the project")
+                return settings
+        members.append(path)
+        return settings
+
+    for path in paths:
+        settings = add(path)
+        if os.path.isdir(path):
+            for nested in nested_config_dirs(absolute(path), settings.excludes()):
+                add(nested)
+    return [(settings, members) for settings, members in groups.values() if members]
 
 
 def _jobs(value: str) -> int:
@@ -151,8 +228,17 @@ def _apply_cli(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:  # a non-UTF-8 terminal: escape what it cannot show, never crash
+                reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):
+                pass
     try:
         return _main(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (`tasklint | head`): no traceback; silence the final flush
         try:
@@ -173,9 +259,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = sys.stdout
 
-    if args.explain:
+    if args.explain is not None:
         from tasklint.docs import explain, lookup, suggest
 
+        if not args.explain.strip():
+            parser.error("--explain: expected a rule code such as TQ201, got ''")
         code = lookup(args.explain)
         if code is None:
             hints = suggest(args.explain)
@@ -188,45 +276,54 @@ def _main(argv: Sequence[str] | None = None) -> int:
         out.write(list_rules(args.format))
         return EXIT_OK
 
-    paths: list[Path] = args.paths or [Path(".")]
-    missing = [p for p in paths if not os.path.lexists(p)]
-    if missing:
-        for path in missing:
-            sys.stderr.write(f"tasklint: {path}: no such file or directory\n")
+    paths, errors = check_paths(args.paths or [Path(".")])
+    for error in errors:
+        _say(error)
+    if errors:
         return EXIT_ERROR
     if args.paths:
-        paths = [p for p in args.paths if not _not_python(p)]
-        if not paths:
-            sys.stderr.write("tasklint: error: none of the given paths is Python source\n")
-            return EXIT_ERROR
+        paths = [p for p in paths if not _not_python(p)]
+    if not paths:
+        _say("error: none of the given paths is Python source")
+        return EXIT_ERROR
     try:
-        start = paths[0] if paths else Path(".")
-        settings = load_settings(start, args.config)
-        settings = _apply_cli(settings, args)
+        groups = _plan(paths, args.config, args)
     except ConfigError as exc:
-        sys.stderr.write(f"tasklint: {exc}\n")
+        _say(str(exc))
+        return EXIT_ERROR
+    if not groups:
+        _say("error: nothing to check")
         return EXIT_ERROR
 
     from tasklint.engine import default_jobs, lint_paths
 
+    findings: list[Finding] = []
+    files = 0
     try:
-        result = lint_paths(
-            paths, settings, use_cache=not args.no_cache, jobs=args.jobs or default_jobs()
-        )
+        for settings, members in groups:
+            result = lint_paths(
+                members, settings, use_cache=not args.no_cache, jobs=args.jobs or default_jobs()
+            )
+            findings.extend(result.findings)
+            files += result.files
     except KeyboardInterrupt:
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     except Exception as exc:  # never a traceback for the user
-        sys.stderr.write(f"tasklint: internal failure: {type(exc).__name__}: {exc}\n")
+        _say(f"internal failure: {type(exc).__name__}: {exc}")
         if os.environ.get("TASKLINT_DEBUG"):
             raise
         return EXIT_ERROR
+    findings.sort(key=Finding.sort_key)
 
-    findings = result.findings
     if args.write_baseline is not None:
         from tasklint import baseline
 
-        count = baseline.write(args.write_baseline, findings)
-        sys.stderr.write(f"tasklint: wrote {count} finding(s) to {args.write_baseline}\n")
+        try:
+            count = baseline.write(args.write_baseline, findings)
+        except OSError as exc:
+            _say(f"--write-baseline: cannot write {args.write_baseline}: {exc.strerror or exc}")
+            return EXIT_ERROR
+        _say(f"wrote {count} finding(s) to {args.write_baseline}")
         return EXIT_OK
     if args.baseline is not None:
         from tasklint import baseline
@@ -243,7 +340,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         for code, n in sorted(counts.items()):
             stream.write(f"{n:<5} {code} {ALL_RULES[code].name if code in ALL_RULES else ''}\n")
         stream.write(
-            f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {result.files} files\n"
+            f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {files} files\n"
         )
     out.flush()
     if findings and not args.exit_zero:

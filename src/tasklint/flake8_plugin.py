@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from tasklint import __version__
-from tasklint.config import ConfigError, find_config_file, load_settings
+from tasklint.config import (
+    ConfigError,
+    exclude_nested_projects,
+    find_config_file,
+    load_settings,
+)
 from tasklint.engine import Linter
 from tasklint.output.escape import printable
 from tasklint.project import build_index
@@ -90,6 +95,8 @@ def _linter_for(path: Path) -> Linter | ConfigError:
     except ConfigError as exc:
         _LINTERS[key] = exc
         return exc
+    # a nested project with its own [tool.tasklint] is its own index, as in the CLI
+    settings = exclude_nested_projects(settings, resolved(root))
     index, _ = build_index(root, settings, use_cache=TasklintChecker.use_cache)
     linter = Linter(settings, index)
     _LINTERS[key] = linter

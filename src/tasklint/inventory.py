@@ -102,10 +102,20 @@ def _calls_with_ancestors(tree: ast.AST) -> list[tuple[ast.Call, list[ast.AST]]]
 
 
 def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> list[TaskRow]:
-    from tasklint.project.discovery import common_root
+    from tasklint.config import exclude_nested_projects
+    from tasklint.project.discovery import Excluder, iter_python_files, project_scope
 
-    root = Path(settings.base_dir) if settings.base_dir else common_root(paths or [Path(".")])
-    index, _ = build_index(root, settings, use_cache=use_cache)
+    only: list[Path] | None = None
+    if settings.base_dir:
+        root = Path(settings.base_dir)
+    else:
+        root, scope = project_scope(paths or [Path(".")])
+        if scope is not None:  # no project around the paths: only what was given
+            only = list(iter_python_files(scope, Excluder(settings.excludes(), root)))
+            use_cache = False
+    if only is None:
+        settings = exclude_nested_projects(settings, root.resolve())
+    index, _ = build_index(root, settings, use_cache=use_cache, only_files=only)
     model = CeleryModel(index, settings)
     enqueued, names = _enqueued_targets(index, settings)
     rows: list[TaskRow] = []
@@ -237,7 +247,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--config", type=Path)
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args(argv)
-    paths = args.paths or [Path(".")]
+    from tasklint.cli import check_paths
+
+    paths, errors = check_paths(args.paths or [Path(".")])
+    for error in errors:
+        sys.stderr.write(f"tasklint inventory: {printable(error)}\n")
+    if errors or not paths:
+        return 2
     try:
         settings = load_settings(paths[0], args.config)
     except ConfigError as exc:

@@ -167,16 +167,36 @@ def parallel_map(func: Callable[[list[str]], list[_T]], keys: list[str], jobs: i
         return func(keys)
     import multiprocessing
 
+    # never more workers than the cores or the chunks can keep busy (``-j 500``)
+    jobs = min(jobs, usable_cores(), len(keys) // MIN_CHUNK)
+    if jobs <= 1:
+        return func(keys)
     size = max(MIN_CHUNK, min(200, len(keys) // (jobs * 4) or 1))
     chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+    jobs = min(jobs, len(chunks))
     out: list[_T] = []
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    # Ctrl-C reaches every process of the group: the workers ignore it (no traceback from
+    # each), the parent stops the pool and exits quietly
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
         for part in pool.imap(func, chunks):
             out.extend(part)
     return out
 
 
 MIN_CHUNK = 8
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _can_fork() -> bool:
