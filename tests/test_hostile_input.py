@@ -507,3 +507,107 @@ def test_empty_option_values_are_usage_errors(project: Path, args: tuple[str, ..
     proc = run(project, *args, ".")
     no_traceback(proc)
     assert proc.returncode == 2 and args[0] in proc.stderr and proc.stdout == ""
+
+
+# -- crashes: configuration and baselines -----------------------------------------------------
+
+BAD_CONFIG = {
+    "visibility-nan": ("[tool.tasklint.celery]\nvisibility-timeout = nan\n", "visibility-timeout"),
+    "visibility-inf": ("[tool.tasklint.celery]\nvisibility-timeout = inf\n", "visibility-timeout"),
+    "visibility-1e400": (
+        "[tool.tasklint.celery]\nvisibility-timeout = 1e400\n",
+        "visibility-timeout",
+    ),
+    "visibility-huge-int": (
+        "[tool.tasklint.celery]\nvisibility-timeout = 99999999999999999999\n",
+        None,  # a finite number: accepted
+    ),
+    "decorator-empty": ('[tool.tasklint.celery]\ntask-decorators = [""]\n', "task-decorators"),
+    "decorator-dots": ('[tool.tasklint.celery]\ntask-decorators = ["a..b"]\n', "task-decorators"),
+    "django-path": (
+        '[tool.tasklint.celery]\ndjango-settings = "../../etc/passwd"\n',
+        "django-settings",
+    ),
+    "django-empty": ('[tool.tasklint.celery]\ndjango-settings = ""\n', "django-settings"),
+    "enqueue-path": (
+        '[tool.tasklint.celery]\nenqueue-functions = ["/abs/path"]\n',
+        "enqueue-functions",
+    ),
+    "atomic-space": (
+        '[tool.tasklint.transactions]\natomic-contexts = ["a b"]\n',
+        "atomic-contexts",
+    ),
+    "exclude-glob": ('[tool.tasklint]\nexclude = ["[z-a]"]\n', "exclude"),
+    "extend-exclude-glob": ('[tool.tasklint]\nextend-exclude = ["x[b-a]"]\n', "extend-exclude"),
+    "test-modules-glob": ('[tool.tasklint]\ntest-modules = ["[9-0]"]\n', "test-modules"),
+    "per-file-ignores-glob": (
+        '[tool.tasklint.per-file-ignores]\n"[z-a].py" = ["TQ101"]\n',
+        "per-file-ignores",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIG))
+def test_bad_configuration_values_exit_2_naming_the_key(project: Path, case: str) -> None:
+    text, key = BAD_CONFIG[case]
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+    proc = run(project, "--no-cache", ".")
+    no_traceback(proc)
+    if key is None:
+        assert proc.returncode == 1, proc.stderr
+        return
+    assert proc.returncode == 2, proc.stderr
+    assert key in proc.stderr and "pyproject.toml" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'[tool.tasklint]\nselect = ["TQ1"]\n# caf\xe9\n',
+        b"[tool.tasklint]\nx = " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+    ],
+    ids=["not-utf8", "deep-array"],
+)
+def test_unreadable_pyproject_is_a_clear_error(project: Path, content: bytes) -> None:
+    (project / "pyproject.toml").write_bytes(content)
+    for args in ((".",), ("inventory", ".")):
+        proc = run(project, *args)
+        no_traceback(proc)
+        assert proc.returncode == 2 and "not valid TOML" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("target", ["missing/dir/baseline.json", "adir", "/proc/version"])
+def test_write_baseline_to_an_impossible_place(project: Path, target: str) -> None:
+    (project / "adir").mkdir()
+    proc = run(project, "--no-cache", "--write-baseline", target, ".")
+    no_traceback(proc)
+    assert proc.returncode == 2 and "--write-baseline" in proc.stderr, proc.stderr
+
+
+def test_a_deeply_nested_baseline_is_a_clear_error(project: Path) -> None:
+    (project / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    proc = run(project, "--no-cache", "--baseline", "deep.json", ".")
+    no_traceback(proc)
+    assert proc.returncode == 2 and "deep.json" in proc.stderr
+
+
+def test_python_version_is_part_of_the_cache_key(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasklint.config import load_settings
+    from tasklint.engine import lint_paths
+    from tasklint.project import cache as cache_module
+
+    settings = load_settings(project)
+    monkeypatch.chdir(project)
+
+    def lint(tag: str) -> list[Any]:
+        monkeypatch.setattr(cache_module, "python_tag", lambda: tag)
+        return lint_paths([Path(".")], settings, use_cache=True).findings
+
+    cold = lint("cpython-3.98")
+    assert cold
+    # mark every cached finding: a run that reads this cache shows the marks
+    _damage(project, _set_finding_field("message", "FROM THE CACHE"))
+    assert all(f.message == "FROM THE CACHE" for f in lint("cpython-3.98"))
+    assert lint("cpython-3.99") == cold  # another Python never reads it

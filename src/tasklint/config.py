@@ -195,13 +195,31 @@ def _dotted_name(value: Any) -> str | None:
 
 
 def _glob(pattern: str) -> bool:
+    """A glob that can match something: not empty, printable, every ``[`` closed, no
+    reversed range such as ``[z-a]`` (which fnmatch turns into a pattern matching nothing)."""
     from fnmatch import translate
 
+    if not pattern or not pattern.isprintable():
+        return False
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "!":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            j = pattern.find("]", j)
+            if j < 0:
+                return False  # fnmatch would match the "[" literally: surely not meant
+            i = j
+        i += 1
     try:
-        re.compile(translate(pattern))
+        translated = translate(pattern)
+        re.compile(translated)
     except re.error:
         return False
-    return bool(pattern)
+    return "(?!)" not in translated
 
 
 def _glob_list(value: Any) -> tuple[str, ...] | None:
@@ -323,7 +341,10 @@ def parse_settings(
             items: list[tuple[str, tuple[str, ...]]] = []
             for pattern, codes in pfi.items():
                 if not _glob(pattern):
-                    errors.append(f"per-file-ignores.{pattern!r}: not a valid glob pattern")
+                    errors.append(
+                        f"per-file-ignores.{pattern!r}: not a valid glob pattern (empty, an "
+                        "unclosed `[` or a reversed range such as `[z-a]` matches nothing)"
+                    )
                     continue
                 parsed = _str_list(codes)
                 if parsed is None:
