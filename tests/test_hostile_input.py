@@ -611,3 +611,126 @@ def test_python_version_is_part_of_the_cache_key(
     _damage(project, _set_finding_field("message", "FROM THE CACHE"))
     assert all(f.message == "FROM THE CACHE" for f in lint("cpython-3.98"))
     assert lint("cpython-3.99") == cold  # another Python never reads it
+
+
+# -- permissions ------------------------------------------------------------------------------
+# Tests run as root, where mode 000 stops nothing. There the child process drops the
+# capabilities that bypass file permissions (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from its
+# bounding set before exec: root then reads only what the mode bits allow. Where that is not
+# possible, the permission cases are skipped (and only then).
+
+
+def _drop_dac_capabilities() -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def run_restricted(cwd: Path, *args: str, module: str = "tasklint") -> Any:
+    env = {**os.environ, "PYTHONPATH": str(SRC), "NO_COLOR": "1"}
+    env.pop("TASKLINT_DEBUG", None)
+    preexec = _drop_dac_capabilities if os.geteuid() == 0 else None
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="backslashreplace",
+        timeout=300,
+        preexec_fn=preexec,
+    )
+
+
+@pytest.fixture
+def restricted(tmp_path: Path) -> None:
+    """Skip unless mode 000 really stops a read in a restricted child."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "geteuid"):
+        pytest.skip("needs Linux")
+    probe = tmp_path / "probe.txt"
+    probe.write_text("x", encoding="utf-8")
+    probe.chmod(0)
+    try:
+        check = subprocess.run(
+            [sys.executable, "-c", f"open({str(probe)!r}).read()"],
+            capture_output=True,
+            preexec_fn=_drop_dac_capabilities if os.geteuid() == 0 else None,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot drop privileges here: {exc}")
+    finally:
+        probe.chmod(0o644)
+    if check.returncode == 0:
+        pytest.skip("mode 000 does not stop reads here (root without a capability drop)")
+
+
+def _restore(*paths: Path) -> None:
+    for path in paths:
+        if path.exists() or path.is_symlink():
+            path.chmod(0o755)
+
+
+def test_permissions_are_reported_never_a_crash(project: Path, restricted: None) -> None:
+    noread = project / "shop" / "noread"
+    noexec = project / "shop" / "noexec"
+    for d in (noread, noexec):
+        d.mkdir()
+        (d / "m.py").write_text(DUPLICATES.format(name=d.name), encoding="utf-8")
+        (d / "__init__.py").write_text("", encoding="utf-8")
+    (noexec / "sub").mkdir()
+    noread.chmod(0)
+    noexec.chmod(0o644)  # read but no execute
+    try:
+        proc = run_restricted(project, "--format", "json", "--no-cache", ".")
+        items = json_findings(proc)
+        assert proc.returncode == 1, proc.stderr
+        tq001 = {f["path"] for f in items if f["code"] == "TQ001"}
+        assert "shop/noread" in tq001  # never skipped without a word
+        assert {"shop/noexec/m.py", "shop/noexec/__init__.py"} <= tq001
+        assert any(f["path"] == "shop/tasks.py" for f in items)  # the rest still checked
+        # explicitly named: a clear error, exit 2
+        for path, needle in (
+            ("shop/noread", "cannot read the directory"),
+            ("shop/noread/m.py", "permission denied"),
+        ):
+            proc = run_restricted(project, "--no-cache", path)
+            no_traceback(proc)
+            assert proc.returncode == 2 and needle in proc.stderr.lower(), proc.stderr
+            assert "no such file" not in proc.stderr
+        proc = run_restricted(project, "inventory", "--no-cache", ".")
+        no_traceback(proc)
+        assert proc.returncode == 0, proc.stderr
+        if shutil.which("flake8") or _has_flake8():
+            proc = run_restricted(project, "--select", "TQ", "shop", module="flake8")
+            no_traceback(proc)
+    finally:
+        _restore(noread, noexec)
+
+
+def _has_flake8() -> bool:
+    try:
+        import flake8  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_a_file_that_becomes_readable_is_checked_again(project: Path, restricted: None) -> None:
+    target = project / "shop" / "tasks.py"
+    cold = json_findings(run_restricted(project, "--format", "json", "--no-cache", "."))
+    target.chmod(0)
+    try:
+        warm = json_findings(run_restricted(project, "--format", "json", "."))
+        locked = json_findings(run_restricted(project, "--format", "json", "--no-cache", "."))
+        assert warm == locked
+        assert any(f["path"] == "shop/tasks.py" and f["code"] == "TQ001" for f in warm)
+        # chmod changes neither mtime nor size: the warm run must still see it
+        assert json_findings(run_restricted(project, "--format", "json", ".")) == locked
+    finally:
+        target.chmod(0o644)
+    assert json_findings(run_restricted(project, "--format", "json", ".")) == cold
