@@ -734,3 +734,74 @@ def test_a_file_that_becomes_readable_is_checked_again(project: Path, restricted
     finally:
         target.chmod(0o644)
     assert json_findings(run_restricted(project, "--format", "json", ".")) == cold
+
+
+# -- workers ----------------------------------------------------------------------------------
+
+
+def test_workers_are_capped_by_cores_and_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    import tasklint.project as project_module
+
+    started: list[int] = []
+
+    class FakePool:
+        def __init__(self, processes: int, initializer: Any = None) -> None:
+            started.append(processes)
+
+        def __enter__(self) -> FakePool:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def imap(self, func: Any, chunks: list[list[str]]) -> Any:
+            return map(func, chunks)
+
+    class FakeContext:
+        Pool = FakePool
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: FakeContext())
+    monkeypatch.setattr(project_module, "usable_cores", lambda: 4)
+
+    def double(keys: list[str]) -> list[str]:
+        return [k + k for k in keys]
+
+    keys = [str(i) for i in range(1000)]
+    assert project_module.parallel_map(double, keys, 500) == [k + k for k in keys]
+    assert started == [4]
+    started.clear()
+    few = keys[:20]  # two chunks' worth of work: two workers at most
+    assert project_module.parallel_map(double, few, 500) == [k + k for k in few]
+    assert started == [2]
+
+
+def test_ctrl_c_during_a_parallel_run_stops_quietly(tmp_path: Path) -> None:
+    import signal
+
+    proj = tmp_path / "many"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text("", encoding="utf-8")
+    for i in range(1500):
+        (proj / f"m{i}.py").write_text(DUPLICATES.format(name=f"n{i}"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(SRC), "NO_COLOR": "1"}
+    env.pop("TASKLINT_DEBUG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tasklint", "--no-cache", "-j", "2", "."],
+        cwd=proj,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        proc.wait(timeout=1.5)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGINT)  # as the terminal does: the whole group
+    _out, err = proc.communicate(timeout=120)
+    if proc.returncode in (0, 1):
+        pytest.skip("the run finished before the interrupt")
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert proc.returncode in (2, 130)
