@@ -401,6 +401,13 @@ def test_links_out_of_the_tree_are_neither_read_nor_reported(project: Path, tmp_
     no_traceback(proc)
     assert "passwd.py" in proc.stderr and "outside the project" in proc.stderr
     assert all(f["path"] == "shop/tasks.py" for f in json.loads(proc.stdout))
+    (project / "outdir").symlink_to(elsewhere, target_is_directory=True)
+    for given in ("outdir", "outdir/dup.py"):
+        proc = run(project, "--format", "json", given)
+        no_traceback(proc)
+        assert proc.returncode == 2 and "outside the project" in proc.stderr, proc.stderr
+        _names_no_outside_path(proc, str(elsewhere))
+    assert json_findings(run(project, "--format", "json", ".")) == before
     assert not (elsewhere / ".tasklint_cache").exists()
     assert sorted(p.name for p in elsewhere.iterdir()) == ["celeryconfig.py", "dup.py"]
 

@@ -44,7 +44,7 @@ def _not_python(path: Path) -> bool:
         return False  # reported as unreadable by the engine
     if first.startswith(b"#!") and b"python" in first:
         return False
-    sys.stderr.write(f"tasklint: warning: skipping {path}: not a Python source file\n")
+    _say(f"warning: skipping {path}: not a Python source file")
     return True
 
 
@@ -108,11 +108,11 @@ def _plan(
         if key not in groups:
             groups[key] = (_apply_cli(load_settings(path), args), [])
         settings, members = groups[key]
-        if os.path.islink(path) and not os.path.isdir(path):
-            root = Path(settings.base_dir) if settings.base_dir else project_scope([path])[0]
-            if not inside(safe_resolve(path), (safe_resolve(root),)):
-                _say(f"warning: skipping {path}: a link to a file outside the project")
-                return settings
+        root = Path(settings.base_dir) if settings.base_dir else project_scope([path])[0]
+        if not inside(safe_resolve(path), (safe_resolve(root),)):
+            # the path itself or a directory on the way is a link out of the project
+            _say(f"warning: skipping {path}: a link to a place outside the project")
+            return settings
         members.append(path)
         return settings
 
