@@ -98,7 +98,7 @@ def _plan(
     if config is not None:
         return [(_apply_cli(load_settings(paths[0], config), args), list(paths))]
     from tasklint.config import find_config_file, nested_config_dirs
-    from tasklint.project.discovery import absolute, inside, project_scope, safe_resolve
+    from tasklint.project.discovery import inside, project_scope, safe_resolve
 
     groups: dict[str, tuple[Settings, list[Path]]] = {}
 
@@ -119,7 +119,7 @@ def _plan(
     for path in paths:
         settings = add(path)
         if os.path.isdir(path):
-            for nested in nested_config_dirs(absolute(path), settings.excludes()):
+            for nested in nested_config_dirs(safe_resolve(path), settings.excludes()):
                 add(nested)
     return [(settings, members) for settings, members in groups.values() if members]
 
@@ -251,6 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from tasklint.config import clear_nested_cache
+
+    clear_nested_cache()  # (main() may be called again in one process)
     if argv and argv[0] == "inventory":
         from tasklint import inventory
 

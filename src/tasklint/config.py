@@ -410,10 +410,17 @@ def nested_config_dirs(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -
     """Directories below ``root`` whose own pyproject.toml has a ``[tool.tasklint]`` table:
     projects of their own in a monorepo (their files get their own configuration and
     index, as ruff does). Excluded directory names and links are not entered."""
+    import fnmatch as fnmatch_module
+
     names = [p.rstrip("/") for p in excludes if p and "/" not in p.rstrip("/")]
+    memo_key = (str(root), tuple(names))
+    memo = _NESTED.get(memo_key)
+    if memo is not None:
+        return list(memo)
+    excluded = re.compile("|".join(f"(?:{fnmatch_module.translate(p)})" for p in names) or "(?!)")
     found: list[Path] = []
     for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not any(fnmatch(d, p) for p in names))
+        dirs[:] = sorted(d for d in dirs if not excluded.match(d))
         if directory != str(root) and "pyproject.toml" in files:
             try:
                 table = read_pyproject(Path(directory) / "pyproject.toml")
@@ -422,7 +429,17 @@ def nested_config_dirs(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -
             if table is not None:
                 found.append(Path(directory))
                 dirs[:] = []  # its own nested projects are its business
+    _NESTED[memo_key] = tuple(found)
     return found
+
+
+# (root, excluded names) -> nested project directories: the CLI's plan and the engine ask
+# about the same tree in one run. Cleared by clear_nested_cache (the CLI, at each start).
+_NESTED: dict[tuple[str, tuple[str, ...]], tuple[Path, ...]] = {}
+
+
+def clear_nested_cache() -> None:
+    _NESTED.clear()
 
 
 def exclude_nested_projects(settings: Settings, root: Path) -> Settings:

@@ -21,6 +21,7 @@ def clear_caches() -> None:
     _RESOLVED.clear()
     _IS_PACKAGE.clear()
     _IS_ROOT.clear()
+    _CHAIN.clear()
 
 
 def resolved(path: Path) -> Path:
@@ -332,6 +333,32 @@ def module_name_for(path: Path) -> tuple[str, bool]:
             return "__init__", False  # a repository root is no package of its own code
         parts.append(directory.name)
         directory = directory.parent
+    parts.extend(_chain(directory))
+    if len(parts) == 1 and not is_package and parts[0] in SHADOWED_LIBRARIES:
+        # ``docker/settings/celery.py`` in a plain folder is no top-level ``celery``: it would
+        # hide the library every other module imports. Name it from the project root.
+        root = find_project_root(path.parent)
+        try:
+            rel = path.with_suffix("").relative_to(root).parts
+        except ValueError:
+            rel = ()
+        if len(rel) > 1 and all(p.isidentifier() for p in rel):
+            return ".".join(rel), False
+    return ".".join(reversed(parts)), is_package
+
+
+_CHAIN: dict[str, tuple[str, ...]] = {}
+
+
+def _chain(start: Path) -> tuple[str, ...]:
+    """The package names from ``start`` upwards (innermost first), memoised per directory:
+    every file of a directory shares them."""
+    key = str(start)
+    hit = _CHAIN.get(key)
+    if hit is not None:
+        return hit
+    parts: list[str] = []
+    directory = start
     while directory.parent != directory:
         if _is_project_root(directory):
             break  # an ``__init__.py`` beside pyproject.toml/.git: the clone's name is arbitrary
@@ -346,17 +373,8 @@ def module_name_for(path: Path) -> tuple[str, bool]:
             break
         parts.extend(d.name for d in gap)
         directory = gap[-1].parent
-    if len(parts) == 1 and not is_package and parts[0] in SHADOWED_LIBRARIES:
-        # ``docker/settings/celery.py`` in a plain folder is no top-level ``celery``: it would
-        # hide the library every other module imports. Name it from the project root.
-        root = find_project_root(path.parent)
-        try:
-            rel = path.with_suffix("").relative_to(root).parts
-        except ValueError:
-            rel = ()
-        if len(rel) > 1 and all(p.isidentifier() for p in rel):
-            return ".".join(rel), False
-    return ".".join(reversed(parts)), is_package
+    found = _CHAIN[key] = tuple(parts)
+    return found
 
 
 _IS_ROOT: dict[str, bool] = {}
