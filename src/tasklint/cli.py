@@ -75,6 +75,9 @@ def check_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
             try:
                 st = os.stat(path)
             except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    kept.append(path)  # a link loop inside the project: TQ001, cannot read
+                    continue
                 reason = str(exc.strerror or "nothing").lower()
                 _say(f"warning: skipping {path}: a link to {reason}")
                 continue
