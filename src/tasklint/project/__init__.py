@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from tasklint.config import DEFAULT_MAX_FILE_SIZE, Settings
 from tasklint.project.cache import FactsCache, Stamp
+from tasklint.project.deployment import DeploymentFacts, read_deployment
 from tasklint.project.discovery import (
     SHADOWED_LIBRARIES,
     Excluder,
@@ -228,6 +229,7 @@ class ProjectScan:
     settings: Settings
     states: dict[str, FileState] = field(default_factory=dict)
     cache: FactsCache | None = None
+    deployment: DeploymentFacts = field(default_factory=DeploymentFacts)
 
     def errors(self) -> dict[str, tuple[int, str]]:
         return {k: s.error for k, s in self.states.items() if s.error is not None}
@@ -238,6 +240,7 @@ class ProjectScan:
         for key in sorted(self.states):
             state = self.states[key]
             h.update(f"{key}\0{state.digest}\0{state.module}\n".encode("utf-8", "surrogatepass"))
+        h.update(f"deployment\0{self.deployment.fingerprint()}\n".encode())
         return h.hexdigest()
 
     def _facts(self, key: str, found: dict[str, Any] | ModuleFacts | str) -> ModuleFacts:
@@ -251,7 +254,11 @@ class ProjectScan:
         return ModuleFacts.from_json(found)
 
     def index(self) -> ProjectIndex:
-        index = ProjectIndex(root=str(self.root), settings=index_settings(self.settings))
+        index = ProjectIndex(
+            root=str(self.root),
+            settings=index_settings(self.settings),
+            deployment=self.deployment,
+        )
         for key, state in self.states.items():
             if state.facts_json is None:
                 if state.error is not None:  # its task names are unknown, not absent
@@ -295,7 +302,9 @@ def scan_project(
         excluder = Excluder(settings.excludes(), root)
         files = [resolved(p) for p in iter_python_files([root], excluder)]
     files.extend(resolved(p) for p in extra_files)
-    scan = ProjectScan(root=root, settings=settings, cache=cache)
+    scan = ProjectScan(
+        root=root, settings=settings, cache=cache, deployment=read_deployment(root, settings)
+    )
     order: list[str] = []
     stamps: dict[str, Stamp | None] = {}
     modules: dict[str, str] = {}

@@ -562,6 +562,16 @@ class CeleryModel:
     def django_settings_module(self) -> str | None:
         if self.settings.django_settings:
             return self.settings.django_settings
+        # The environment of the deployment (Dockerfile ENV, compose, Procfile, .env, units)
+        # overrides the code's os.environ.setdefault(...): one production module named there,
+        # present in the project, is the one the worker reads.
+        deployed = [
+            m
+            for m in self.index.deployment.settings_modules()
+            if m in self.index.modules and not is_test_module(m, self.settings)
+        ]
+        if len(deployed) == 1:
+            return deployed[0]
         candidates: list[tuple[int, str]] = []
         for facts in self._modules():
             data = facts.extras.get("celery_config") or {}

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from tasklint.project.deployment import DeploymentFacts
 from tasklint.project.facts import ClassFact, DecoratorFact, FunctionFact, ModuleFacts, SymbolFact
 from tasklint.project.graph import ImportGraph, build_import_graph
 
@@ -96,6 +97,8 @@ class ProjectIndex:
     path_to_module: dict[str, str] = field(default_factory=dict)
     # modules of project files that could not be read or parsed: their names are unknown
     unreadable_modules: set[str] = field(default_factory=set)
+    # what Dockerfiles, compose files, Procfiles, .env and test configuration say
+    deployment: DeploymentFacts = field(default_factory=DeploymentFacts)
 
     def __post_init__(self) -> None:
         self._packages_used: set[str] | None = None
