@@ -55,7 +55,7 @@ def check_source_file(path: Path) -> None:
     limit = _MAX_SIZE[0]
     if st.st_size > limit:
         raise RejectedSource(
-            f"the file is too large to check: {st.st_size:,} bytes, above max-file-size "
+            f"too large: {st.st_size:,} bytes, above max-file-size "
             f"({limit:,} bytes); raise max-file-size in [tool.tasklint] to check it"
         )
 
