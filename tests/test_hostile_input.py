@@ -435,6 +435,20 @@ def test_a_file_outside_any_project_is_checked_with_its_own_package_only(
     # a directory given explicitly is walked, as asked
     walked = json_findings(run(scratch, "--format", "json", "--no-cache", "."))
     assert {f["path"] for f in walked} >= {"broken.py", "unrelated/b.py", "pkg/a.py"}
+    if _has_flake8():  # the plugin draws the same line
+        env = {**os.environ, "PYTHONPATH": str(SRC)}
+        for name, expected in (("loose.py", 0), ("pkg/a.py", len(items))):
+            proc = subprocess.run(
+                [sys.executable, "-m", "flake8", "--select", "TQ", name],
+                cwd=scratch,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            no_traceback(proc)
+            assert len(proc.stdout.splitlines()) == expected, proc.stdout
+        assert not (scratch / ".tasklint_cache").exists()
 
 
 def test_the_project_root_is_never_above_the_nearest_marker(tmp_path: Path) -> None:
