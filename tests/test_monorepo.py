@@ -122,3 +122,28 @@ def test_flake8_gives_the_same_findings(monorepo: Path) -> None:
         path, row, col, rest = line.split(":", 3)
         flake8.add((path.removeprefix("./"), int(row), int(col), rest.split()[0]))
     assert flake8 == run(monorepo, ".")
+
+
+def test_inventory_lists_every_project(monorepo: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+
+    def inventory(cwd: Path) -> set[tuple[str, str]]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tasklint", "inventory", "--format", "json", "--no-cache"],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return {(t["name"], t["location"]) for t in json.loads(proc.stdout)["tasks"]}
+
+    top = inventory(monorepo)
+    services = {
+        (name, f"{service}/{where}")
+        for service in ("svc_a", "svc_b")
+        for name, where in inventory(monorepo / service)
+    }
+    assert services and services <= top
+    assert {where.split("/")[0] for _, where in top} == {"svc_a", "svc_b", "tools"}

@@ -92,7 +92,7 @@ def check_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
 
 
 def _plan(
-    paths: Sequence[Path], config: Path | None, args: argparse.Namespace
+    paths: Sequence[Path], config: Path | None, args: argparse.Namespace | None
 ) -> list[tuple[Settings, list[Path]]]:
     """Group the paths by project, as ruff does: each file gets the configuration of its
     nearest pyproject.toml with a ``[tool.tasklint]`` table, each project its own index; a
@@ -100,6 +100,13 @@ def _plan(
     """
     if config is not None:
         return [(_apply_cli(load_settings(paths[0], config), args), list(paths))]
+    return plan_projects(paths, args)
+
+
+def plan_projects(
+    paths: Sequence[Path], args: argparse.Namespace | None = None
+) -> list[tuple[Settings, list[Path]]]:
+    """``_plan`` without ``--config`` (also used by ``tasklint inventory``)."""
     from tasklint.config import find_config_file, nested_config_dirs
     from tasklint.project.discovery import inside, project_scope, safe_resolve
 
@@ -204,9 +211,11 @@ def list_rules(fmt: str) -> str:
     )
 
 
-def _apply_cli(settings: Settings, args: argparse.Namespace) -> Settings:
+def _apply_cli(settings: Settings, args: argparse.Namespace | None) -> Settings:
     from tasklint.config import parse_settings
 
+    if args is None:
+        return settings
     # validate CLI codes with the same schema as pyproject
     table: dict[str, object] = {}
     if args.select is not None:

@@ -254,11 +254,43 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"tasklint inventory: {printable(error)}\n")
     if errors or not paths:
         return 2
+    from tasklint.cli import plan_projects
+
     try:
-        settings = load_settings(paths[0], args.config)
+        if args.config is not None:
+            groups = [(load_settings(paths[0], args.config), paths)]
+        else:  # a monorepo: each project with its own configuration and index
+            groups = plan_projects(paths)
     except ConfigError as exc:
-        sys.stderr.write(f"tasklint: {exc}\n")
+        sys.stderr.write(f"tasklint: {printable(str(exc))}\n")
         return 2
-    rows = collect(paths, settings, use_cache=not args.no_cache)
+    rows: list[TaskRow] = []
+    for settings, members in groups:
+        found = collect(members, settings, use_cache=not args.no_cache)
+        if len(groups) > 1:  # locations from the working directory, as findings are
+            found = [_from_cwd(row, settings, members) for row in found]
+        rows.extend(found)
+    if len(groups) > 1:
+        rows.sort(key=_row_order)
     render(rows, args.format, sys.stdout)
     return 0
+
+
+def _row_order(r: TaskRow) -> tuple[str, int]:
+    where, _, line = r.location.rpartition(":")
+    return where, int(line) if line.isdigit() else 0
+
+
+def _from_cwd(row: TaskRow, settings: Settings, members: list[Path]) -> TaskRow:
+    import os
+    from dataclasses import replace
+
+    from tasklint.project.discovery import project_scope
+
+    root = Path(settings.base_dir) if settings.base_dir else project_scope(members)[0]
+    where, _, line = row.location.rpartition(":")
+    try:
+        shown = Path(os.path.relpath(root / where)).as_posix()
+    except ValueError:
+        return row
+    return replace(row, location=f"{shown}:{line}")
