@@ -246,8 +246,9 @@ def iter_python_files(paths: Iterable[Path], excluder: Excluder) -> Iterator[Pat
     for path in paths:
         if not os.path.isdir(path):  # a file; missing or unreadable: reported as TQ001
             key = os.path.normcase(str(path))
-            if not inside(resolved(path), (excluder.root,)):
-                continue  # a link out of the project: neither read nor reported
+            real = resolved(path)
+            if real != absolute(path) and not inside(real, (excluder.root,)):
+                continue  # through a link out of the project: neither read nor reported
             if key not in seen and not excluder.excluded_anywhere(path):
                 seen.add(key)
                 yield path
