@@ -145,7 +145,7 @@ def _hostile_project(tmp_path: Path) -> Path:
 def _assert_inert(out: str) -> None:
     for line in out.splitlines():
         assert not line.startswith("::error file=README.md"), line
-        assert not line.startswith(":error file=x"), line
+        assert not line.startswith("::error file=x"), line
     for bad in ("\x1b", "\x07", "\u202e"):
         assert bad not in out, repr(bad)
 
@@ -826,3 +826,15 @@ def test_ctrl_c_during_a_parallel_run_stops_quietly(tmp_path: Path) -> None:
         pytest.skip("the run finished before the interrupt")
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert proc.returncode in (2, 130)
+
+
+def test_messages_on_stderr_escape_path_names(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    odd = "notes\n::error file=README.md::INJECTED\x1b[31m.txt"
+    (tmp_path / odd).write_text("hello\n", encoding="utf-8")
+    for name in (odd, "missing\n::error file=x::Y.py"):
+        proc = run(tmp_path, name)
+        no_traceback(proc)
+        assert proc.returncode == 2
+        assert "\\n::error" in proc.stderr
+        _assert_inert(proc.stderr)
