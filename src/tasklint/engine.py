@@ -83,7 +83,7 @@ class Linter:
         """Findings of project rules, by absolute file path (computed once)."""
         if self._project_findings is None:
             by_path: dict[str, list[Finding]] = {}
-            seen: set[Finding] = set()
+            seen: set[tuple[str, str, int, int]] = set()
             for rule in self.project_rules:
                 try:
                     produced = list(rule.check_project(self.index, self.settings))
@@ -98,8 +98,12 @@ class Linter:
                     else:
                         produced = []
                 for finding in produced:
-                    if finding not in seen:  # several apps can share one source
-                        seen.add(finding)
+                    # several apps can share one source, and many tasks one option written
+                    # once (a task decorator alias, a base class): one finding per place
+                    # (a set, not a scan of the bucket: 20,000 findings in one file)
+                    place = _place(finding)
+                    if place not in seen:
+                        seen.add(place)
                         by_path.setdefault(finding.path, []).append(finding)
             self._project_findings = by_path
         return self._project_findings
@@ -444,3 +448,7 @@ def lint_paths(
     cache.save()
     findings.sort(key=Finding.sort_key)
     return RunResult(findings=findings, files=len(files), index=index)
+
+
+def _place(f: Finding) -> tuple[str, str, int, int]:
+    return (f.path, f.code, f.line, f.col)

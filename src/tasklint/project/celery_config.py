@@ -16,7 +16,7 @@ from typing import Any
 
 from tasklint.config import Settings
 from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, SymbolFact
-from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target
+from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target, TaskDecorator
 from tasklint.syntax.values import Value
 
 UNKNOWN = Value("unknown")
@@ -39,6 +39,23 @@ CELERY_KWARG_NOT_SETTINGS = frozenset(
         "autofinalize",
         "namespace",
         "strict_typing",
+    }
+)
+
+
+ALIAS_SOURCE = "task decorator alias in "
+# methods of a Celery subclass through which it can configure itself at run time
+APP_CONFIG_HOOKS = frozenset(
+    {
+        "__init__",
+        "on_init",
+        "on_configure",
+        "on_after_configure",
+        "config_from_object",
+        "add_defaults",
+        "_load_config",
+        "prepare_config",
+        "conf",
     }
 )
 
@@ -92,6 +109,8 @@ class AppConfig:
     entries: list[RawEntry] = field(default_factory=list)
     open_reasons: list[str] = field(default_factory=list)
     task_cls: str | None = None
+    # a project subclass overrides ``gen_task_name``: derived task names are unknown
+    names_open: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -113,7 +132,12 @@ class TaskOption:
     path: str
     line: int
     col: int
-    source: str  # "decorator", "base class X", "task_annotations"
+    source: str  # "decorator", "task decorator alias in M", "base class X", "task_annotations"
+
+    @property
+    def on_decorator(self) -> bool:
+        """Written as a keyword of the task's decorator or of a decorator alias's call."""
+        return self.source == "decorator" or self.source.startswith(ALIAS_SOURCE)
 
 
 @dataclass
@@ -128,6 +152,11 @@ class CeleryTask:
     options: dict[str, TaskOption] = field(default_factory=dict)
     options_open: bool = False  # base class or options not fully known
     fact: FunctionFact | None = None
+    # the apps whose configuration value rules read: the worker's app when the deployment
+    # files name it and it can run the task, else every app that can run it
+    value_apps: list[AppConfig] = field(default_factory=list)
+    # False when no ``name=`` is given and an app derives names its own way (gen_task_name)
+    name_known: bool = True
 
     def option(self, name: str) -> TaskOption | None:
         return self.options.get(name)
@@ -186,7 +215,28 @@ def dict_entry(value: Value | None, key: str) -> Value | None:
     return UNKNOWN
 
 
-def is_test_module(module: str, settings: Settings) -> bool:
+def settings_only_in_test_config(index: ProjectIndex) -> frozenset[str]:
+    """Settings modules named only by the test configuration (pytest, tox, setup.cfg): no
+    deployment file and no ``DJANGO_SETTINGS_MODULE`` default in the code names them."""
+    memo = index.__dict__.get("_test_only_settings")
+    if isinstance(memo, frozenset):
+        return memo
+    named = set(index.deployment.settings_modules())
+    for facts in index.modules.values():
+        data = facts.extras.get("celery_config") or {}
+        named.update(d["module"] for d in data.get("django_settings", []))
+    found = frozenset(
+        m for m in index.deployment.settings_modules(test_only=True) if m not in named
+    )
+    index.__dict__["_test_only_settings"] = found
+    return found
+
+
+def is_test_module(module: str, settings: Settings, index: ProjectIndex | None = None) -> bool:
+    """A test- or development-only module (``test-modules`` globs; with ``index``, also a
+    settings module named only by the test configuration)."""
+    if index is not None and module in settings_only_in_test_config(index):
+        return True
     parts = module.split(".")
     for pattern in settings.test_modules:
         if fnmatch.fnmatchcase(module, pattern):
@@ -204,6 +254,8 @@ class CeleryModel:
         self.settings = settings
         self.apps: list[AppConfig] = []
         self._app_by_qualname: dict[str, AppConfig] = {}
+        self._worker_apps: list[AppConfig] | None = None
+        self._worker_reach: dict[str, set[str] | None] = {}
         self._build_apps()
         self._tasks: list[CeleryTask] | None = None
 
@@ -227,7 +279,7 @@ class CeleryModel:
             data = facts.extras.get("celery_config")
             if not data:
                 continue
-            test = is_test_module(facts.module, self.settings)
+            test = is_test_module(facts.module, self.settings, self.index)
             local_apps: dict[int, AppConfig] = {}
             for i, app in enumerate(data.get("apps", [])):
                 if test:
@@ -256,12 +308,97 @@ class CeleryModel:
                 pending_ops.append(
                     (facts, op, local_apps.get(local) if local is not None else None)
                 )
+        self._build_other_apps()
         for facts, op, local in pending_ops:
             targets = [local] if local is not None else self._apps_for_receiver(op.get("receiver"))
             for cfg in targets:
                 self._apply_op(cfg, facts, op)
         for cfg in self.apps:
             self._finish(cfg)
+
+    def _build_other_apps(self) -> None:
+        """Apps not made by a ``Celery(...)`` call: instances of project classes deriving
+        from ``Celery`` and objects an unresolvable factory builds that the project
+        configures and decorates tasks with (``ProjectIndex.app_by_use``)."""
+        for facts in self._modules():
+            if is_test_module(facts.module, self.settings, self.index):
+                continue
+            for name, sym in sorted(facts.symbols.items()):
+                if sym.kind != "call" or not sym.target:
+                    continue
+                ident = f"{facts.module}.{name}"
+                if ident in self._app_by_qualname or not self._other_app(ident, sym):
+                    continue
+                call = sym.call
+                cfg = AppConfig(
+                    ident=ident,
+                    path=facts.path,
+                    line=call.line if call is not None else sym.line,
+                    col=call.col if call is not None else sym.col,
+                    module=facts.module,
+                )
+                if call is not None:
+                    kwargs = {
+                        key: {
+                            "line": call.keyword_lines.get(key, [call.line, call.col])[0],
+                            "col": call.keyword_lines.get(key, [call.line, call.col])[1],
+                            "value": value.__dict__,
+                        }
+                        for key, value in call.keywords.items()
+                    }
+                    app = {"line": cfg.line, "kwargs": kwargs, "splat": call.has_kwargs_splat}
+                    self._apply_kwargs(cfg, facts, app)
+                self._apply_app_class(cfg, sym.target)
+                if not self.index.is_class_subclass_of(sym.target, CELERY_APP_CLASSES):
+                    # a factory tasklint cannot read may configure the app it builds (from a
+                    # Flask config, the environment...): what it leaves absent is unknown
+                    cfg.open_reasons.append(f"built by {sym.target}(...), which may configure it")
+                self.apps.append(cfg)
+                self._app_by_qualname[ident] = cfg
+
+    def _apply_app_class(self, cfg: AppConfig, qualname: str) -> None:
+        """A project subclass of ``Celery`` that configures itself in code leaves the
+        configuration open; its ``task_cls`` attribute is the app's default Task class."""
+        target = self.index.resolve(qualname)
+        cls = self.index.klass(target)
+        if cls is None:
+            return
+        for _, klass in self._class_chain(target, cls):
+            if "gen_task_name" in klass.methods:
+                cfg.names_open = True
+            hooks = sorted(APP_CONFIG_HOOKS & set(klass.methods))
+            if hooks:
+                cfg.open_reasons.append(f"class {klass.name} overrides {hooks[0]}()")
+            attr = klass.attributes.get("task_cls")
+            if attr is not None and cfg.task_cls is None:
+                value = attr.value
+                if value.kind == "const" and isinstance(value.value, str):
+                    cfg.task_cls = value.value.replace(":", ".")
+                elif value.kind == "name":
+                    cfg.task_cls = value.qualname
+
+    def _other_app(self, ident: str, sym: SymbolFact) -> bool:
+        assert sym.target is not None
+        callee = self.index.resolve(sym.target)
+        if self.index.klass(callee) is not None:
+            if self.index.is_class_subclass_of(sym.target, CELERY_APP_CLASSES):
+                return True
+        elif self.index.function(callee) is not None and callee.module is not None:
+            # a project factory: its own Celery(...) call is the app already
+            data = self.index.modules[callee.module].extras.get("celery_config") or {}
+            if any(a.get("in_function") for a in data.get("apps", [])):
+                return False
+            if self.index.is_celery_app(ident):
+                return False  # ``return Celery(...)`` inside: the factory's app
+        if sym.annotation and self.index.canonical(sym.annotation) in CELERY_APP_CLASSES:
+            # ``app: Celery = Proxy(make_app)``: the project says it is an app; when a
+            # function builds a Celery(...) app, the proxy is most likely that app already
+            return not any(
+                a.get("in_function")
+                for f in self._modules()
+                for a in (f.extras.get("celery_config") or {}).get("apps", [])
+            )
+        return self.index.app_by_use(ident)
 
     def _apps_for_receiver(self, receiver: str | None) -> list[AppConfig]:
         if receiver is None:
@@ -431,7 +568,9 @@ class CeleryModel:
         merged: dict[str, tuple[ModuleFacts, Any]] = {}
         for imp in sorted(facts.imports, key=lambda i: i.line):
             if "*" in imp.names and imp.scope in ("module", "fallback"):
-                if imp.scope == "fallback" and is_test_module(imp.module, self.settings):
+                if imp.scope == "fallback" and is_test_module(
+                    imp.module, self.settings, self.index
+                ):
                     continue
                 merged.update(self._module_symbols(imp.module, seen))
         for name, sym in facts.symbols.items():
@@ -441,7 +580,7 @@ class CeleryModel:
         for export in (facts.extras.get("settings_exports") or {}).get("exports", []):
             merged.update(self._class_settings(export["cls"]))
         for included in self._split_includes(facts):
-            if not is_test_module(included, self.settings):
+            if not is_test_module(included, self.settings, self.index):
                 merged.update(self._module_symbols(included, seen))
         return merged
 
@@ -548,7 +687,7 @@ class CeleryModel:
         return out
 
     def _from_module(self, cfg: AppConfig, module: str, namespace: str | None, kind: str) -> None:
-        if is_test_module(module, self.settings):
+        if is_test_module(module, self.settings, self.index):
             return
         for where, line in self._dynamic_lines(module, set()):
             cfg.open_reasons.append(f"settings set at run time in {where} (line {line})")
@@ -577,7 +716,7 @@ class CeleryModel:
             data = facts.extras.get("celery_config") or {}
             for d in data.get("django_settings", []):
                 module = d["module"]
-                if is_test_module(module, self.settings):
+                if is_test_module(module, self.settings, self.index):
                     continue
                 has_app = bool(data.get("apps"))
                 candidates.append((0 if has_app else 1, module))
@@ -613,15 +752,31 @@ class CeleryModel:
                 if sym is None or sym.kind != "def":
                     continue
                 for dec in func.decorators:
-                    lib = self.index.decorator_library(dec.qualname)
-                    if lib != "celery":
+                    found = self.index.task_decorator(dec.qualname)
+                    if found is None or found.library != "celery":
                         continue
-                    yield self._task(facts, func, dec)
+                    yield self._task(facts, func, dec, found)
                     break
 
-    def _task(self, facts: ModuleFacts, func: FunctionFact, dec: Any) -> CeleryTask:
-        apps = self._apps_for_decorator(dec.qualname)
-        name_opt = dec.keywords.get("name")
+    def _task(
+        self, facts: ModuleFacts, func: FunctionFact, dec: Any, found: TaskDecorator | None = None
+    ) -> CeleryTask:
+        if found is None:
+            found = self.index.task_decorator(dec.qualname)
+        layers: list[tuple[ModuleFacts, Any]] = [
+            (self.index.modules[m], d) for m, d in (found.layers if found is not None else ())
+        ]
+        keywords: dict[str, Any] = {}
+        for _, d in [*layers, (facts, dec)]:
+            keywords.update(d.keywords)
+        apps = self._apps_for_task(found, [*layers, (facts, dec)])
+        shared = keywords.get("shared")
+        if not (shared is not None and shared.kind == "const" and shared.value is False):
+            apps = self._apps_sharing(apps, facts.module)
+        workers = [
+            a for a in apps if a in self.worker_apps() and self._worker_runs(a, facts.module)
+        ]
+        name_opt = keywords.get("name")
         registered = f"{facts.module}.{func.name}"
         if name_opt is not None and name_opt.kind == "const" and isinstance(name_opt.value, str):
             registered = name_opt.value
@@ -634,12 +789,14 @@ class CeleryModel:
             registered_name=registered,
             apps=apps,
             fact=func,
+            value_apps=workers or list(apps),
+            name_known=registered != f"{facts.module}.{func.name}"
+            or not any(a.names_open for a in apps),
         )
-        if dec.has_kwargs_splat:
+        if any(d.has_kwargs_splat for _, d in [*layers, (facts, dec)]):
             task.options_open = True
-        lines = {k: (v[0], v[1]) for k, v in dec.keyword_lines.items()}
         # base class attributes first, decorator keywords override
-        base = dec.keywords.get("base")
+        base = keywords.get("base")
         base_qn = base.qualname if base is not None and base.kind == "name" else None
         if base is not None and base_qn is None:
             task.options_open = True
@@ -648,11 +805,14 @@ class CeleryModel:
         if base_qn is not None:
             if not self._apply_base(task, base_qn):
                 task.options_open = True
-        for key, value in dec.keywords.items():
-            line, col = lines.get(key, (dec.line, dec.col))
-            task.options[key] = TaskOption(
-                key, resolve_value(self.index, value), facts.path, line, col, "decorator"
-            )
+        for owner, d in [*layers, (facts, dec)]:
+            lines = {k: (v[0], v[1]) for k, v in d.keyword_lines.items()}
+            source = "decorator" if d is dec else f"{ALIAS_SOURCE}{owner.module}"
+            for key, value in d.keywords.items():
+                line, col = lines.get(key, (d.line, d.col))
+                task.options[key] = TaskOption(
+                    key, resolve_value(self.index, value), owner.path, line, col, source
+                )
         return task
 
     def _app_task_cls(self, apps: list[AppConfig]) -> str | None:
@@ -688,6 +848,116 @@ class CeleryModel:
                     return False  # a third-party base class may set anything
         return True
 
+    def _apps_sharing(self, apps: list[AppConfig], module: str) -> list[AppConfig]:
+        """Every app that can run a shared task of ``module``: its own app(s), the other
+        production apps of its top-level package (shared tasks register in every app of the
+        process) and the apps the deployment's workers run that import it; workers first."""
+        if len(self.apps) < 2:
+            return apps
+        top = module.split(".")[0]
+        out = [a for a in self.worker_apps() if a not in apps and self._worker_runs(a, module)]
+        out.extend(apps)
+        out.extend(a for a in self.apps if a not in out and a.module.split(".")[0] == top)
+        workers = [a for a in out if a in self.worker_apps()]
+        return workers + [a for a in out if a not in workers]
+
+    def _worker_runs(self, worker: AppConfig, module: str) -> bool:
+        """Can the worker of ``worker`` import ``module``: its own top-level package, a
+        module its app module imports, a package it autodiscovers (Django: the installed
+        apps), or anything when what it discovers is unknown."""
+        reach = self._worker_reach.get(worker.ident)
+        if worker.ident not in self._worker_reach:
+            reach = self._worker_reach[worker.ident] = self._reach(worker)
+        if reach is None:
+            return True
+        return any(module == p or module.startswith(p + ".") for p in reach)
+
+    def _reach(self, worker: AppConfig) -> set[str] | None:
+        reach = {worker.module.split(".")[0]}
+        graph = self.index.import_graph
+        if worker.module in graph:
+            stack, seen = [worker.module], {worker.module}
+            while stack:
+                for imported in graph.imports_of(stack.pop()):
+                    if imported not in seen:
+                        seen.add(imported)
+                        stack.append(imported)
+            reach.update(seen)
+        if worker.get("include") is not None or worker.get("imports") is not None:
+            return None  # modules named in configuration: leave it open
+        for facts in self._modules():
+            data = facts.extras.get("celery_config") or {}
+            for use in data.get("uses", []):
+                if use.get("kind") != "autodiscover_tasks":
+                    continue
+                if worker not in self._apps_for_receiver(use.get("receiver")):
+                    continue
+                if use.get("django"):
+                    installed = self._installed_apps()
+                    if installed is None:
+                        return None
+                    reach.update(installed)
+                elif isinstance(use.get("packages"), list):
+                    reach.update(str(p) for p in use["packages"])
+                else:
+                    return None
+        return reach
+
+    def _installed_apps(self) -> set[str] | None:
+        """Top-level packages of the Django settings' ``INSTALLED_APPS`` (None: unknown)."""
+        module = self.django_settings_module()
+        if module is None or module not in self.index.modules:
+            return None
+        found = self._module_symbols(module).get("INSTALLED_APPS")
+        if found is None:
+            return None
+        value = resolve_value(self.index, found[1].folded or UNKNOWN)
+        if value.kind != "const" or not isinstance(value.value, (list, tuple)):
+            return None
+        return {str(v).split(".")[0] for v in value.value if isinstance(v, str)}
+
+    def worker_apps(self) -> list[AppConfig]:
+        """The apps ``celery -A X worker`` commands in the deployment files run."""
+        if self._worker_apps is None:
+            found: list[AppConfig] = []
+            for cmd in self.index.deployment.worker_apps():
+                name = f"{cmd.module}.{cmd.attribute}" if cmd.attribute else cmd.module
+                cfg = self._find_app(name, cmd.attribute is None)
+                if cfg is not None and cfg not in found:
+                    found.append(cfg)
+            self._worker_apps = found
+        return self._worker_apps
+
+    def _find_app(self, name: str, search: bool, depth: int = 0) -> AppConfig | None:
+        """The app ``-A name`` names, as Celery's ``find_app`` looks it up: ``name.app``,
+        ``name.celery``, the ``name.celery`` module of a package, the one app of ``name``."""
+        facts = self.index.modules.get(name) if search else None
+        if facts is None:
+            return self._app_by_qualname.get(self.index.canonical(name) or name)
+        for attr in ("app", "celery"):
+            if attr in facts.symbols:
+                cfg = self._app_by_qualname.get(self.index.canonical(f"{name}.{attr}") or "")
+                if cfg is not None:
+                    return cfg
+        if facts.is_package and depth == 0 and f"{name}.celery" in self.index.modules:
+            return self._find_app(f"{name}.celery", True, depth + 1)
+        found = {
+            id(cfg): cfg
+            for sym in sorted(facts.symbols)
+            for cfg in [self._app_by_qualname.get(self.index.canonical(f"{name}.{sym}") or "")]
+            if cfg is not None
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
+
+    def _apps_for_task(
+        self, found: TaskDecorator | None, decorators: list[tuple[ModuleFacts, Any]]
+    ) -> list[AppConfig]:
+        if found is not None and found.app is not None and found.app in self._app_by_qualname:
+            return [self._app_by_qualname[found.app]]
+        if found is not None and found.app is None:
+            return list(self.apps)
+        return self._apps_for_decorator(decorators[-1][1].qualname)
+
     def _apps_for_decorator(self, qualname: str | None) -> list[AppConfig]:
         if qualname is None:
             return []
@@ -721,4 +991,5 @@ __all__ = [
     "is_test_module",
     "normalize_setting",
     "resolve_value",
+    "settings_only_in_test_config",
 ]

@@ -81,6 +81,12 @@ class FunctionFact:
     params: dict[str, Any] = field(default_factory=dict)
     # ``self.retry(...)`` / ``<task>.retry(...)`` calls: line, col, countdown Value and its line
     retry_calls: list[dict[str, Any]] = field(default_factory=list)
+    # ``return D(...)(fn)`` / ``return D(fn, ...)`` for a parameter ``fn``: the call ``D(...)``
+    # (a task-making function when ``D`` is ``shared_task`` / ``<app>.task``)
+    returns_decorated: DecoratorFact | None = None
+    # ``def task(*args, **kwargs): return D(*args, **kwargs, extra=...)``: the call ``D(...)``
+    # with its own keywords (a task decorator that forwards its arguments)
+    returns_forwarded: DecoratorFact | None = None
 
 
 @dataclass
@@ -112,6 +118,13 @@ class SymbolFact:
     col: int = 1
     # the folded value of an assignment (const, name, dict, list or unknown)
     folded: Value | None = None
+    # for "call" bindings that may make a task decorator (``shared_task(acks_late=True)``,
+    # ``functools.partial(shared_task, ...)``): the call's keywords and lines
+    call: DecoratorFact | None = None
+    # qualified names of the call's first positional arguments (None: not a name)
+    call_args: list[str | None] = field(default_factory=list)
+    # the annotation of an annotated assignment (``app: Celery = Proxy(make_app)``)
+    annotation: str | None = None
 
 
 @dataclass
@@ -157,6 +170,10 @@ class ModuleFacts:
         def func(d: dict[str, Any]) -> FunctionFact:
             d = dict(d)
             d["decorators"] = [deco(x) for x in d["decorators"]]
+            if d.get("returns_decorated") is not None:
+                d["returns_decorated"] = deco(d["returns_decorated"])
+            if d.get("returns_forwarded") is not None:
+                d["returns_forwarded"] = deco(d["returns_forwarded"])
             return FunctionFact(**d)
 
         def klass(d: dict[str, Any]) -> ClassFact:
@@ -172,6 +189,8 @@ class ModuleFacts:
             d = dict(d)
             if d.get("folded") is not None:
                 d["folded"] = value(d["folded"])
+            if d.get("call") is not None:
+                d["call"] = deco(d["call"])
             return SymbolFact(**d)
 
         return cls(
@@ -338,14 +357,26 @@ class _FactCollector:
             value = b.value
             folded = fold(value, self.resolver)
             if isinstance(value, ast.Call):
-                return SymbolFact(
+                target = self.resolver.qualname(value.func)
+                sym = SymbolFact(
                     "call",
                     line,
-                    target=self.resolver.qualname(value.func),
+                    target=target,
                     value=folded.value if folded.kind == "const" else None,
                     col=col,
                     folded=folded,
                 )
+                if isinstance(b.node, ast.AnnAssign):
+                    sym.annotation = self.resolver.qualname(b.node.annotation)
+                if _may_make_decorator(target, value):
+                    sym.call = self._decorator(value, self.resolver.module_scope)
+                    sym.call_args = [
+                        self.resolver.qualname(a)
+                        if isinstance(a, (ast.Name, ast.Attribute))
+                        else None
+                        for a in value.args[:2]
+                    ]
+                return sym
             if folded.kind == "name":
                 return SymbolFact("alias", line, target=folded.qualname, col=col, folded=folded)
             if folded.kind == "const":
@@ -441,6 +472,7 @@ class _FactCollector:
         resolver = self.resolver
         positional = [*node.args.posonlyargs, *node.args.args]
         retry_owners = {node.name} | ({positional[0].arg} if positional else set())
+        reassigned: DecoratorFact | None = None
         stack: list[tuple[ast.AST, tuple[ast.withitem, ...]]] = [(stmt, ()) for stmt in node.body]
         while stack:
             current, enclosing = stack.pop()
@@ -464,6 +496,12 @@ class _FactCollector:
                 qn = resolver.qualname(current.value.func, scope)
                 if qn:
                     returns.add(qn)
+                made = self._decorated_param(current.value, node, scope)
+                if made is not None:
+                    fact.returns_decorated = made
+                forwarded = self._forwarding_call(current.value, node, scope)
+                if forwarded is not None and fact.returns_forwarded is None:
+                    fact.returns_forwarded = forwarded
             elif isinstance(current, ast.Return) and isinstance(current.value, ast.Name):
                 returned_names.add(current.value.id)  # ``app = Celery(...); ...; return app``
             elif (
@@ -475,6 +513,9 @@ class _FactCollector:
                 qn = resolver.qualname(current.value.func, scope)
                 if qn:
                     local_calls.setdefault(current.targets[0].id, set()).add(qn)
+                if positional and current.targets[0].id == positional[0].arg:
+                    # ``fn = app.task(...)(fn)`` ... ``return fn``
+                    reassigned = self._decorated_param(current.value, node, scope)
             elif isinstance(current, ast.Call):
                 func = current.func
                 if (isinstance(func, ast.Attribute) and func.attr == "on_commit") or (
@@ -496,8 +537,66 @@ class _FactCollector:
             stack.extend((child, enclosing) for child in ast.iter_child_nodes(current))
         for name in returned_names:
             returns.update(local_calls.get(name, ()))
+        if reassigned is not None and positional and positional[0].arg in returned_names:
+            fact.returns_decorated = fact.returns_decorated or reassigned
         fact.yield_contexts = sorted(contexts)
         fact.returns_calls = sorted(returns)
+
+    def _decorated_param(
+        self, call: ast.Call, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope
+    ) -> DecoratorFact | None:
+        """``D(...)(fn)`` or ``D(fn, ...)`` where ``fn`` is the function's first parameter."""
+        params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+        if not params:
+            return None
+        first = params[0]
+
+        def is_param(args: list[ast.expr]) -> bool:
+            return len(args) == 1 and isinstance(args[0], ast.Name) and args[0].id == first
+
+        if isinstance(call.func, ast.Call) and is_param(call.args) and not call.keywords:
+            inner = call.func
+            if inner.args:
+                return None
+            return self._decorator(inner, scope)
+        if is_param(call.args) and isinstance(call.func, (ast.Name, ast.Attribute)):
+            made = self._decorator(call, scope)
+            made.positional = 0  # the parameter is the function, not an option
+            return made
+        return None
+
+    def _forwarding_call(
+        self, call: ast.Call, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope
+    ) -> DecoratorFact | None:
+        """``D(*args, **kwargs, extra=...)`` forwarding the function's own ``*args`` and
+        ``**kwargs``: the call, with only the keywords it adds."""
+        vararg, kwarg = node.args.vararg, node.args.kwarg
+        if vararg is None or kwarg is None or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return None
+        star = [a for a in call.args if isinstance(a, ast.Starred)]
+        splat = [k for k in call.keywords if k.arg is None]
+        if not (
+            len(star) == 1
+            and isinstance(star[0].value, ast.Name)
+            and star[0].value.id == vararg.arg
+            and len(splat) == 1
+            and isinstance(splat[0].value, ast.Name)
+            and splat[0].value.id == kwarg.arg
+            and len(call.args) == 1
+        ):
+            return None
+        uses = sum(
+            1
+            for stmt in node.body
+            for sub in walk(stmt)
+            if isinstance(sub, ast.Name) and sub.id in (vararg.arg, kwarg.arg)
+        )
+        if uses > 2:
+            return None  # ``kwargs.setdefault("bind", True)``: options it adds are unknown
+        made = self._decorator(call, scope)
+        made.has_kwargs_splat = False  # the splat is the decorator's own keywords
+        made.positional = 0
+        return made
 
     def _retry_call(self, call: ast.Call, scope: Scope) -> dict[str, Any]:
         from tasklint.syntax.constants import fold
@@ -578,7 +677,9 @@ def module_facts(
     resolver = resolver or NameResolver(tree, module, is_package, module_only=True)
     resolver.source = source
     facts = ModuleFacts(module=module, path=path, is_package=is_package)
-    mentions_celery = any(p.startswith("celery") for p in _top_imports(tree))
+    mentions_celery = any(p.startswith("celery") for p in _top_imports(tree)) or (
+        source is not None and ("shared_task" in source or ".task(" in source)
+    )
     collector = _FactCollector(resolver, facts, mentions_celery)
     collector.collect_imports(tree)
     collector.collect_symbols()
@@ -591,6 +692,21 @@ def module_facts(
         if data is not None:
             facts.extras[name] = json_safe(data)
     return facts
+
+
+def _may_make_decorator(target: str | None, call: ast.Call) -> bool:
+    """A module-level call that may return a task decorator: ``shared_task(...)``,
+    ``<app>.task(...)`` without the function, or ``functools.partial(D, ...)``."""
+    if target is None:
+        return False
+    last = target.rpartition(".")[2]
+    if last == "partial":
+        return bool(call.args)
+    if last in ("task", "shared_task", "periodic_task"):
+        return not call.args
+    # an instance of a project class (``app = MyCelery("proj", broker=...)``) or an app
+    # factory: its keywords are the app's settings when the class derives from Celery
+    return bool(call.keywords) and (last[:1].isupper() or "celery" in last.lower())
 
 
 def signature(args: ast.arguments) -> dict[str, Any]:

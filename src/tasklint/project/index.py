@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tasklint.project.deployment import DeploymentFacts
+from tasklint.project.discovery import SHADOWED_LIBRARIES
 from tasklint.project.facts import ClassFact, DecoratorFact, FunctionFact, ModuleFacts, SymbolFact
 from tasklint.project.graph import ImportGraph, build_import_graph
 
@@ -80,6 +81,18 @@ class TaskInfo:
     line: int
     deferred: bool = False  # enqueues already wait for the commit (base Task defers)
     bind: bool = False
+    # False when ``bind`` may come from a ``**splat`` of options (its value is unknown)
+    bind_known: bool = True
+
+
+@dataclass(frozen=True)
+class TaskDecorator:
+    """What a task decorator makes (see ``ProjectIndex.task_decorator``)."""
+
+    library: str
+    app: str | None = None  # canonical name of the app of ``<app>.task``; None: shared
+    # (module, call) of each project alias on the way, innermost first: its options apply
+    layers: tuple[tuple[str, DecoratorFact], ...] = ()
 
 
 @dataclass
@@ -105,8 +118,10 @@ class ProjectIndex:
         self._function_names: set[str] | None = None
         self._resolve = lru_cache(maxsize=None)(self._resolve_uncached)
         self._task = lru_cache(maxsize=None)(self._task_uncached)
+        self._task_decorator = lru_cache(maxsize=None)(self._task_decorator_uncached)
         self._import_graph: ImportGraph | None = None
         self._tasks_by_module: dict[str, list[TaskInfo]] | None = None
+        self._app_use_sets: tuple[set[str], set[str]] | None = None
 
     def add(self, facts: ModuleFacts) -> None:
         self.modules[facts.module] = facts
@@ -115,8 +130,10 @@ class ProjectIndex:
         self._function_names = None
         self._import_graph = None
         self._tasks_by_module = None
+        self._app_use_sets = None
         self._resolve.cache_clear()
         self._task.cache_clear()
+        self._task_decorator.cache_clear()
 
     # -- imports -------------------------------------------------------------------------
     @property
@@ -142,11 +159,18 @@ class ProjectIndex:
             name, rest = parts[i], parts[i + 1 :]
             sym = facts.symbols.get(name)
             if sym is None:
+                if i == 1 and mod in SHADOWED_LIBRARIES and not facts.is_package:
+                    # a loose top-level ``celery.py`` that does not define the name: the
+                    # project's ``from celery import Celery`` is the library's (else the
+                    # project could not run at all)
+                    return Target(external=qualname)
                 # maybe a submodule not indexed, or a star import: unknown project name
                 return Target(module=mod, name=name, rest=rest)
             if sym.kind in ("import", "alias") and sym.target and depth < 30:
                 full = ".".join([sym.target, *rest])
                 if full == qualname:
+                    if i == 1 and mod in SHADOWED_LIBRARIES and not facts.is_package:
+                        return Target(external=qualname)  # ``from celery import Celery`` in it
                     return Target(module=mod, name=name, rest=rest)
                 return self._resolve_uncached(full, depth + 1)
             return Target(module=mod, name=name, rest=rest)
@@ -231,7 +255,67 @@ class ProjectIndex:
         sym = self.symbol(t)
         if sym is None or sym.kind != "call" or sym.target is None:
             return False
-        return self._call_makes_celery(sym.target, depth)
+        if self._call_makes_celery(sym.target, depth):
+            return True
+        if sym.annotation and self.canonical(sym.annotation) in CELERY_APP_CLASSES:
+            return True  # ``celery_app: Celery = Proxy(get_celery_application)``
+        return self.app_by_use(qualname)
+
+    def app_by_use(self, qualname: str) -> bool:
+        """An object built by a call tasklint cannot resolve that the project configures
+        (``x.config_from_object(...)`` / ``x.autodiscover_tasks(...)``) and uses as an app
+        (``@x.task``): a Celery app made by a factory outside the project."""
+        t = self.resolve(qualname)
+        sym = self.symbol(t)
+        if t.rest or sym is None or sym.kind != "call" or sym.target is None:
+            return False
+        cls = self.klass(self.resolve(sym.target))
+        if cls is not None and len(self.project_bases(cls)) == len(cls.bases):
+            return False  # a project class whose bases are all known: not an app
+        canon = self.canonical(qualname)
+        configured, decorated = self._app_uses()
+        return canon in configured and canon in decorated
+
+    def _app_uses(self) -> tuple[set[str], set[str]]:
+        """(receivers configured as apps, heads of ``@<head>.task`` decorators), canonical."""
+        if self._app_use_sets is None:
+            configured: set[str] = set()
+            decorated: set[str] = set()
+            for facts in self.modules.values():
+                data = facts.extras.get("celery_config") or {}
+                for op in [*data.get("ops", []), *data.get("uses", [])]:
+                    if op.get("kind") in ("config_from_object", "autodiscover_tasks"):
+                        receiver = op.get("receiver")
+                        if isinstance(receiver, str):
+                            configured.add(self.canonical(receiver) or receiver)
+                funcs = list(facts.functions.values())
+                for cls in facts.classes.values():
+                    funcs.extend(cls.methods.values())
+                for func in funcs:
+                    for dec in func.decorators:
+                        head, _, attr = (dec.qualname or "").rpartition(".")
+                        if attr in ("task", "periodic_task") and head:
+                            decorated.add(self.canonical(head) or head)
+            self._app_use_sets = (configured, decorated)
+        return self._app_use_sets
+
+    def unresolved_task_decorators(self) -> bool:
+        """Some ``@<x>.task`` decorator names a project object tasklint cannot identify (an
+        app behind a proxy or a property): the project may define tasks it does not see."""
+        _, decorated = self._app_uses()
+        for head in sorted(decorated):
+            t = self.resolve(head)
+            if t.module is None or t.name is None or self.is_celery_app(head):
+                continue  # outside the project (Locust's ``task``), or a known app
+            sym = self.symbol(t)
+            if sym is None or sym.kind in ("def", "class", "const"):
+                continue
+            if sym.kind == "call" and sym.target:
+                cls = self.klass(self.resolve(sym.target))
+                if cls is not None and len(self.project_bases(cls)) == len(cls.bases):
+                    continue  # an instance of a known project class that is no app
+            return True
+        return False
 
     def _call_makes_celery(self, callee: str, depth: int) -> bool:
         t = self.resolve(callee)
@@ -259,8 +343,62 @@ class ProjectIndex:
     # -- tasks ---------------------------------------------------------------------------
     def decorator_library(self, qualname: str | None) -> str | None:
         """Which task library a decorator (by qualified name) belongs to, if any."""
+        found = self.task_decorator(qualname)
+        return found.library if found is not None else None
+
+    def task_decorator(self, qualname: str | None) -> TaskDecorator | None:
+        """What a decorator (by qualified name) makes: its library, the Celery app of an
+        ``<app>.task``, and the options of the project aliases it goes through
+        (``task_with_retry = shared_task(acks_late=True)``, ``functools.partial(shared_task,
+        ...)``, a function returning ``shared_task(...)(fn)``)."""
         if qualname is None:
             return None
+        return self._task_decorator(qualname)
+
+    def _task_decorator_uncached(self, qualname: str, depth: int = 0) -> TaskDecorator | None:
+        lib = self._direct_library(qualname)
+        if lib is not None:
+            return TaskDecorator(
+                lib, app=self._decorator_app(qualname) if lib == "celery" else None
+            )
+        if depth > 10:
+            return None
+        t = self.resolve(qualname)
+        if t.module is None or t.name is None or t.rest:
+            return None
+        sym = self.symbol(t)
+        if sym is None:
+            return None
+        made: DecoratorFact | None = None
+        inner_qn: str | None = None
+        if sym.kind == "call" and sym.call is not None and sym.target:
+            if self.canonical(sym.target) == "functools.partial":
+                if sym.call.positional == 1 and sym.call_args:
+                    made, inner_qn = sym.call, sym.call_args[0]
+            elif sym.call.positional == 0:
+                made, inner_qn = sym.call, sym.target
+        elif sym.kind == "def":
+            func = self.function(t)
+            if func is not None and func.returns_decorated is not None:
+                made, inner_qn = func.returns_decorated, func.returns_decorated.qualname
+            elif func is not None and func.returns_forwarded is not None:
+                made, inner_qn = func.returns_forwarded, func.returns_forwarded.qualname
+        if made is None or inner_qn is None:
+            return None
+        inner = self._task_decorator_uncached(inner_qn, depth + 1)
+        if inner is None or inner.library != "celery":
+            return None
+        return TaskDecorator("celery", inner.app, (*inner.layers, (t.module, made)))
+
+    def _decorator_app(self, qualname: str) -> str | None:
+        """The app (canonical name) of ``<app>.task``; None for shared tasks."""
+        for name in (qualname, self.canonical(qualname) or qualname):
+            head, _, attr = name.rpartition(".")
+            if attr in ("task", "periodic_task") and head and self.is_celery_app(head):
+                return self.canonical(head)
+        return None
+
+    def _direct_library(self, qualname: str) -> str | None:
         if qualname in self.settings.task_decorators:
             return "celery"
         canon = self.canonical(qualname)
@@ -274,9 +412,10 @@ class ProjectIndex:
             return "rq"
         if canon in DJANGO_RQ_JOB:
             return "django_rq"
-        head, _, attr = qualname.rpartition(".")
-        if attr in ("task", "periodic_task") and head and self.is_celery_app(head):
-            return "celery"
+        for name in (qualname, canon or qualname):
+            head, _, attr = name.rpartition(".")
+            if attr in ("task", "periodic_task") and head and self.is_celery_app(head):
+                return "celery"
         return None
 
     def task(self, qualname: str | None) -> TaskInfo | None:
@@ -292,18 +431,23 @@ class ProjectIndex:
         sym = self.symbol(t)
         if func is not None and sym is not None and sym.kind == "def":
             for dec in func.decorators:
-                lib = self.decorator_library(dec.qualname)
-                if lib is not None:
+                found = self.task_decorator(dec.qualname)
+                if found is not None:
+                    layers = [d for _, d in found.layers] + [dec]
                     return TaskInfo(
-                        library=lib,
+                        library=found.library,
                         module=t.module,
                         name=t.name,
                         line=dec.line,
-                        deferred=self._defers_to_commit(dec),
-                        bind=_const_true(dec, "bind"),
+                        deferred=any(self._defers_to_commit(d) for d in layers),
+                        bind=any(_const_true(d, "bind") for d in layers),
+                        bind_known=any("bind" in d.keywords for d in layers)
+                        or not any(d.has_kwargs_splat for d in layers),
                     )
             return None
         if sym is not None and sym.kind == "call" and sym.target:
+            if sym.call is not None and sym.call.positional == 0:
+                return None  # ``task_with_retry = shared_task(...)``: a decorator, no task
             # ``send = app.task(send_impl)`` / ``shared_task(bind=True)(impl)``
             lib = self.decorator_library(sym.target)
             if lib is not None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from tasklint.analysis.celery_options import effective
 from tasklint.config import Settings
 from tasklint.findings import Finding
-from tasklint.project.celery_config import CeleryModel
+from tasklint.project.celery_config import AppConfig, CeleryModel
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
 
@@ -56,6 +56,13 @@ class TaskWithoutTimeLimit(Rule):
     - `celery.task-decorators`: decorators that create Celery tasks.
     - `celery.django-settings`: the Django settings module, when the code does not name it.
 
+    Tasks made through project aliases count, with the options of the alias's call
+    (`task_with_retry = shared_task(acks_late=True, time_limit=60)`,
+    `functools.partial(shared_task, ...)`, a function returning `shared_task(...)(fn)`).
+    Tasks are shared by default: when several apps can run a task (its own app, the other
+    apps of its package, the app the deployment's `celery -A X worker` runs), the task is
+    reported only when none of them sets a limit.
+
     ## Known limitations
     When the app's configuration cannot be read statically (`conf.update(load())`,
     `config_from_envvar`, an unresolvable settings object) or the project defines no
@@ -68,7 +75,7 @@ class TaskWithoutTimeLimit(Rule):
     code = "TQ101"
     name = "task-without-time-limit"
     message = (
-        "Task `{task}` has no time limit (decorator, base class or app configuration): a hung "
+        "Task `{task}` has no time limit (decorator, base class or {where}): a hung "
         "call blocks a worker forever; set `time_limit=` and `soft_time_limit=` or "
         "`task_time_limit`"
     )
@@ -83,4 +90,15 @@ class TaskWithoutTimeLimit(Rule):
                 and effective(task, app, "soft_time_limit").absent
                 for app in task.apps
             ):
-                yield self.project_finding(task.path, task.line, task.col, task=task.function)
+                yield self.project_finding(
+                    task.path, task.line, task.col, task=task.function, where=_where(task.apps)
+                )
+
+
+def _where(apps: list[AppConfig]) -> str:
+    """Which configuration was searched: one app's, or each app's that can run the task."""
+    if len(apps) == 1:
+        return "app configuration"
+    names = ", ".join(f"`{a.ident}`" for a in apps[:3])
+    more = f" and {len(apps) - 3} more" if len(apps) > 3 else ""
+    return f"the configuration of any app that can run it: {names}{more}"

@@ -92,7 +92,7 @@ class SoftLimitNotBelowHardLimit(Rule):
                 global_level(app, "task_soft_time_limit"), global_level(app, "task_time_limit")
             )
         for task in model.tasks():
-            for app in task.apps:
+            for app in task.value_apps:
                 yield from report(
                     effective(task, app, "soft_time_limit"), effective(task, app, "time_limit")
                 )

@@ -86,7 +86,7 @@ class TimeLimitDisabled(Rule):
                 found = task_level(task, option)
                 if number(found) != 0:
                     continue
-                limits = [number(global_level(app, setting)) for app in task.apps]
+                limits = [number(global_level(app, setting)) for app in task.value_apps]
                 if not any(v is not None and v > 0 for v in limits):
                     continue
                 if (found.path, found.line) in seen:

@@ -106,7 +106,7 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
             limit = hard if not hard.absent else global_level(app, "task_soft_time_limit")
             yield from report(limit, "The global task time limit", vt)
         for task in model.tasks():
-            for app in task.apps:
+            for app in task.value_apps:
                 vt = visibility_timeout(app, settings)
                 if vt is None:
                     continue

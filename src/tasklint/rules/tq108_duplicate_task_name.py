@@ -75,7 +75,7 @@ class DuplicateTaskName(Rule):
         model = CeleryModel.of(index, settings)
         by_name: dict[str, list[CeleryTask]] = defaultdict(list)
         for task in model.tasks():
-            if is_test_module(task.module, settings):
+            if is_test_module(task.module, settings) or not task.name_known:
                 continue
             by_name[task.registered_name].append(task)
         for name, tasks in sorted(by_name.items()):

@@ -17,7 +17,11 @@ def base_names(model: CeleryModel, task: CeleryTask) -> set[str] | None:
     if fact is None:
         return set()
     names: set[str] = set()
-    for dec in fact.decorators:
+    decorators = list(fact.decorators)
+    for dec in fact.decorators:  # the calls of task decorator aliases may give ``base=``
+        found = model.index.task_decorator(dec.qualname)
+        decorators.extend(d for _, d in (found.layers if found is not None else ()))
+    for dec in decorators:
         base = dec.keywords.get("base")
         qualnames = []
         if base is not None:
@@ -109,7 +113,7 @@ class UnknownTaskOption(Rule):
             unknown = [
                 opt
                 for key, opt in task.options.items()
-                if opt.source == "decorator" and key not in data.known_task_names()
+                if opt.on_decorator and key not in data.known_task_names()
             ]
             if not unknown:
                 continue

@@ -71,5 +71,5 @@ class RoutingOptionOnTask(Rule):
         for task in model.tasks():
             for option in ROUTING_OPTIONS:
                 opt = task.options.get(option)
-                if opt is not None and opt.source == "decorator":
+                if opt is not None and opt.on_decorator:
                     yield self.project_finding(opt.path, opt.line, opt.col, option=option)

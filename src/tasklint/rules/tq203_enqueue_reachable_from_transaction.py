@@ -44,7 +44,7 @@ def atomic_requests(index: ProjectIndex, settings: object) -> bool:
     for facts in index.modules.values():
         data = facts.extras.get("django_db")
         if isinstance(data, dict) and data.get("atomic_requests"):
-            if not is_test_module(facts.module, settings):  # type: ignore[arg-type]
+            if not is_test_module(facts.module, settings, index):  # type: ignore[arg-type]
                 found = True
                 break
     index.__dict__["_atomic_requests"] = found

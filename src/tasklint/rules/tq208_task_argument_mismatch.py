@@ -191,8 +191,8 @@ class TaskArgumentMismatch(Rule):
             immutable = recv.func.attr == "si"
             recv = recv.func.value
         info = recognizer.task_info(recv, scope)
-        if info is None or info.library != "celery":
-            return
+        if info is None or info.library != "celery" or not info.bind_known:
+            return  # ``bind`` from a ``**options`` splat: the signature's first slot unknown
         fact = self._function(ctx, info)
         if fact is None or not fact.params or len(fact.decorators) > 1:
             return  # another decorator under the task decorator may change the signature

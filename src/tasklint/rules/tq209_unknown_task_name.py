@@ -99,6 +99,8 @@ class UnknownTaskName(Rule):
             return
         model = CeleryModel.of(index, settings)
         celery_names = {t.registered_name for t in model.tasks()}
+        # an app that names its tasks its own way (gen_task_name): derived names are unknown
+        names_open = any(not t.name_known for t in model.tasks())
         packages = {m.split(".")[0] for m in index.modules if not is_test_module(m, settings)}
         arq_registered, arq_complete = arq_names(index, settings)
         for facts, ref in sorted(refs, key=lambda r: (r[0].path, r[1]["line"])):
@@ -114,7 +116,7 @@ class UnknownTaskName(Rule):
                     continue
                 yield self._finding(facts.path, ref, "arq job function", arq_registered)
                 continue
-            if dynamic or not model.tasks() or name in celery_names:
+            if dynamic or not model.tasks() or name in celery_names or names_open:
                 continue
             if name.split(".")[0] not in packages or "." not in name:
                 continue

@@ -161,7 +161,7 @@ class CountdownExceedsVisibilityTimeout(Rule):
     def _apps_for(self, target: str, ctx: FileContext, model: CeleryModel) -> list[AppConfig]:
         for task in model.tasks():
             if task.function == target:
-                return task.apps
+                return task.value_apps
         return list(model.apps)
 
     def _eta_offset(self, expr: ast.expr, ctx: FileContext, scope: Scope) -> float | None:
@@ -179,7 +179,7 @@ class CountdownExceedsVisibilityTimeout(Rule):
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
         model = CeleryModel.of(index, settings)
         for task in model.tasks():
-            vt = smallest_visibility(task.apps, settings)
+            vt = smallest_visibility(task.value_apps, settings)
             if vt is None:
                 continue
             cap = task.options.get("retry_backoff_max")

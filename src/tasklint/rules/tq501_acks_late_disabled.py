@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tasklint.analysis.celery_options import global_level, task_level
+from tasklint.analysis.celery_options import Found, global_level, task_level
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel
@@ -30,6 +30,11 @@ class AcksLateDisabled(Rule):
     from celery import Celery
 
     app = Celery("shop", broker="amqp://")
+
+
+    @app.task(time_limit=60)
+    def charge(order_id):
+        ...
     ```
 
     Use instead:
@@ -43,10 +48,18 @@ class AcksLateDisabled(Rule):
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
     )
+
+
+    @app.task(time_limit=60)
+    def charge(order_id):
+        ...
     ```
 
     ## Options
     - `celery.django-settings`: the Django settings module, when the code does not name it.
+
+    An app of a project that defines no Celery task the app could run (an app used only
+    to send tasks by name or to ping a broker) is not reported: it runs nothing.
 
     ## Known limitations
     Apps whose configuration cannot be read statically are not reported.
@@ -72,6 +85,29 @@ class AcksLateDisabled(Rule):
             if found.known and found.value not in (False, 0, None):
                 continue  # truthy non-bool values are TQ511's business
             tasks = [t for t in model.tasks() if app in t.apps]
+            if not tasks and not index.unresolved_task_decorators():
+                continue  # an app that only sends tasks or pings a broker runs nothing
+            workers = model.worker_apps()
+            if (
+                workers
+                and app not in workers
+                and all(set(map(id, t.value_apps)) & set(map(id, workers)) for t in tasks)
+            ):
+                continue  # the deployment's worker runs these tasks with its own app: see there
+            # several apps: when this app merely lacks the setting, a task that another app
+            # able to run it runs late-acked (or may: unknown) is covered
+            covered = bool(tasks)
+            tasks = [
+                t
+                for t in tasks
+                if found.known
+                or not any(
+                    other is not app and _enabled_or_unknown(global_level(other, "task_acks_late"))
+                    for other in t.apps
+                )
+            ]
+            if not tasks and covered:
+                continue
             per_task = [task_level(t, "acks_late") for t in tasks]
             if tasks and all(f.known and f.value is True for f in per_task):
                 continue
@@ -90,3 +126,7 @@ class AcksLateDisabled(Rule):
                     app.col,
                     what="This Celery app does not enable `task_acks_late`",
                 )
+
+
+def _enabled_or_unknown(found: Found) -> bool:
+    return found.state == "unknown" or (found.known and found.value is True)

@@ -67,7 +67,7 @@ class EagerModeOutsideTests(Rule):
             if setting is None or setting.value.kind != "const" or setting.value.value is not True:
                 continue
             module = index.path_to_module.get(setting.path, "")
-            if is_test_module(module, settings):
+            if is_test_module(module, settings, index):
                 continue
             yield self.project_finding(
                 setting.path, setting.line, setting.col, name=setting.raw_name

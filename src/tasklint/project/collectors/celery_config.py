@@ -42,6 +42,8 @@ class _Collector:
         self.apps: list[dict[str, Any]] = []
         self.ops: list[dict[str, Any]] = []
         self.django: list[dict[str, Any]] = []
+        # ``R.autodiscover_tasks(...)``: evidence that R is used as an app (no configuration)
+        self.uses: list[dict[str, Any]] = []
 
     # receivers ----------------------------------------------------------------------------
     def _receiver(self, expr: ast.expr, locals_: dict[str, int]) -> dict[str, Any] | None:
@@ -194,6 +196,18 @@ class _Collector:
                 }
             )
             return
+        if func.attr == "autodiscover_tasks":
+            receiver = self._receiver(func.value, locals_)
+            if receiver is not None and "receiver" in receiver:
+                self.uses.append(
+                    {
+                        **receiver,
+                        "kind": "autodiscover_tasks",
+                        "line": call.lineno,
+                        **_discovered(call),
+                    }
+                )
+            return
         if func.attr in CONFIG_METHODS:
             receiver = self._receiver(func.value, locals_)
             if receiver is None:
@@ -233,10 +247,39 @@ class _Collector:
         return False
 
 
-@register_collector("celery_config", version=1)
+def _discovered(call: ast.Call) -> dict[str, Any]:
+    """What ``autodiscover_tasks(...)`` searches: ``{"django": True}`` (no argument, or
+    ``lambda: settings.INSTALLED_APPS``), ``{"packages": [...]}`` (a literal list), or
+    ``{}`` (unknown)."""
+    arg = (
+        call.args[0]
+        if call.args
+        else next((kw.value for kw in call.keywords if kw.arg == "packages"), None)
+    )
+    if arg is None:
+        return {"django": True}
+    if isinstance(arg, ast.Lambda) and isinstance(arg.body, ast.Attribute):
+        if arg.body.attr == "INSTALLED_APPS":
+            return {"django": True}
+    if isinstance(arg, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in arg.elts
+    ):
+        return {"packages": [e.value for e in arg.elts if isinstance(e, ast.Constant)]}
+    return {}
+
+
+@register_collector("celery_config", version=3)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     used = set(facts.imported_packages)
-    if "celery" not in used and "os" not in used:
+    source = resolver.source
+    if (
+        "celery" not in used
+        and "os" not in used
+        and not (
+            source is not None
+            and ("config_from_object" in source or "autodiscover_tasks" in source)
+        )
+    ):
         return None
     collector = _Collector(resolver)
     collector.run(tree)
@@ -251,6 +294,11 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
                     and isinstance(stmt.value.value, str)
                 ):
                     collector.django.append({"module": stmt.value.value, "line": stmt.lineno})
-    if not (collector.apps or collector.ops or collector.django):
+    if not (collector.apps or collector.ops or collector.django or collector.uses):
         return None
-    return {"apps": collector.apps, "ops": collector.ops, "django_settings": collector.django}
+    return {
+        "apps": collector.apps,
+        "ops": collector.ops,
+        "django_settings": collector.django,
+        "uses": collector.uses,
+    }

@@ -27,7 +27,7 @@ def _string(node: ast.AST) -> str | None:
     return None
 
 
-@register_collector("task_refs", version=1)
+@register_collector("task_refs", version=2)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):
@@ -35,9 +35,22 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     refs: list[dict[str, Any]] = []
     dynamic: list[int] = []
     decorators: set[int] = set()
+    makers: set[int] = set()  # ``return app.task(fn, ...)`` of a task-making function
     for node in walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             decorators.update(id(d) for d in node.decorator_list)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+            for stmt in node.body:
+                if (
+                    params
+                    and isinstance(stmt, ast.Return)
+                    and isinstance(stmt.value, ast.Call)
+                    and len(stmt.value.args) == 1
+                    and isinstance(stmt.value.args[0], ast.Name)
+                    and stmt.value.args[0].id == params[0]
+                ):
+                    makers.add(id(stmt.value))
     for node in walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
@@ -65,6 +78,7 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
                 dynamic.append(node.lineno)
             elif (
                 id(node) not in decorators
+                and id(node) not in makers
                 and node.args
                 and ((attr == "task") or (isinstance(func, ast.Name) and func.id == "shared_task"))
             ):
