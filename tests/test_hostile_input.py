@@ -838,3 +838,21 @@ def test_messages_on_stderr_escape_path_names(tmp_path: Path) -> None:
         assert proc.returncode == 2
         assert "\\n::error" in proc.stderr
         _assert_inert(proc.stderr)
+
+
+def test_a_committed_cache_link_is_never_followed(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / ".tasklint_cache").symlink_to(outside, target_is_directory=True)
+    cold = json_findings(run(project, "--format", "json", "--no-cache", "."))
+    assert json_findings(run(project, "--format", "json", ".")) == cold
+    assert json_findings(run(project, "--format", "json", ".")) == cold
+    assert list(outside.iterdir()) == []
+
+
+def test_a_fifo_named_pyproject_toml_does_not_block(project: Path) -> None:
+    nested = project / "shop" / "sub"
+    nested.mkdir()
+    os.mkfifo(nested / "pyproject.toml")
+    proc = run(project, "--format", "json", "--no-cache", ".", timeout=60)
+    assert json_findings(proc)

@@ -421,7 +421,8 @@ def nested_config_dirs(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -
     found: list[Path] = []
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not excluded.match(d))
-        if directory != str(root) and "pyproject.toml" in files:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if directory != str(root) and "pyproject.toml" in files and os.path.isfile(candidate):
             try:
                 table = read_pyproject(Path(directory) / "pyproject.toml")
             except ConfigError:

@@ -59,7 +59,7 @@ class FactsCache:
     @staticmethod
     def _read(path: Path, key: str) -> dict[str, Any]:
         try:
-            if not os.path.isfile(path):  # a FIFO or device planted in the repository
+            if not os.path.isfile(path) or _links_out(path):  # a FIFO, a device, a link
                 return {}
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
@@ -196,6 +196,8 @@ class FactsCache:
     def save(self) -> None:
         if not self.enabled or not self.dirty:
             return
+        if _links_out(self.directory):
+            return  # a committed link would make tasklint write outside the project
         try:
             self.directory.mkdir(exist_ok=True)
             gitignore = self.directory / ".gitignore"
@@ -243,3 +245,8 @@ def _valid_error(error: object) -> bool:
         and error[0] >= 1
         and isinstance(error[1], str)
     )
+
+
+def _links_out(path: Path) -> bool:
+    """The cache directory or file is a symbolic link (its target may lie anywhere)."""
+    return os.path.islink(path) or os.path.islink(path.parent)
