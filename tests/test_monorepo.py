@@ -147,3 +147,29 @@ def test_inventory_lists_every_project(monorepo: Path) -> None:
     }
     assert services and services <= top
     assert {where.split("/")[0] for _, where in top} == {"svc_a", "svc_b", "tools"}
+
+
+def test_a_nested_project_under_an_excluded_directory_is_checked_once(tmp_path: Path) -> None:
+    top = tmp_path / "repo"
+    svc = top / "services" / "svc"
+    (svc / "app").mkdir(parents=True)
+    (top / ".git").mkdir()
+    (top / "pyproject.toml").write_text(
+        '[tool.tasklint]\nextend-exclude = ["services"]\n', encoding="utf-8"
+    )
+    (svc / "pyproject.toml").write_text("[tool.tasklint]\n", encoding="utf-8")
+    (svc / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (svc / "app" / "tasks.py").write_text(TASKS.format(name="n"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tasklint", "--format", "json", "--no-cache", "services"],
+        cwd=top,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    items = json.loads(proc.stdout)
+    keys = [(f["path"], f["line"], f["column"], f["code"]) for f in items]
+    assert keys and len(keys) == len(set(keys)), keys  # not once per enclosing project
+    assert set(keys) == prefixed("services/svc", run(svc, "."))

@@ -443,14 +443,26 @@ def clear_nested_cache() -> None:
     _NESTED.clear()
 
 
-def exclude_nested_projects(settings: Settings, root: Path) -> Settings:
-    """``settings`` with every nested project below ``root`` excluded from this one."""
+def exclude_nested_projects(
+    settings: Settings, root: Path, walked: Iterable[Path] = ()
+) -> Settings:
+    """``settings`` with every nested project below ``root`` excluded from this one; also
+    those below the directories ``walked`` (given explicitly, so walked even when an
+    exclude pattern names them)."""
     import glob
 
-    nested = nested_config_dirs(root, settings.excludes())
-    if not nested:
+    nested: dict[Path, None] = dict.fromkeys(nested_config_dirs(root, settings.excludes()))
+    for directory in walked:
+        nested.update(dict.fromkeys(nested_config_dirs(directory, settings.excludes())))
+    patterns_list: list[str] = []
+    for d in nested:
+        try:
+            patterns_list.append(f"./{glob.escape(d.relative_to(root).as_posix())}")
+        except ValueError:
+            continue  # outside the root: no pattern can name it
+    patterns = tuple(patterns_list)
+    if not patterns:
         return settings
-    patterns = tuple(f"./{glob.escape(d.relative_to(root).as_posix())}" for d in nested)
     return replace(settings, extend_exclude=(*settings.extend_exclude, *patterns))
 
 

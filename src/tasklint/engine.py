@@ -403,7 +403,8 @@ def lint_paths(
             project_files = list(iter_python_files(scope, Excluder(settings.excludes(), root)))
             use_cache = False
     if project_files is None:
-        settings = exclude_nested_projects(settings, resolved(root))
+        walked_dirs = [resolved(p) for p in paths if os.path.isdir(p)]
+        settings = exclude_nested_projects(settings, resolved(root), walked_dirs)
     excluder = Excluder(settings.excludes(), resolved(root))
     files = list(iter_python_files(paths, excluder))
     walked = None
