@@ -22,9 +22,9 @@ from tasklint.project.facts import ModuleFacts
 CACHE_DIR = ".tasklint_cache"
 # bump when the core facts (facts.py, not a collector) or module naming change what they
 # record (3: namespace portions and the project root bound module names)
-# 4: module facts in their own file, read lazily; 5: symbolic values (expr); 6: ctime and
-# module name kept in each entry
-FORMAT = 6
+# 4: module facts in their own file, read lazily; 5: symbolic values (expr); 6: one-branch
+# assignments unknown; 7: ctime and module name kept in each entry
+FORMAT = 7
 
 # (mtime_ns, size, ctime_ns): chmod/chown change only the ctime, and they change what a
 # file reads as (an unreadable file is TQ001)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from tasklint.config import Settings
@@ -222,6 +223,8 @@ def is_test_module(module: str, settings: Settings, index: ProjectIndex | None =
     settings module named only by the test configuration)."""
     if index is not None and module in settings_only_in_test_config(index):
         return True
+    if index is not None and _under_test_directory(index, module):
+        return True
     parts = module.split(".")
     for pattern in settings.test_modules:
         if fnmatch.fnmatchcase(module, pattern):
@@ -229,6 +232,23 @@ def is_test_module(module: str, settings: Settings, index: ProjectIndex | None =
         if any(fnmatch.fnmatchcase(p, pattern) for p in parts if "." not in pattern):
             return True
     return False
+
+
+TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})
+
+
+def _under_test_directory(index: ProjectIndex, module: str) -> bool:
+    """The module's file lies in a ``test``/``tests``/``testing`` directory below the project
+    root (``tests/site/settings.py`` named ``site.settings`` by its ``manage.py``): RULES.md
+    counts a path containing ``tests`` as test-only, whatever the module name."""
+    facts = index.modules.get(module)
+    if facts is None:
+        return False
+    try:
+        rel = Path(facts.path).relative_to(index.root).parts[:-1]
+    except ValueError:
+        return False
+    return any(part.lower() in TEST_DIRECTORIES for part in rel)
 
 
 class CeleryModel:
@@ -730,18 +750,29 @@ class CeleryModel:
             self._set(cfg, key, raw, owner, f"{owner.module}", kind, f"{module}", namespace)
 
     def django_settings_module(self) -> str | None:
+        """The one settings module the worker reads, or None when it is not known or when
+        the deployment files name several."""
+        modules = self.django_settings_modules()
+        return modules[0] if len(modules) == 1 else None
+
+    def django_settings_modules(self) -> list[str]:
+        """Every settings module a production worker may read: the configured one; else the
+        production modules the deployment files name (Dockerfile ENV, compose, Procfile,
+        .env, units: the environment overrides the code's ``os.environ.setdefault``); else
+        the one the code names."""
         if self.settings.django_settings:
-            return self.settings.django_settings
-        # The environment of the deployment (Dockerfile ENV, compose, Procfile, .env, units)
-        # overrides the code's os.environ.setdefault(...): one production module named there,
-        # present in the project, is the one the worker reads.
+            return [self.settings.django_settings]
         deployed = [
             m
             for m in self.index.deployment.settings_modules()
-            if m in self.index.modules and not is_test_module(m, self.settings)
+            if m in self.index.modules and not is_test_module(m, self.settings, self.index)
         ]
-        if len(deployed) == 1:
-            return deployed[0]
+        if deployed:
+            return deployed
+        code = self._code_settings_module()
+        return [code] if code is not None else []
+
+    def _code_settings_module(self) -> str | None:
         candidates: list[tuple[int, str]] = []
         for facts in self._modules():
             data = facts.extras.get("celery_config") or {}
@@ -761,11 +792,47 @@ class CeleryModel:
         return None
 
     def _from_django(self, cfg: AppConfig, namespace: str | None) -> None:
-        module = self.django_settings_module()
-        if module is None or module not in self.index.modules:
+        modules = self.django_settings_modules()
+        if not modules or any(m not in self.index.modules for m in modules):
             cfg.open_reasons.append("Django settings module not found (set celery.django-settings)")
             return
-        self._from_module(cfg, module, namespace, "django")
+        if len(modules) == 1:
+            self._from_module(cfg, modules[0], namespace, "django")
+            return
+        # Several deployments name different settings modules: a setting every one of them
+        # gives the same known value is known; one that only some set, or that they set
+        # differently, is set with an unknown value; one none sets is absent.
+        parts: list[AppConfig] = []
+        for module in modules:
+            part = AppConfig(cfg.ident, cfg.path, cfg.line, cfg.col, cfg.module)
+            self._from_module(part, module, namespace, "django")
+            parts.append(part)
+        for part in parts:
+            cfg.open_reasons.extend(r for r in part.open_reasons if r not in cfg.open_reasons)
+        names = sorted({name for part in parts for name in part.settings})
+        for name in names:
+            found = [part.settings.get(name) for part in parts]
+            present = [v for v in found if v is not None]
+            first = present[0]
+            same = len(present) == len(parts) and all(
+                v.known and v.value == first.value for v in present
+            )
+            if same:
+                cfg.settings[name] = first
+            else:
+                where = ", ".join(modules)
+                cfg.settings[name] = replace(
+                    first,
+                    value=Value("unknown"),
+                    source=f"{first.source} (differs between the settings modules {where})",
+                )
+        seen = {(e.path, e.line, e.col, e.key) for e in cfg.entries}
+        for part in parts:
+            for entry in part.entries:
+                ident = (entry.path, entry.line, entry.col, entry.key)
+                if ident not in seen:
+                    seen.add(ident)
+                    cfg.entries.append(entry)
 
     def _finish(self, cfg: AppConfig) -> None:
         return None

@@ -332,8 +332,18 @@ class _FactCollector:
     def collect_symbols(self, tree: ast.Module | None = None) -> None:
         scope = self.resolver.module_scope
         mutated = _mutated_names(tree.body) if tree is not None else set()
+        conditional = _conditional_assignments(tree.body) if tree is not None else set()
         for name, bindings in scope.bindings.items():
             sym = self._symbol(name, bindings)
+            if (
+                len(bindings) == 1
+                and bindings[0].kind == "assign"
+                and id(bindings[0].node) in conditional
+                and sym.kind in ("const", "other", "alias")
+            ):
+                # assigned in one branch of an ``if``/``try`` (or a loop) only: set, but its
+                # value is unknown (RULES.md: a constant only when every branch agrees)
+                sym = SymbolFact("other", sym.line, col=sym.col, folded=Value("unknown"))
             if name in mutated and _is_container(sym.folded):
                 # ``LIMITS["time_limit"] = 60`` / ``OPTS.update(...)`` at module level: the
                 # value read later is not the one assigned
@@ -749,6 +759,32 @@ def _is_container(value: Value | None) -> bool:
 MUTATORS = frozenset(
     {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"}
 )
+
+
+def _conditional_assignments(body: list[ast.stmt]) -> set[int]:
+    """ids of module-level assignment statements nested in an ``if``, ``try``, loop or
+    ``match`` (not in functions or classes)."""
+    out: set[int] = set()
+
+    def visit(stmts: list[ast.stmt], nested: bool) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                if nested:
+                    out.add(id(stmt))
+            elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+                visit(stmt.body, nested)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            else:
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(stmt, field, None) or [], True)
+                for handler in getattr(stmt, "handlers", None) or []:
+                    visit(handler.body, True)
+                for case in getattr(stmt, "cases", None) or []:
+                    visit(case.body, True)
+
+    visit(body, False)
+    return out
 
 
 def _mutated_names(stmts: list[ast.stmt]) -> set[str]:
