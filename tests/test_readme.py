@@ -98,7 +98,7 @@ def _check_output(argv: list[str], out: str) -> None:
         assert findings, out
         rest = lines[len(findings) :]
         if "--statistics" in argv:
-            assert rest and re.match(r"^\d+ findings? in \d+ files$", rest[-1]), rest
+            assert rest and re.match(r"^\d+ findings?; checked \d+ files?$", rest[-1]), rest
         else:
             assert not rest, rest
     elif fmt == "github":

@@ -9,8 +9,9 @@ import os
 import stat
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from tasklint import __version__
 from tasklint.config import ConfigError, Settings, load_settings
@@ -18,6 +19,9 @@ from tasklint.findings import Finding
 from tasklint.output import REPORTERS
 from tasklint.output.escape import printable
 from tasklint.rules import ALL_RULES
+
+if TYPE_CHECKING:
+    from tasklint.engine import RunResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT
@@ -30,12 +34,22 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_ERROR)
 
 
-def _not_python(path: Path) -> bool:
-    """An explicitly named regular file that is not Python source (warned about, skipped).
+def _not_python(path: Path, quiet: bool = False) -> bool:
+    """An explicitly named file that is not Python source (warned about, skipped).
 
-    ``.py``/``.pyi`` files and extension-less scripts with a ``python`` shebang are Python.
+    ``.py``/``.pyi`` files and extension-less scripts with a ``python`` shebang are Python;
+    only regular files are read (a FIFO or a device named on the command line is skipped,
+    never read: reading it could block forever).
     """
-    if path.suffix in (".py", ".pyi") or not path.is_file():
+    if path.is_dir() or not os.path.lexists(path):
+        return False
+    if not path.is_file():
+        if os.path.islink(path) and not path.exists():
+            return False  # a dangling link: reported as unreadable by the engine
+        if not quiet:
+            sys.stderr.write(f"tasklint: warning: skipping {path}: not a regular file\n")
+        return True
+    if path.suffix in (".py", ".pyi"):
         return False
     try:
         with open(path, "rb") as fh:
@@ -44,12 +58,14 @@ def _not_python(path: Path) -> bool:
         return False  # reported as unreadable by the engine
     if first.startswith(b"#!") and b"python" in first:
         return False
-    _say(f"warning: skipping {path}: not a Python source file")
+    if not quiet:
+        _say(f"warning: skipping {path}: not a Python source file")
     return True
 
 
 def _codes(value: str) -> list[str]:
-    codes = [c.strip() for c in value.split(",") if c.strip()]
+    """Comma-separated rule codes or prefixes, in any case (``tq201`` is ``TQ201``)."""
+    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
     if not codes:
         raise argparse.ArgumentTypeError(f"expected comma-separated rule codes, got {value!r}")
     return codes
@@ -134,6 +150,13 @@ def plan_projects(
     return [(settings, members) for settings, members in groups.values() if members]
 
 
+def _joined(values: list[list[str]] | None) -> list[str] | None:
+    """An option given several times (``--select TQ1 --select TQ2``): the values add up."""
+    if values is None:
+        return None
+    return [code for group in values for code in group]
+
+
 def _jobs(value: str) -> int:
     try:
         jobs = int(value)
@@ -148,11 +171,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="tasklint",
         description="Static linter for the pitfalls of Python task queues (Celery, arq, RQ, Dramatiq).",
+        epilog=(
+            "subcommands:\n  tasklint inventory [PATHS] [--format text|json|markdown]\n"
+            "                        list every task the project defines, with its limits "
+            "and retries\n                        (`tasklint inventory --help`)"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
-    p.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to run")
-    p.add_argument("--extend-select", type=_codes, help="codes to add (opt-in rules)")
-    p.add_argument("--ignore", type=_codes, help="codes or prefixes to skip")
+    p.add_argument(
+        "--select",
+        type=_codes,
+        action="append",
+        help="comma-separated codes or prefixes to run (repeatable: the values add up)",
+    )
+    p.add_argument(
+        "--extend-select", type=_codes, action="append", help="codes to add (opt-in rules)"
+    )
+    p.add_argument("--ignore", type=_codes, action="append", help="codes or prefixes to skip")
     p.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
     p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.tasklint] from")
     p.add_argument("--no-cache", action="store_true", help="do not read or write .tasklint_cache")
@@ -177,6 +213,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="record the current findings in FILE and exit 0",
     )
+    p.add_argument(
+        "--stdin-filename",
+        type=Path,
+        metavar="PATH",
+        help="with the path `-`: check standard input as the file PATH of its project",
+    )
+    p.add_argument(
+        "--show-source",
+        action="store_true",
+        help="text format: print the flagged line and a caret under the finding",
+    )
+    p.add_argument(
+        "--quiet", "-q", action="store_true", help="print the findings only: no summary, no notes"
+    )
     p.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     p.add_argument("--explain", metavar="CODE", help="print a rule's documentation and exit")
     p.add_argument("--version", action="version", version=f"tasklint {__version__}")
@@ -184,8 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _use_color(stream: object) -> bool:
+    """Colour on a terminal; ``NO_COLOR`` (no-color.org) turns it off, ``FORCE_COLOR``
+    (force-color.org) on even when piped; both count when set and not empty, NO_COLOR wins."""
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
@@ -199,6 +253,7 @@ def list_rules(fmt: str) -> str:
             "name": rule.name,
             "family": family(code),
             "default": "on" if rule.default else "opt-in",
+            "severity": rule.severity,
             "summary": rule.summary(),
         }
         for code, rule in ALL_RULES.items()
@@ -218,12 +273,17 @@ def _apply_cli(settings: Settings, args: argparse.Namespace | None) -> Settings:
         return settings
     # validate CLI codes with the same schema as pyproject
     table: dict[str, object] = {}
-    if args.select is not None:
-        table["select"] = args.select
-    if args.extend_select is not None:
-        table["extend-select"] = args.extend_select
-    if args.ignore is not None:
-        table["ignore"] = args.ignore
+    select, extend_select, ignore = (
+        _joined(args.select),
+        _joined(args.extend_select),
+        _joined(args.ignore),
+    )
+    if select is not None:
+        table["select"] = select
+    if extend_select is not None:
+        table["extend-select"] = extend_select
+    if ignore is not None:
+        table["ignore"] = ignore
     if not table:
         return settings
     try:
@@ -234,8 +294,8 @@ def _apply_cli(settings: Settings, args: argparse.Namespace | None) -> Settings:
         ) from None
     return settings.with_overrides(
         select=cli.select,
-        extend_select=(*settings.extend_select, *cli.extend_select) if args.extend_select else None,
-        ignore=(*settings.ignore, *cli.ignore) if args.ignore else None,
+        extend_select=(*settings.extend_select, *cli.extend_select) if extend_select else None,
+        ignore=(*settings.ignore, *cli.ignore) if ignore else None,
     )
 
 
@@ -291,13 +351,21 @@ def _main(argv: Sequence[str] | None = None) -> int:
         out.write(list_rules(args.format))
         return EXIT_OK
 
+    stdin = args.stdin_filename is not None or Path("-") in (args.paths or ())
+    if stdin:
+        return _lint_stdin(args, out)
     paths, errors = check_paths(args.paths or [Path(".")])
     for error in errors:
-        _say(error)
+        hint = (
+            " (the subcommand comes first: `tasklint inventory [options] [paths]`)"
+            if error.startswith("inventory: no such file")
+            else ""
+        )
+        _say(error + hint)
     if errors:
         return EXIT_ERROR
     if args.paths:
-        paths = [p for p in paths if not _not_python(p)]
+        paths = [p for p in paths if not _not_python(p, args.quiet)]
     if not paths:
         _say("error: none of the given paths is Python source")
         return EXIT_ERROR
@@ -310,15 +378,17 @@ def _main(argv: Sequence[str] | None = None) -> int:
         _say("error: nothing to check")
         return EXIT_ERROR
 
-    from tasklint.engine import default_jobs, lint_paths
+    from tasklint.engine import RunResult, default_jobs, lint_paths
 
     findings: list[Finding] = []
     files = 0
+    results: list[RunResult] = []
     try:
-        for settings, members in groups:
+        for settings, members in groups:  # one project each (a monorepo: several)
             result = lint_paths(
                 members, settings, use_cache=not args.no_cache, jobs=args.jobs or default_jobs()
             )
+            results.append(result)
             findings.extend(result.findings)
             files += result.files
     except KeyboardInterrupt:
@@ -329,33 +399,109 @@ def _main(argv: Sequence[str] | None = None) -> int:
             raise
         return EXIT_ERROR
     findings.sort(key=Finding.sort_key)
+    roots = [str(r.root) for r in results if r.root is not None]
+    combined = RunResult(
+        findings=findings,
+        files=files,
+        root=Path(os.path.commonpath(roots)) if len(roots) == len(results) and roots else None,
+    )
+    return _report(args, combined, out)
 
+
+def _lint_stdin(args: argparse.Namespace, out: TextIO) -> int:
+    """``tasklint - --stdin-filename path/to/file.py``: the buffer on standard input, checked
+    as that file inside its project (as ruff and flake8 do for editors)."""
+    if args.paths not in (None, [], [Path("-")]):
+        sys.stderr.write(
+            "tasklint: error: standard input (`-` or --stdin-filename) cannot be combined with "
+            "other paths\n"
+        )
+        return EXIT_ERROR
+    if args.write_baseline is not None:
+        sys.stderr.write("tasklint: error: --write-baseline needs paths, not standard input\n")
+        return EXIT_ERROR
+    filename: Path = args.stdin_filename or Path("stdin.py")
+    try:
+        settings = load_settings(filename, args.config)
+        settings = _apply_cli(settings, args)
+    except ConfigError as exc:
+        sys.stderr.write(f"tasklint: {exc}\n")
+        return EXIT_ERROR
+
+    from tasklint.engine import lint_source
+
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    try:
+        result = lint_source(
+            data,
+            filename,
+            settings,
+            use_cache=not args.no_cache,
+            shown=None if args.stdin_filename else "-",
+        )
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    except Exception as exc:  # never a traceback for the user
+        sys.stderr.write(f"tasklint: internal failure: {type(exc).__name__}: {exc}\n")
+        if os.environ.get("TASKLINT_DEBUG"):
+            raise
+        return EXIT_ERROR
+    buffer = data.decode("utf-8", "replace").splitlines()
+    return _report(args, result, out, lambda _path: buffer)
+
+
+def _file_lines(path: str) -> list[str] | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read().splitlines()
+    except OSError:
+        return None
+
+
+def _report(
+    args: argparse.Namespace,
+    result: RunResult,
+    out: TextIO,
+    lines_of: Callable[[str], list[str] | None] = _file_lines,
+) -> int:
+    """Baseline, render, statistics and the exit status of one run."""
+    findings = result.findings
+    base = Path.cwd().resolve()
+    root = result.root or base
     if args.write_baseline is not None:
         from tasklint import baseline
 
         try:
-            count = baseline.write(args.write_baseline, findings)
+            count = baseline.write(args.write_baseline, findings, root, base)
         except OSError as exc:
             _say(f"--write-baseline: cannot write {args.write_baseline}: {exc.strerror or exc}")
             return EXIT_ERROR
-        _say(f"wrote {count} finding(s) to {args.write_baseline}")
+        if not args.quiet:
+            _say(f"wrote {count} finding(s) to {args.write_baseline}")
         return EXIT_OK
     if args.baseline is not None:
         from tasklint import baseline
 
         try:
-            findings = baseline.filter_new(findings, baseline.load(args.baseline))
+            findings = baseline.filter_new(findings, baseline.load(args.baseline), root, base)
         except baseline.BaselineError as exc:
             sys.stderr.write(f"tasklint: {exc}\n")
             return EXIT_ERROR
-    REPORTERS[args.format](findings, out, _use_color(out) and args.format == "text")
-    if args.statistics:
+    color = _use_color(out) and args.format == "text"
+    if args.show_source and args.format == "text":
+        from tasklint.output.text import render_with_source
+
+        render_with_source(findings, out, color, lines_of)
+    else:
+        REPORTERS[args.format](findings, out, color)
+    if args.statistics and not args.quiet:
         counts = Counter(f.code for f in findings)
         stream = sys.stderr if args.format != "text" else out
         for code, n in sorted(counts.items()):
             stream.write(f"{n:<5} {code} {ALL_RULES[code].name if code in ALL_RULES else ''}\n")
         stream.write(
-            f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {files} files\n"
+            f"{len(findings)} finding{'s' if len(findings) != 1 else ''}; "
+            f"checked {result.files} file{'s' if result.files != 1 else ''}\n"
         )
     out.flush()
     if findings and not args.exit_zero:

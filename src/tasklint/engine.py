@@ -16,6 +16,7 @@ from tasklint.config import Settings, exclude_nested_projects
 from tasklint.findings import Finding
 from tasklint.project import (
     BAD_INPUT,
+    FileState,
     parallel_map,
     parse_source,
     read_source,
@@ -232,17 +233,25 @@ class Linter:
         return self.settings.ignored_for_path(rel)
 
     def check_path(
-        self, path: Path, shown: str, parse_error: tuple[int, str] | None = None
+        self,
+        path: Path,
+        shown: str,
+        parse_error: tuple[int, str] | None = None,
+        text: str | None = None,
     ) -> list[Finding]:
-        """Read, parse and check one file (CLI mode: ``noqa`` applied here)."""
+        """Read, parse and check one file (CLI mode: ``noqa`` applied here).
+
+        ``text``: the file's content as given (an editor's buffer on standard input)
+        instead of what is on disk.
+        """
         module, is_package = module_name_for(path)
         abs_path = str(resolved(path))
         try:
-            source = read_source(path)
+            source = read_source(path) if text is None else text
             if parse_error is None and not self.active_rules(source):
                 lines = source.splitlines()
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
-                return self._suppress(pending, source, shown)
+                return with_ranges(self._suppress(pending, source, shown), source)
             tree = parse_source(source, str(path))
         except BAD_INPUT as exc:
             line, reason = parse_error or syntax_error_info(exc)
@@ -271,7 +280,7 @@ class Linter:
                 if "TQ002" in self.enabled
                 else []
             )
-        return self._suppress(findings, source, shown)
+        return with_ranges(self._suppress(findings, source, shown), source, tree)
 
     def _suppress(self, findings: list[Finding], source: str, shown: str) -> list[Finding]:
         """Apply ``noqa``; report unused ``# noqa: TQ...`` comments when TQ003 is on."""
@@ -295,11 +304,67 @@ class Linter:
         return kept
 
 
+_RANGE_NODES = (ast.expr, ast.keyword, ast.arg, ast.alias)
+
+
+def _node_ends(tree: ast.AST) -> dict[tuple[int, int], tuple[int, int]]:
+    """(line, column) where a node starts -> where the widest expression (else simple
+    statement) starting there ends; 1-based columns, as in findings."""
+    best: dict[tuple[int, int], tuple[int, int, bool]] = {}
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", None)
+        col = getattr(node, "col_offset", None)
+        end_line = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if line is None or col is None or end_line is None or end_col is None:
+            continue
+        is_expr = isinstance(node, _RANGE_NODES)
+        if not is_expr and (not isinstance(node, ast.stmt) or hasattr(node, "body")):
+            continue  # a compound statement (def, class, with...): its header line instead
+        start = (line, col + 1)
+        end = (end_line, end_col + 1)
+        old = best.get(start)
+        if old is None or (is_expr, end) > (old[2], old[:2]):
+            best[start] = (*end, is_expr)
+    return {start: (line, col) for start, (line, col, _) in best.items()}
+
+
+def with_ranges(
+    findings: list[Finding], source: str, tree: ast.Module | None = None
+) -> list[Finding]:
+    """Give every finding a range that ends after it starts: a finding made without its
+    node (project rules work from facts) gets the end of the widest expression or simple
+    statement starting at its position, else the end of its line's text."""
+    if all(f.end_line is not None and f.end_col is not None for f in findings):
+        return findings
+    lines = source.splitlines()
+    ends: dict[tuple[int, int], tuple[int, int]] | None = None
+    out = []
+    for f in findings:
+        if f.end_line is not None and f.end_col is not None:
+            out.append(f)
+            continue
+        if ends is None:
+            if tree is None:
+                try:
+                    tree = parse_source(source, f.path)
+                except BAD_INPUT:
+                    tree = None
+            ends = _node_ends(tree) if tree is not None else {}
+        end = ends.get((f.line, f.col))
+        if end is None or (f.end_line is not None and end[0] != f.end_line):
+            text = lines[f.line - 1].rstrip() if 0 < f.line <= len(lines) else ""
+            end = (f.line, max(len(text) + 1, f.col + 1))
+        out.append(replace(f, end_line=end[0], end_col=end[1]))
+    return out
+
+
 @dataclass
 class RunResult:
     findings: list[Finding]
     files: int
     index: ProjectIndex | None = None  # None when every file's findings came from the cache
+    root: Path | None = None  # the project root (baselines anchor their paths to it)
 
 
 def _finding_to_json(f: Finding) -> dict[str, object]:
@@ -354,6 +419,10 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# Bumped when what a cached finding holds changes (2: every finding carries an end).
+FINDINGS_FORMAT = "findings-2"
+
+
 def _fingerprint(
     scan_fingerprint: str, settings: Settings, enabled: set[str], base: Path, root: Path
 ) -> str:
@@ -365,6 +434,7 @@ def _fingerprint(
         [
             __version__,
             python_tag(),
+            FINDINGS_FORMAT,
             collectors_signature(),
             repr(settings),
             ",".join(sorted(enabled)),
@@ -450,7 +520,66 @@ def lint_paths(
             )
     cache.save()
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings=findings, files=len(files), index=index)
+    return RunResult(findings=findings, files=len(files), index=index, root=resolved(root))
+
+
+def decode_source(data: bytes) -> str:
+    """Decode bytes as Python decodes a source file (BOM, encoding cookie); raises on bad input."""
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def lint_source(
+    data: bytes,
+    filename: Path,
+    settings: Settings,
+    use_cache: bool = True,
+    base: Path | None = None,
+    shown: str | None = None,
+) -> RunResult:
+    """Lint a buffer (an editor's standard input) as the file ``filename`` of its project.
+
+    The project index is built from the files on disk with the buffer in place of
+    ``filename``'s content (the file need not exist yet), so project rules see the edit.
+    """
+    from tasklint.project import _digest, compute_facts_of
+    from tasklint.project.discovery import find_project_root
+
+    clear_caches()
+    base = base or Path.cwd()
+    root = Path(settings.base_dir) if settings.base_dir else find_project_root(filename)
+    cache = FactsCache(root.resolve(), enabled=use_cache)
+    scan = scan_project(root, settings, cache)
+    cache.save()
+    key = str(resolved(filename))
+    parse_error: tuple[int, str] | None = None
+    try:
+        text = decode_source(data)
+    except BAD_INPUT as exc:
+        text, parse_error = None, syntax_error_info(exc)
+    if text is not None:
+        facts, parse_error = compute_facts_of(text, filename)
+        scan.states[key] = FileState(key, None, _digest(data), facts, parse_error)
+    else:
+        scan.states[key] = FileState(key, None, _digest(data), None, parse_error)
+    index = scan.index()
+    linter = Linter(settings, index, enabled=settings.enabled_codes(ALL_RULES, default_codes()))
+    shown = shown if shown is not None else display_path(filename, base)
+    if text is not None:
+        findings = linter.check_path(filename, shown, parse_error, text=text)
+    elif "TQ001" in linter.enabled and "TQ001" not in linter.path_ignores(shown):
+        line, reason = parse_error or (1, "cannot decode the buffer")
+        rule = ALL_RULES["TQ001"]
+        message = rule.message.format(reason=reason)
+        findings = [Finding(shown, line, 1, "TQ001", message, rule.name)]
+    else:
+        findings = []
+    findings.sort(key=Finding.sort_key)
+    return RunResult(findings=findings, files=1, index=index, root=resolved(root))
 
 
 def _place(f: Finding) -> tuple[str, str, int, int]:

@@ -156,6 +156,18 @@ def compute_facts(key: str) -> tuple[str, ModuleFacts | None, tuple[int, str] | 
     return digest, facts, None
 
 
+def compute_facts_of(source: str, path: Path) -> tuple[ModuleFacts | None, tuple[int, str] | None]:
+    """(facts, parse error) of ``source`` given as the content of ``path`` (which need not
+    exist: an editor's unsaved buffer); never raises on bad input."""
+    key = str(resolved(path))
+    module, is_package = module_name_for(path)
+    try:
+        tree = parse_source(source, key)
+        return module_facts(tree, module, key, is_package, source=source), None
+    except BAD_INPUT as exc:
+        return None, syntax_error_info(exc)
+
+
 def _compute_many(
     keys: list[str],
 ) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None]]:

@@ -42,4 +42,5 @@ class SyntaxErrorRule(Rule):
 
     code = "TQ001"
     name = "syntax-error"
+    severity = "error"
     message = "Cannot check this file: {reason}"

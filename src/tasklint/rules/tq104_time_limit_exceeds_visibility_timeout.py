@@ -49,6 +49,9 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
         broker="redis://localhost:6379/0",
         broker_transport_options={"visibility_timeout": 4 * 3600},
     )
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
 
 
     @app.task(time_limit=7200)

@@ -74,7 +74,9 @@ class UnknownCelerySetting(Rule):
     from celery import Celery
 
     app = Celery("shop")
-    app.conf.update(task_acks_late=True)
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
     ```
 
     ## Options

@@ -73,7 +73,12 @@ class SettingWrongType(Rule):
     from celery import Celery
 
     app = Celery("shop")
-    app.conf.update(task_acks_late=False, task_time_limit=300)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=300,
+    )
     ```
 
     ## Options
