@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT
 
+if TYPE_CHECKING:
+    from tasklint.engine import RunResult
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -213,6 +216,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="record the current findings in FILE and exit 0",
     )
+    p.add_argument("--fix", action="store_true", help="apply safe fixes, then report what remains")
+    p.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, also apply unsafe fixes (they change behaviour on purpose)",
+    )
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the diff of what --fix would change, change nothing (exit 1 if any)",
+    )
+    p.add_argument(
+        "--show-fixes", action="store_true", help="with --fix, list what was fixed per file"
+    )
     p.add_argument(
         "--stdin-filename",
         type=Path,
@@ -297,6 +314,69 @@ def _apply_cli(settings: Settings, args: argparse.Namespace | None) -> Settings:
         extend_select=(*settings.extend_select, *cli.extend_select) if extend_select else None,
         ignore=(*settings.ignore, *cli.ignore) if ignore else None,
     )
+
+
+# fixes run in rounds, re-linting in between: a fix that overlapped another, or a finding
+# that appears once another is fixed, is fixed in the next round
+MAX_FIX_ROUNDS = 4
+
+
+def _fix(
+    args: argparse.Namespace,
+    paths: list[Path],
+    settings: Settings,
+    result: RunResult,
+    out: TextIO,
+) -> RunResult | int:
+    """``--diff``: print what ``--fix`` would change and return the exit status.
+    ``--fix``: apply the fixes (in rounds, re-linting in between) and return the final
+    run's result, whose findings are what remains."""
+    from tasklint import fixes
+    from tasklint.engine import default_jobs, lint_paths
+
+    base = Path.cwd()
+    names = {code: rule.name for code, rule in ALL_RULES.items()}
+    plan = fixes.plan(result.findings, base, paths, args.unsafe_fixes)
+    if args.diff:
+        for change in plan.changes:
+            out.write(change.diff())
+        count = plan.fixed()
+        if not args.quiet:
+            sys.stderr.write(f"tasklint: would fix {count} finding{'s' if count != 1 else ''}\n")
+            _hint_unsafe(plan.hidden_unsafe)
+        out.flush()
+        return EXIT_FINDINGS if plan.changes else EXIT_OK
+    applied: list[fixes.FileChange] = []
+    for round_ in range(MAX_FIX_ROUNDS):
+        if round_:
+            plan = fixes.plan(result.findings, base, paths, args.unsafe_fixes)
+        if not plan.changes:
+            break
+        for change in plan.changes:
+            change.write()
+        applied.extend(plan.changes)
+        result = lint_paths(
+            paths, settings, use_cache=not args.no_cache, jobs=args.jobs or default_jobs()
+        )
+    fixed = sum(sum(c.fixed.values()) for c in applied)
+    if args.show_fixes:
+        (out if args.format == "text" else sys.stderr).write(fixes.show_fixes(applied, names))
+    if fixed and not args.quiet:
+        remaining = len(result.findings)
+        sys.stderr.write(
+            f"tasklint: fixed {fixed} finding{'s' if fixed != 1 else ''}, {remaining} remaining\n"
+        )
+    if not args.unsafe_fixes and not args.quiet:
+        _hint_unsafe(sum(1 for f in result.findings if f.fix is not None and not f.fix.safe))
+    return result
+
+
+def _hint_unsafe(hidden: int) -> None:
+    if hidden:
+        sys.stderr.write(
+            f"tasklint: {hidden} more fix{'es' if hidden != 1 else ''} available with "
+            "--fix --unsafe-fixes\n"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -405,6 +485,22 @@ def _main(argv: Sequence[str] | None = None) -> int:
         files=files,
         root=Path(os.path.commonpath(roots)) if len(roots) == len(results) and roots else None,
     )
+    if args.fix or args.diff:  # per project: each with its own settings
+        statuses: list[int] = []
+        fixed: list[RunResult] = []
+        for (settings, members), one in zip(groups, results):
+            done = _fix(args, members, settings, one, out)
+            if isinstance(done, int):
+                statuses.append(done)
+            else:
+                fixed.append(done)
+        if statuses:
+            return max(statuses)
+        combined = RunResult(
+            findings=sorted((f for r in fixed for f in r.findings), key=Finding.sort_key),
+            files=sum(r.files for r in fixed),
+            root=combined.root,
+        )
     return _report(args, combined, out)
 
 

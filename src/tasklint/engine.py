@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tasklint.config import Settings, exclude_nested_projects
-from tasklint.findings import Finding
+from tasklint.findings import Edit, Finding, Fix
 from tasklint.project import (
     BAD_INPUT,
     FileState,
@@ -35,7 +35,7 @@ from tasklint.project.discovery import (
 )
 from tasklint.project.index import ProjectIndex
 from tasklint.rules import ALL_RULES, ENGINE_CODES, Rule, default_codes
-from tasklint.suppression import Suppressions, unused_suppressions
+from tasklint.suppression import Suppressions, unused_codes_edit, unused_suppressions
 
 
 def display_path(path: Path, base: Path) -> str:
@@ -298,10 +298,30 @@ class Linter:
                     code="TQ003",
                     message=rule.message.format(codes=", ".join(codes)),
                     name=rule.name,
+                    fix=_unused_noqa_fix(source, line, col - 1, codes),
                 )
                 if "TQ003" not in self.path_ignores(shown):
                     kept.append(finding)
         return kept
+
+
+def _unused_noqa_fix(source: str, line: int, col: int, codes: list[str]) -> Fix | None:
+    """Safe: drop the codes that suppress nothing from the ``# noqa`` comment."""
+    lines = source.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    found = unused_codes_edit(lines[line - 1], col, codes)
+    if found is None:
+        return None
+    start, end, text = found
+    if end > len(lines[line - 1]):  # the whole line goes, with its line break
+        if line >= len(lines):
+            return None
+        edit = Edit(line, 0, line + 1, 0, "")
+    else:
+        edit = Edit(line, start, line, end, text)
+    what = ", ".join(f"`{c}`" for c in codes)
+    return Fix((edit,), safe=True, description=f"Remove unused `noqa` code {what}")
 
 
 _RANGE_NODES = (ast.expr, ast.keyword, ast.arg, ast.alias)
@@ -368,7 +388,9 @@ class RunResult:
 
 
 def _finding_to_json(f: Finding) -> dict[str, object]:
-    return asdict(f)
+    data = asdict(f)
+    data["fix"] = f.fix.to_json() if f.fix is not None else None  # the cache carries fixes
+    return data
 
 
 _FINDING_FIELDS: dict[str, tuple[type, ...]] = {
@@ -387,7 +409,11 @@ _FINDING_FIELDS: dict[str, tuple[type, ...]] = {
 def _finding_from_json(d: Any) -> Finding:
     """A cached finding, checked field by field: the cache is a file in the repository,
     anything can be in it; a wrong shape raises ValueError (the entry is a miss)."""
-    if not isinstance(d, dict) or set(d) != set(_FINDING_FIELDS):
+    if not isinstance(d, dict):
+        raise ValueError("not a cached finding")
+    d = dict(d)
+    raw_fix = d.pop("fix", None)
+    if set(d) != set(_FINDING_FIELDS):
         raise ValueError("not a cached finding")
     for key, types in _FINDING_FIELDS.items():
         value = d[key]
@@ -395,7 +421,11 @@ def _finding_from_json(d: Any) -> Finding:
             raise ValueError(f"cached finding: bad {key}")
     if d["code"] not in ALL_RULES or d["line"] < 1 or d["col"] < 1:
         raise ValueError("cached finding: unknown code or position")
-    return Finding(**d)
+    try:
+        fix = Fix.from_json(raw_fix)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError("cached finding: bad fix") from exc
+    return Finding(**d, fix=fix)
 
 
 # The linter a forked worker uses (set in the parent just before the pool forks).

@@ -25,6 +25,7 @@ from tasklint.project.discovery import (
 )
 from tasklint.project.facts import ModuleFacts, module_facts
 from tasklint.project.index import IndexSettings, ProjectIndex
+from tasklint.syntax import lowering
 
 _T = TypeVar("_T")
 
@@ -88,9 +89,31 @@ BAD_INPUT = (
 
 
 def parse_source(source: str, filename: str) -> ast.Module:
+    """The file's tree; syntax newer than the running Python is lowered first (lines and,
+    mostly, columns kept: see syntax/lowering.py). Code invalid on every Python raises a
+    SyntaxError at its real line (the interpreter's, or libcst's when they disagree)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ast.parse(source, filename=filename)
+        if lowering.forced():  # tests: prove the lowering on code this Python parses
+            try:
+                lowered = lowering.lower(source)
+            except SyntaxError:
+                lowered = None
+            if lowered is not None:
+                return ast.parse(lowered, filename=filename)
+        try:
+            return ast.parse(source, filename=filename)
+        except SyntaxError as native:
+            try:
+                lowered = lowering.lower(source)
+            except SyntaxError as everywhere:  # libcst rejects it too: invalid on any Python
+                if native.lineno and (everywhere.lineno or 0) > native.lineno:
+                    raise everywhere from None  # the interpreter stopped at newer syntax
+                raise native from None  # its message is the more precise one
+            if lowered is None:
+                raise
+            # still an error: lines are kept, so it names the real line and problem
+            return ast.parse(lowered, filename=filename)
 
 
 def syntax_error_info(exc: BaseException) -> tuple[int, str]:
@@ -170,8 +193,10 @@ def compute_facts_of(source: str, path: Path) -> tuple[ModuleFacts | None, tuple
 
 def _compute_many(
     keys: list[str],
-) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None]]:
-    return [compute_facts(k) for k in keys]
+) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None, list[Any]]]:
+    """compute_facts of each key, plus what lowering that file produced (a forked worker
+    hands it back so the rule workers do not lower the file again)."""
+    return [(*compute_facts(k), lowering.drain()) for k in keys]
 
 
 def parallel_map(func: Callable[[list[str]], list[_T]], keys: list[str], jobs: int) -> list[_T]:
@@ -350,7 +375,10 @@ def scan_project(
             )
         else:
             todo.append(key)
-    for key, (digest, facts_json, error) in zip(todo, parallel_map(_compute_many, todo, jobs)):
+    for key, (digest, facts_json, error, lowered) in zip(
+        todo, parallel_map(_compute_many, todo, jobs)
+    ):
+        lowering.remember(lowered)
         scan.states[key] = FileState(key, stamps[key], digest, facts_json, error, modules[key])
         cache.put(key, stamps[key], facts_json, error, digest, modules[key])
     scan.states = {k: scan.states[k] for k in order}

@@ -30,6 +30,10 @@ class UnusedSuppression(Rule):
         return sum(items)
     ```
 
+    ## Fix safety
+    Fix: safe. `--fix` removes the codes that suppress nothing from the comment (other codes
+    stay; a comment left with no code goes, and so does a line that held only it).
+
     ## Options
     Opt-in: enable with `extend-select = ["TQ003"]`.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tasklint.analysis.edits import with_rename
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel, RawEntry
@@ -47,6 +48,18 @@ def diagnose(entry: RawEntry, project_reads: set[str]) -> str | None:
     )
 
 
+def suggested_name(entry: RawEntry) -> str | None:
+    """The one name the message of a reported key tells to write instead (for the fix);
+    None for a top-level `visibility_timeout`, which belongs inside another setting."""
+    from tasklint.data import celery_settings as data
+
+    prefix = data.namespace_prefix(entry.namespace) if entry.namespace else ""
+    if entry.key[len(prefix) :].lower() == "visibility_timeout":
+        return None
+    suggestion = data.suggest(entry.key, entry.namespace)
+    return suggestion.spelling if suggestion is not None else None
+
+
 @register
 class UnknownCelerySetting(Rule):
     """
@@ -79,6 +92,13 @@ class UnknownCelerySetting(Rule):
     )
     ```
 
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). The name is renamed to the one the message names
+    (where it is written: keyword, assignment, attribute or dict key); the setting then
+    applies, which changes the worker's behaviour. No fix for a top-level
+    `visibility_timeout` (it must move into `broker_transport_options`) or when the same
+    source already sets the intended name.
+
     ## Options
     - `celery.django-settings`: the Django settings module, when the code does not name it.
 
@@ -105,4 +125,13 @@ class UnknownCelerySetting(Rule):
                 if diagnosis is None or (entry.path, entry.line) in seen:
                     continue
                 seen.add((entry.path, entry.line))
-                yield self.project_finding(entry.path, entry.line, entry.col, diagnosis=diagnosis)
+                finding = self.project_finding(
+                    entry.path, entry.line, entry.col, diagnosis=diagnosis
+                )
+                meant = suggested_name(entry)
+                if meant is not None and not any(
+                    other.key == meant and other.source_id == entry.source_id
+                    for other in app.entries
+                ):
+                    finding = with_rename(finding, entry.key, meant)
+                yield finding

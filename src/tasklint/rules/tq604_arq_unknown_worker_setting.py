@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tasklint.analysis.arq import ArqModel
+from tasklint.analysis.edits import with_rename
 from tasklint.config import Settings
 from tasklint.data.arq_worker import WORKER_PARAMETERS
 from tasklint.data.nearmiss import closest
@@ -56,6 +57,10 @@ class ArqUnknownWorkerSetting(Rule):
         job_timeout = 30
     ```
 
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). The attribute is renamed to the `Worker` argument the
+    message names; arq then applies it. No fix when the class already defines that name.
+
     ## Options
     - `test-modules`: settings classes in these modules are not checked (tests build
       workers with deliberately odd settings).
@@ -87,7 +92,7 @@ class ArqUnknownWorkerSetting(Rule):
                 setting = closest(attr, NAMES)
                 if setting is None:
                     continue
-                yield self.project_finding(
+                finding = self.project_finding(
                     info.path,
                     fact.line,
                     fact.col,
@@ -96,3 +101,6 @@ class ArqUnknownWorkerSetting(Rule):
                     setting=setting,
                     default=repr(WORKER_PARAMETERS[setting]),
                 )
+                if setting not in klass.attributes and setting not in info.methods:
+                    finding = with_rename(finding, attr, setting)
+                yield finding
