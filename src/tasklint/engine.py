@@ -35,7 +35,13 @@ from tasklint.project.discovery import (
 )
 from tasklint.project.index import ProjectIndex
 from tasklint.rules import ALL_RULES, ENGINE_CODES, Rule, default_codes
-from tasklint.suppression import Suppressions, unused_codes_edit, unused_suppressions
+from tasklint.rules.tq003_unused_suppression import UnusedSuppression
+from tasklint.suppression import (
+    Suppressions,
+    noqa_comments,
+    unused_codes_edit,
+    unused_suppressions,
+)
 
 
 def display_path(path: Path, base: Path) -> str:
@@ -290,13 +296,15 @@ class Linter:
             kept = [f for f in findings if not suppressions.suppressed(f.line, f.code)]
         if "TQ003" in self.enabled and "noqa" in source:
             rule = ALL_RULES["TQ003"]
+            listed = {(line, col): codes for line, col, codes in noqa_comments(source)}
             for line, col, codes in unused_suppressions(source, findings, self.enabled):
+                fields = UnusedSuppression.describe(codes, listed.get((line, col), codes))
                 finding = Finding(
                     path=shown,
                     line=line,
                     col=col,
                     code="TQ003",
-                    message=rule.message.format(codes=", ".join(codes)),
+                    message=rule.message.format(**fields),
                     name=rule.name,
                     fix=_unused_noqa_fix(source, line, col - 1, codes),
                 )
