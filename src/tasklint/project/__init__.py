@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
+import stat
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tasklint.config import Settings
-from tasklint.project.cache import FactsCache
+from tasklint.config import DEFAULT_MAX_FILE_SIZE, Settings
+from tasklint.project.cache import FactsCache, Stamp
 from tasklint.project.deployment import DeploymentFacts, read_deployment
 from tasklint.project.discovery import (
     SHADOWED_LIBRARIES,
@@ -28,10 +30,48 @@ from tasklint.syntax import lowering
 _T = TypeVar("_T")
 
 
+class RejectedSource(OSError):
+    """A path that is not read: not a regular file, too large, a directory that cannot be
+    listed. ``reason`` is the TQ001 message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# The size limit of the current run (``max-file-size``); set by scan_project, inherited by
+# forked workers.
+_MAX_SIZE: list[int] = [DEFAULT_MAX_FILE_SIZE]
+
+
+def check_source_file(path: Path) -> None:
+    """Raise unless ``path`` is a regular file within the size limit (never block on a FIFO,
+    never read ``/dev/zero`` or a huge file whole)."""
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        os.scandir(path).close()  # raises PermissionError for a directory that cannot be listed
+        raise RejectedSource("cannot read the directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise RejectedSource("not a regular file (a FIFO, socket or device): not read")
+    limit = _MAX_SIZE[0]
+    if st.st_size > limit:
+        raise RejectedSource(
+            f"too large: {st.st_size:,} bytes, above max-file-size "
+            f"({limit:,} bytes); raise max-file-size in [tool.tasklint] to check it"
+        )
+
+
+def read_bytes(path: Path) -> bytes:
+    check_source_file(path)
+    with open(path, "rb") as fh:
+        return fh.read(_MAX_SIZE[0] + 1)
+
+
 def read_source(path: Path) -> str:
     """Decode a Python file as Python does (BOM, encoding cookie); raises on bad input."""
     import tokenize
 
+    check_source_file(path)
     with tokenize.open(path) as fh:
         return fh.read()
 
@@ -77,6 +117,8 @@ def parse_source(source: str, filename: str) -> ast.Module:
 
 
 def syntax_error_info(exc: BaseException) -> tuple[int, str]:
+    if isinstance(exc, RejectedSource):
+        return 1, exc.reason
     if isinstance(exc, SyntaxError):
         line = exc.lineno or 1
         msg = str(exc.msg)
@@ -124,7 +166,7 @@ def compute_facts(key: str) -> tuple[str, ModuleFacts | None, tuple[int, str] | 
     """(content digest, facts, parse error) of one file; never raises on bad input."""
     path = Path(key)
     try:
-        digest = _digest(path.read_bytes())
+        digest = _digest(read_bytes(path))
     except OSError as exc:
         return "", None, syntax_error_info(exc)
     module, is_package = module_name_for(path)
@@ -163,16 +205,36 @@ def parallel_map(func: Callable[[list[str]], list[_T]], keys: list[str], jobs: i
         return func(keys)
     import multiprocessing
 
+    # never more workers than the cores or the chunks can keep busy (``-j 500``)
+    jobs = min(jobs, usable_cores(), len(keys) // MIN_CHUNK)
+    if jobs <= 1:
+        return func(keys)
     size = max(MIN_CHUNK, min(200, len(keys) // (jobs * 4) or 1))
     chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+    jobs = min(jobs, len(chunks))
     out: list[_T] = []
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    # Ctrl-C reaches every process of the group: the workers ignore it (no traceback from
+    # each), the parent stops the pool and exits quietly
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
         for part in pool.imap(func, chunks):
             out.extend(part)
     return out
 
 
 MIN_CHUNK = 8
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _can_fork() -> bool:
@@ -186,11 +248,13 @@ class FileState:
     """One project file as the index sees it: its content digest and facts (or error)."""
 
     key: str
-    stamp: tuple[int, int] | None
+    stamp: Stamp | None
     digest: str
     # JSON from the cache, fresh facts, or CACHED (in the cache's module file, read lazily)
     facts_json: dict[str, Any] | ModuleFacts | str | None
     error: tuple[int, str] | None
+    # the module name the file has today (it depends on __init__.py files and markers)
+    module: str = ""
 
 
 CACHED = "cached"
@@ -211,7 +275,8 @@ class ProjectScan:
         """Changes whenever any project file's bytes change (rules read other files too)."""
         h = hashlib.blake2b(digest_size=16)
         for key in sorted(self.states):
-            h.update(f"{key}\0{self.states[key].digest}\n".encode("utf-8", "surrogatepass"))
+            state = self.states[key]
+            h.update(f"{key}\0{state.digest}\0{state.module}\n".encode("utf-8", "surrogatepass"))
         h.update(f"deployment\0{self.deployment.fingerprint()}\n".encode())
         return h.hexdigest()
 
@@ -265,6 +330,7 @@ def scan_project(
     A file whose mtime moved but whose bytes did not (``touch``) keeps its cached facts.
     """
     root = resolved(root)
+    _MAX_SIZE[0] = settings.max_file_size
     if only_files is not None:
         files = [resolved(p) for p in only_files]
     elif walked is not None:
@@ -277,7 +343,8 @@ def scan_project(
         root=root, settings=settings, cache=cache, deployment=read_deployment(root, settings)
     )
     order: list[str] = []
-    stamps: dict[str, tuple[int, int] | None] = {}
+    stamps: dict[str, Stamp | None] = {}
+    modules: dict[str, str] = {}
     todo: list[str] = []
     for path in files:
         key = str(path)
@@ -286,10 +353,12 @@ def scan_project(
         order.append(key)
         stamp = FactsCache.stamp(path)
         stamps[key] = stamp
-        entry = cache.entry(key, stamp)
+        name, is_package = module_name_for(path)
+        module = modules[key] = f"{name}:{int(is_package)}"
+        entry = cache.entry(key, stamp, module)
         if entry is None and stamp is not None and cache.enabled and key in cache.entries:
             try:
-                entry = cache.by_digest(key, _digest(path.read_bytes()))
+                entry = cache.by_digest(key, _digest(read_bytes(path)), module)
             except OSError:
                 entry = None
             if entry is not None:
@@ -302,6 +371,7 @@ def scan_project(
                 str(entry["digest"]),
                 None if err else CACHED,
                 (int(err[0]), str(err[1])) if err else None,
+                module,
             )
         else:
             todo.append(key)
@@ -309,8 +379,8 @@ def scan_project(
         todo, parallel_map(_compute_many, todo, jobs)
     ):
         lowering.remember(lowered)
-        scan.states[key] = FileState(key, stamps[key], digest, facts_json, error)
-        cache.put(key, stamps[key], facts_json, error, digest)
+        scan.states[key] = FileState(key, stamps[key], digest, facts_json, error, modules[key])
+        cache.put(key, stamps[key], facts_json, error, digest, modules[key])
     scan.states = {k: scan.states[k] for k in order}
     cache.prune(set(order))
     return scan
