@@ -345,7 +345,7 @@ def test_warm_equals_cold_when_module_names_change(project: Path, change: str) -
     elif change == "remove-init":
         (pkg / "__init__.py").unlink()
     elif change == "add-setup-py":
-        (pkg / "setup.py").write_text("", encoding="utf-8")
+        (pkg / "setup.py").write_text("from setuptools import setup\n\nsetup()\n", encoding="utf-8")
     else:
         (pkg / "pyproject.toml").write_text("", encoding="utf-8")
     cold2, warm2 = _cold_and_warm(project, "--select", "TQ108")

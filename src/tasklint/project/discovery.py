@@ -385,8 +385,27 @@ def _is_project_root(directory: Path) -> bool:
     key = str(directory)
     hit = _IS_ROOT.get(key)
     if hit is None:
-        hit = _IS_ROOT[key] = any(os.path.exists(directory / m) for m in ROOT_MARKERS)
+        hit = _IS_ROOT[key] = any(_marks(directory, m) for m in ROOT_MARKERS)
     return hit
+
+
+def _marks(directory: Path, marker: str) -> bool:
+    """``marker`` in ``directory`` marks a project root. A ``setup.py`` or ``setup.cfg``
+    inside a package (beside ``__init__.py``) is one of its modules or data files
+    (``bookwyrm/views/setup.py`` is a view), unless it uses setuptools/distutils."""
+    path = directory / marker
+    if not os.path.exists(path):
+        return False
+    if marker not in ("setup.py", "setup.cfg") or not os.path.exists(directory / "__init__.py"):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    if marker == "setup.cfg":
+        return b"[metadata]" in head or b"[options]" in head
+    return b"setuptools" in head or b"distutils" in head
 
 
 def _namespace_gap(directory: Path, limit: int = 4) -> list[Path]:
