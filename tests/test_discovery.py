@@ -117,7 +117,11 @@ def test_setup_module_inside_a_package_marks_no_root(tmp_path: Path) -> None:
     (views / "feed.py").write_text("x = 1\n")
     clear_caches()
     assert module_name_for(views / "feed.py") == ("app.views.feed", False)
-    # a real setup script beside a package's __init__.py still marks a root
+    # a subpackage with a setup script of its own is still part of its package
     (views / "setup.py").write_text("from setuptools import setup\nsetup()\n")
     clear_caches()
-    assert module_name_for(views / "feed.py") == ("feed", False)
+    assert module_name_for(views / "feed.py") == ("app.views.feed", False)
+    # a top-level package whose directory holds a real setup script is a project root
+    (tmp_path / "app" / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    clear_caches()
+    assert module_name_for(views / "feed.py") == ("views.feed", False)

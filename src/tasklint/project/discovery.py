@@ -392,12 +392,15 @@ def _is_project_root(directory: Path) -> bool:
 def _marks(directory: Path, marker: str) -> bool:
     """``marker`` in ``directory`` marks a project root. A ``setup.py`` or ``setup.cfg``
     inside a package (beside ``__init__.py``) is one of its modules or data files
-    (``bookwyrm/views/setup.py`` is a view), unless it uses setuptools/distutils."""
+    (``bookwyrm/views/setup.py`` is a view), unless it uses setuptools/distutils and the
+    package is a top-level one (a repository whose root holds ``__init__.py``)."""
     path = directory / marker
     if not os.path.exists(path):
         return False
     if marker not in ("setup.py", "setup.cfg") or not os.path.exists(directory / "__init__.py"):
         return True
+    if os.path.exists(directory.parent / "__init__.py"):
+        return False  # a subpackage with its own setup script (treeherder/perfalert)
     try:
         with open(path, "rb") as fh:
             head = fh.read(65536)

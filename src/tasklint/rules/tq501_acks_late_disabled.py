@@ -111,8 +111,10 @@ class AcksLateDisabled(Rule):
             per_task = [task_level(t, "acks_late") for t in tasks]
             if tasks and all(f.known and f.value is True for f in per_task):
                 continue
+            # a task known not to ack late (False, or no acks_late from any source) shows
+            # the pitfall whatever the tasks of unknown options do
             if any(f.state == "unknown" for f in per_task) and not any(
-                f.known and f.value is False for f in per_task
+                f.state == "absent" or (f.known and f.value is False) for f in per_task
             ):
                 continue
             if found.known:
