@@ -860,3 +860,21 @@ def test_a_fifo_named_pyproject_toml_does_not_block(project: Path) -> None:
     os.mkfifo(nested / "pyproject.toml")
     proc = run(project, "--format", "json", "--no-cache", ".", timeout=60)
     assert json_findings(proc)
+
+
+def test_a_directory_given_outside_any_project_keeps_its_cache_inside(tmp_path: Path) -> None:
+    """A directory given explicitly is walked as asked and is the project: its cache lives in
+    it (warm runs stay warm); a file given outside any project writes no cache anywhere."""
+    tree = tmp_path / "loose"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (tree / "pkg" / "jobs.py").write_text(
+        "from celery import shared_task\n\n\n@shared_task\ndef charge():\n    pass\n",
+        encoding="utf-8",
+    )
+    first = run(tree, "--format", "json", ".")
+    assert (tree / ".tasklint_cache").is_dir()
+    assert json_findings(run(tree, "--format", "json", ".")) == json_findings(first)
+    shutil.rmtree(tree / ".tasklint_cache")
+    run(tree / "pkg", "--format", "json", "jobs.py")
+    assert not any(p.name == ".tasklint_cache" for p in tmp_path.rglob("*"))

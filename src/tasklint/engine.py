@@ -509,9 +509,12 @@ def lint_paths(
         root, scope = project_scope(paths)
         if scope is not None and project_files is None:
             # no project around the paths: index only what was given (a file with its own
-            # package), and keep no cache (there is no project directory to keep it in)
+            # package); keep the cache only in a directory given explicitly (walked as asked,
+            # it is the project), never in a directory above what was given
             project_files = list(iter_python_files(scope, Excluder(settings.excludes(), root)))
-            use_cache = False
+            given_dirs = {resolved(p) for p in paths if os.path.isdir(p)}
+            if resolved(root) not in given_dirs or len(given_dirs) != len(paths):
+                use_cache = False
     if project_files is None:
         walked_dirs = [resolved(p) for p in paths if os.path.isdir(p)]
         settings = exclude_nested_projects(settings, resolved(root), walked_dirs)
