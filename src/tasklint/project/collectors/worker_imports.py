@@ -47,7 +47,8 @@ MARKERS = (
     "ready",
     "AppConfig",
     "include",
-    "handler",
+    "handler4",  # handler400/403/404 in a URL configuration
+    "handler5",  # handler500
 )
 IMPORTERS = frozenset(
     {
@@ -190,6 +191,29 @@ class _Collector:
         # names bound to a comprehension over ``apps.get_app_configs()`` in the statement
         # being walked
         self.app_config_names: set[str] = set()
+        # the comprehension over ``get_app_configs()`` is looked for only where it is written
+        source = resolver.source
+        self.app_configs_listed = source is None or "get_app_configs" in source
+        # statements whose text names none of the calls recorded are not walked: the words
+        # below, and the module-level names bound to an importer or ``include`` by import
+        self.lines = source.splitlines() if source is not None else None
+        words = {"autodiscover", "include", "import", "symbol_by_name"}
+        for name, bindings in resolver.module_scope.bindings.items():
+            for b in bindings:
+                if b.kind == "import" and b.target in IMPORTERS | URL_INCLUDE:
+                    words.add(name)
+        self.call_words = tuple(sorted(words))
+
+    def mentions_calls(self, node: ast.AST) -> bool:
+        """The statement's text may hold a call this collector records."""
+        if self.lines is None:
+            return True
+        first = getattr(node, "lineno", None)
+        last = getattr(node, "end_lineno", None)
+        if first is None or last is None:
+            return True
+        text = "\n".join(self.lines[first - 1 : last])
+        return any(word in text for word in self.call_words)
 
     # -- calls anywhere ------------------------------------------------------------------
     def _importer(self, call: ast.Call) -> str | None:
@@ -329,7 +353,9 @@ class _Collector:
     def walk_calls(
         self, node: ast.AST, in_function: bool, function: tuple[str, bool] | None = None
     ) -> None:
-        self.app_config_names = _app_config_lists(node)
+        if not self.mentions_calls(node):
+            return
+        self.app_config_names = _app_config_lists(node) if self.app_configs_listed else set()
         stack: list[tuple[ast.AST, bool, tuple[str, bool] | None]] = [(node, in_function, function)]
         while stack:
             current, inner, func = stack.pop()
@@ -374,7 +400,7 @@ class _Collector:
         if ready is not None:
             imports: list[str] = []
             before = len(self.dynamic)
-            self.app_config_names = _app_config_lists(ready)
+            self.app_config_names = _app_config_lists(ready) if self.app_configs_listed else set()
             for sub in ast.walk(ready):
                 if isinstance(sub, ast.Import):
                     imports.extend(a.name for a in sub.names)
@@ -505,7 +531,7 @@ class _Collector:
             self.walk_calls(stmt, False)
 
 
-@register_collector("worker_imports", version=10)
+@register_collector("worker_imports", version=12)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):
