@@ -21,6 +21,8 @@ from tasklint.project import (
     read_source,
     scan_project,
     syntax_error_info,
+    take_reads,
+    track_reads,
 )
 from tasklint.project.cache import FactsCache
 from tasklint.project.context import FileContext
@@ -233,7 +235,7 @@ class Linter:
         module, is_package = module_name_for(path)
         abs_path = str(resolved(path))
         try:
-            source = read_source(path)
+            source = read_source(path, track=False)  # its own file: not a body read elsewhere
             if parse_error is None and not self.active_rules(source):
                 lines = source.splitlines()
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
@@ -309,13 +311,15 @@ def _finding_from_json(d: dict[str, Any]) -> Finding:
 _WORKER: tuple[Linter, dict[str, tuple[int, str]]] | None = None
 
 
-def _lint_chunk(items: list[str]) -> list[list[Finding]]:
+def _lint_chunk(items: list[str]) -> list[tuple[list[Finding], list[str]]]:
+    """Findings of each file, with the other files read since the previous file."""
     assert _WORKER is not None
     linter, errors = _WORKER
     out = []
     for item in items:
         file, shown = item.split("\0", 1)
-        out.append(linter.check_path(Path(file), shown, errors.get(str(resolved(Path(file))))))
+        found = linter.check_path(Path(file), shown, errors.get(str(resolved(Path(file)))))
+        out.append((found, take_reads()))
     return out
 
 
@@ -376,7 +380,14 @@ def lint_paths(
         root, settings, cache, extra_files=files, only_files=project_files, jobs=jobs, walked=walked
     )
     enabled = settings.enabled_codes(ALL_RULES, default_codes())
-    fingerprint = _fingerprint(scan.fingerprint(), settings, enabled, base, root)
+    # findings depend on the file's own bytes (its cache entry), the index (every file's
+    # facts) and the bodies rules read in other files (recorded by earlier runs)
+    bodies = set(scan.states) if "*" in cache.bodies else cache.bodies & set(scan.states)
+
+    def fingerprint_over(read: set[str]) -> str:
+        return _fingerprint(scan.facts_fingerprint(read), settings, enabled, base, root)
+
+    fingerprint = fingerprint_over(bodies)
     findings: list[Finding] = []
     todo: list[tuple[str, str]] = []
     for file in files:
@@ -393,19 +404,35 @@ def lint_paths(
     index: ProjectIndex | None = None
     if todo:
         index = scan.index()
-        linter = Linter(settings, index, enabled=set(enabled))
-        if linter.project_rules:
-            linter.project_findings()  # once, before any fork
-        _WORKER = (linter, scan.errors())
+        track_reads(use_cache)
         try:
+            linter = Linter(settings, index, enabled=set(enabled))
+            if linter.project_rules:
+                linter.project_findings()  # once, before any fork
+            read = set(take_reads())
+            _WORKER = (linter, scan.errors())
             items = [f"{name}\0{shown}" for name, shown in todo]
             results = parallel_map(_lint_chunk, items, jobs)
         finally:
             _WORKER = None
-        for (name, shown), got in zip(todo, results):
+            track_reads(False)
+        for _, reads in results:
+            read.update(reads)
+        # every project file linted again: the bodies this run read are all that count;
+        # else the bodies earlier runs read still back the findings kept from them
+        relinted = {str(resolved(Path(name))) for name, _ in todo}
+        kept = set() if relinted >= set(scan.states) else bodies
+        grown = kept | (read & set(scan.states))
+        new_fingerprint = fingerprint_over(grown) if grown != bodies else fingerprint
+        cache.retag_findings(fingerprint, new_fingerprint)  # still valid: see fingerprint_over
+        cache.set_bodies(grown)
+        for (name, shown), (got, _) in zip(todo, results):
             findings.extend(got)
             cache.put_findings(
-                str(resolved(Path(name))), fingerprint, shown, [_finding_to_json(f) for f in got]
+                str(resolved(Path(name))),
+                new_fingerprint,
+                shown,
+                [_finding_to_json(f) for f in got],
             )
     cache.save()
     findings.sort(key=Finding.sort_key)

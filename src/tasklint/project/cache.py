@@ -42,8 +42,24 @@ class FactsCache:
         self._modules: dict[str, Any] | None = None  # loaded on first use
         self.dirty = False
         self.modules_dirty = False
+        # files whose source rules read besides the file they lint (see read_bodies)
+        self.bodies: set[str] = set()
         if enabled:
             self.entries = self._read(self.file, "entries")
+            if self.entries:
+                self.bodies = self._read_bodies()
+
+    def _read_bodies(self) -> set[str]:
+        """The ``bodies`` list of the facts file (its ``entries`` were just read)."""
+        try:
+            with open(self.file, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError, UnicodeDecodeError):
+            return set()
+        found = data.get("bodies") if isinstance(data, dict) else None
+        if isinstance(found, list) and all(isinstance(x, str) for x in found):
+            return set(found)
+        return {"*"}  # unreadable: every body counts (see engine.lint_paths)
 
     @staticmethod
     def _read(path: Path, key: str) -> dict[str, Any]:
@@ -128,6 +144,21 @@ class FactsCache:
             entry["findings"] = {"fingerprint": fingerprint, "shown": shown, "items": items}
             self.dirty = True
 
+    def retag_findings(self, old: str, new: str) -> None:
+        """Findings cached under fingerprint ``old`` hold under ``new`` too."""
+        if not self.enabled or old == new:
+            return
+        for entry in self.entries.values():
+            cached = entry.get("findings") if isinstance(entry, dict) else None
+            if isinstance(cached, dict) and cached.get("fingerprint") == old:
+                cached["fingerprint"] = new
+                self.dirty = True
+
+    def set_bodies(self, bodies: set[str]) -> None:
+        if self.enabled and bodies != self.bodies:
+            self.bodies = set(bodies)
+            self.dirty = True
+
     def put(
         self,
         key: str,
@@ -135,16 +166,27 @@ class FactsCache:
         facts: ModuleFacts | dict[str, Any] | None,
         error: tuple[int, str] | None = None,
         digest: str = "",
+        facts_digest: str = "",
     ) -> None:
         if not self.enabled or stamp is None:
             return
+        old = self.entries.get(key)
         self.entries[key] = {
             "mtime": stamp[0],
             "size": stamp[1],
             "digest": digest,
             "error": list(error) if error else None,
+            "facts_digest": facts_digest,
         }
         modules = self._module_facts()
+        if (
+            facts_digest
+            and isinstance(old, dict)
+            and old.get("facts_digest") == facts_digest
+            and (facts is None) == (key not in modules)
+        ):
+            self.dirty = True  # same facts (an edit that changes none): keep the module file
+            return
         if facts is None:
             modules.pop(key, None)
         else:
@@ -175,7 +217,7 @@ class FactsCache:
             if self.modules_dirty and self._modules is not None:
                 # the facts first: a reader never finds a stamp whose facts are not written
                 self._write(self.modules_file, {"modules": self._modules})
-            self._write(self.file, {"entries": self.entries})
+            self._write(self.file, {"entries": self.entries, "bodies": sorted(self.bodies)})
             self._remove_stale()
         except OSError:
             return  # read-only tree, full disk...: run without a cache

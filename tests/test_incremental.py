@@ -1,0 +1,125 @@
+"""After an edit, only what the edit can change is linted again, with identical findings.
+
+A file's cached findings are reused when its bytes are unchanged, every file's facts are
+unchanged and no file whose source a rule read on demand (a call followed into another
+module's body) changed. Each test compares the cached run with a run without the cache.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tasklint.config import load_settings
+from tasklint.engine import Linter, lint_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures" / "projects"
+
+
+def _run(folder: Path, use_cache: bool = True) -> list[tuple[str, int, int, str, str]]:
+    settings = load_settings(folder)
+    result = lint_paths([folder], settings, use_cache=use_cache, base=folder, root=folder)
+    return [(f.path, f.line, f.col, f.code, f.message) for f in result.findings]
+
+
+@pytest.fixture
+def linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The display paths of the files the engine lints (not served from the cache)."""
+    seen: list[str] = []
+    original = Linter.check_path
+
+    def spy(self: Linter, path: Path, shown: str, parse_error: object = None) -> object:
+        seen.append(shown)
+        return original(self, path, shown, parse_error)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Linter, "check_path", spy)
+    return seen
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_comment_appended_relints_only_that_file(tmp_path: Path, linted: list[str]) -> None:
+    folder = tmp_path / "p"
+    shutil.copytree(FIXTURES / "reachable_from_transaction", folder)
+    first = _run(folder)
+    assert any(f[3] == "TQ203" for f in first)
+    linted.clear()
+    tasks = folder / "shop" / "tasks.py"
+    tasks.write_text(tasks.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert _run(folder) == first
+    assert linted == ["shop/tasks.py"]
+    assert _run(folder, use_cache=False) == first
+
+
+def test_edit_of_a_body_another_file_follows(tmp_path: Path, linted: list[str]) -> None:
+    """notifications.py's facts do not change when its enqueue goes, but checkout.py's
+    TQ203 followed the call into its body: checkout.py is linted again."""
+    folder = tmp_path / "p"
+    shutil.copytree(FIXTURES / "reachable_from_transaction", folder)
+    before = _run(folder)
+    line = "services.two_levels(order)"
+    assert any(f[3] == "TQ203" and f[0] == "shop/checkout.py" and f[1] == 12 for f in before)
+    linted.clear()
+    _edit(folder / "shop" / "notifications.py", "notify.apply_async((order.id,))", "print(order)")
+    after = _run(folder)
+    assert after == _run(folder, use_cache=False)
+    assert not any(f[3] == "TQ203" and f[0] == "shop/checkout.py" and f[1] == 12 for f in after)
+    assert "shop/checkout.py" in linted, line
+
+
+@pytest.mark.parametrize(
+    ("relative", "old", "new"),
+    [
+        ("shop/tasks.py", "@shared_task\ndef ship", "@shared_task(time_limit=60)\ndef ship"),
+        ("shop/services.py", "ship.delay(order.id)", "pass"),
+        ("shop/services.py", "from django.db import transaction", "import os\n"),
+        ("shop/checkout.py", "        order.save()\n", ""),
+        ("shop/tasks.py", "def notify(order_id):", "def notify(order_id, extra):"),
+    ],
+)
+def test_edits_keep_findings_identical(tmp_path: Path, relative: str, old: str, new: str) -> None:
+    folder = tmp_path / "p"
+    shutil.copytree(FIXTURES / "reachable_from_transaction", folder)
+    _run(folder)
+    _edit(folder / relative, old, new)
+    assert _run(folder) == _run(folder, use_cache=False)
+    _edit(folder / relative, new, old)  # and back
+    assert _run(folder) == _run(folder, use_cache=False)
+
+
+def test_generated_project_edits(tmp_path: Path, linted: list[str]) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from generate import generate  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    folder = tmp_path / "gen"
+    generate(folder, 12, seed=3)
+    first = _run(folder)
+    assert first and first == _run(folder, use_cache=False)
+    files = sorted(p for p in folder.rglob("*.py") if ".tasklint_cache" not in p.parts)
+    assert len(files) > 40
+    # an appended comment changes no facts: one file linted again, the same findings
+    victim = files[len(files) // 3]
+    linted.clear()
+    victim.write_text(victim.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert _run(folder) == first
+    assert linted == [victim.relative_to(folder).as_posix()]
+    # edits that change facts or bodies: every finding as a run without the cache
+    for path in files[::7]:
+        text = path.read_text(encoding="utf-8")
+        if ".delay(" in text:
+            path.write_text(text.replace(".delay(", ".apply(", 1), encoding="utf-8")
+        elif "=" in text:
+            path.write_text("\n" + text.replace("=", "= 1 or ", 1), encoding="utf-8")
+        else:
+            path.write_text("import os\n" + text, encoding="utf-8")
+        assert _run(folder) == _run(folder, use_cache=False), path
