@@ -107,6 +107,17 @@ class Linter:
             self._project_findings = by_path
         return self._project_findings
 
+    def use_project_findings(self, stored: dict[str, list[dict[str, Any]]]) -> bool:
+        """Take the project rules' findings from the cache (written for the same project
+        fingerprint, so the same index); False when an entry cannot be read back."""
+        try:
+            self._project_findings = {
+                path: [_finding_from_json(d) for d in items] for path, items in stored.items()
+            }
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return False
+        return True
+
     def findings_for(self, abs_path: str, shown: str, lines: list[str]) -> list[Finding]:
         """Project-rule findings that belong to one file, re-pathed for display."""
         out = []
@@ -407,6 +418,9 @@ def lint_paths(
         track_reads(use_cache)
         try:
             linter = Linter(settings, index, enabled=set(enabled))
+            stored = cache.project_findings(fingerprint) if use_cache else None
+            if stored is not None and not linter.use_project_findings(stored):
+                stored = None  # a damaged entry: compute them again
             if linter.project_rules:
                 linter.project_findings()  # once, before any fork
             read = set(take_reads())
@@ -421,11 +435,16 @@ def lint_paths(
         # every project file linted again: the bodies this run read are all that count;
         # else the bodies earlier runs read still back the findings kept from them
         relinted = {str(resolved(Path(name))) for name, _ in todo}
-        kept = set() if relinted >= set(scan.states) else bodies
+        kept = set() if relinted >= set(scan.states) and stored is None else bodies
         grown = kept | (read & set(scan.states))
         new_fingerprint = fingerprint_over(grown) if grown != bodies else fingerprint
         cache.retag_findings(fingerprint, new_fingerprint)  # still valid: see fingerprint_over
         cache.set_bodies(grown)
+        if linter.project_rules:
+            cache.put_project_findings(
+                new_fingerprint,
+                {k: [_finding_to_json(f) for f in v] for k, v in linter.project_findings().items()},
+            )
         for (name, shown), (got, _) in zip(todo, results):
             findings.extend(got)
             cache.put_findings(

@@ -42,24 +42,47 @@ class FactsCache:
         self._modules: dict[str, Any] | None = None  # loaded on first use
         self.dirty = False
         self.modules_dirty = False
-        # files whose source rules read besides the file they lint (see read_bodies)
+        # files whose source rules read besides the file they lint (engine.lint_paths)
         self.bodies: set[str] = set()
+        # project rules' findings (JSON, by absolute path) for one project fingerprint
+        self._project: dict[str, Any] = {}
         if enabled:
-            self.entries = self._read(self.file, "entries")
-            if self.entries:
-                self.bodies = self._read_bodies()
+            data = self._read_all(self.file)
+            found = data.get("entries")
+            self.entries = found if isinstance(found, dict) else {}
+            bodies = data.get("bodies")
+            if isinstance(bodies, list) and all(isinstance(x, str) for x in bodies):
+                self.bodies = set(bodies)
+            elif self.entries:
+                self.bodies = {"*"}  # unreadable: every file's body counts
+            project = data.get("project")
+            if isinstance(project, dict):
+                self._project = project
 
-    def _read_bodies(self) -> set[str]:
-        """The ``bodies`` list of the facts file (its ``entries`` were just read)."""
+    @staticmethod
+    def _read_all(path: Path) -> dict[str, Any]:
         try:
-            with open(self.file, encoding="utf-8") as fh:
+            with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
         except (OSError, ValueError, UnicodeDecodeError):
-            return set()
-        found = data.get("bodies") if isinstance(data, dict) else None
-        if isinstance(found, list) and all(isinstance(x, str) for x in found):
-            return set(found)
-        return {"*"}  # unreadable: every body counts (see engine.lint_paths)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def project_findings(self, fingerprint: str) -> dict[str, list[dict[str, Any]]] | None:
+        """Project rules' findings (JSON, by absolute path) computed for ``fingerprint``."""
+        if not self.enabled or self._project.get("fingerprint") != fingerprint:
+            return None
+        by_path = self._project.get("by_path")
+        if isinstance(by_path, dict) and all(isinstance(v, list) for v in by_path.values()):
+            return by_path
+        return None
+
+    def put_project_findings(
+        self, fingerprint: str, by_path: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        if self.enabled:
+            self._project = {"fingerprint": fingerprint, "by_path": by_path}
+            self.dirty = True
 
     @staticmethod
     def _read(path: Path, key: str) -> dict[str, Any]:
@@ -148,6 +171,9 @@ class FactsCache:
         """Findings cached under fingerprint ``old`` hold under ``new`` too."""
         if not self.enabled or old == new:
             return
+        if self._project.get("fingerprint") == old:
+            self._project["fingerprint"] = new
+            self.dirty = True
         for entry in self.entries.values():
             cached = entry.get("findings") if isinstance(entry, dict) else None
             if isinstance(cached, dict) and cached.get("fingerprint") == old:
@@ -217,7 +243,10 @@ class FactsCache:
             if self.modules_dirty and self._modules is not None:
                 # the facts first: a reader never finds a stamp whose facts are not written
                 self._write(self.modules_file, {"modules": self._modules})
-            self._write(self.file, {"entries": self.entries, "bodies": sorted(self.bodies)})
+            self._write(
+                self.file,
+                {"entries": self.entries, "bodies": sorted(self.bodies), "project": self._project},
+            )
             self._remove_stale()
         except OSError:
             return  # read-only tree, full disk...: run without a cache
@@ -236,8 +265,10 @@ class FactsCache:
     def _write(self, path: Path, data: dict[str, Any]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
         try:
+            # json.dumps, not json.dump: only the one-shot encoder is the C one
+            text = json.dumps({"version": __version__, **data})
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"version": __version__, **data}, fh)
+                fh.write(text)
             os.replace(tmp, path)
         except BaseException:
             try:
