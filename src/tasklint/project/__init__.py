@@ -253,7 +253,10 @@ class ProjectScan:
             found_json = self.cache.facts_json(key) if self.cache is not None else None
             if found_json is None:
                 raise LookupError(key)  # written by an interrupted run: compute again
-            found = found_json
+            facts = ModuleFacts.from_json(found_json)
+            if self.cache is not None:
+                self.cache.adopt(key, facts)
+            return facts
         return ModuleFacts.from_json(found)
 
     def index(self) -> ProjectIndex:
@@ -338,7 +341,11 @@ def scan_project(
             )
         else:
             todo.append(key)
-    computed = parallel_map(_compute_many_digested, todo, jobs)
+    if cache.enabled:  # the facts digest keys cached findings (engine.lint_paths)
+        computed = parallel_map(_compute_many_digested, todo, jobs)
+    else:
+        plain = parallel_map(_compute_many, todo, jobs)
+        computed = [(digest, facts, error, "") for digest, facts, error in plain]
     for key, (digest, facts_json, error, known) in zip(todo, computed):
         scan.states[key] = FileState(key, stamps[key], digest, facts_json, error, known)
         cache.put(key, stamps[key], facts_json, error, digest, facts_digest=known)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,15 @@ class FactsCache:
     def facts_json(self, key: str) -> dict[str, Any] | None:
         """The cached facts of an unchanged file (None: not cached, compute them again)."""
         found = self._module_facts().get(key)
+        if isinstance(found, ModuleFacts):
+            return found.to_json()
         return found if isinstance(found, dict) else None
+
+    def adopt(self, key: str, facts: ModuleFacts) -> None:
+        """Hold the facts read back from ``facts_json(key)`` as the dataclass the index
+        uses instead of their JSON (one copy in memory; written back as JSON if needed)."""
+        if self._modules is not None and key in self._modules:
+            self._modules[key] = facts
 
     @staticmethod
     def stamp(path: Path) -> tuple[int, int] | None:
@@ -216,7 +225,7 @@ class FactsCache:
         if facts is None:
             modules.pop(key, None)
         else:
-            modules[key] = facts.to_json() if isinstance(facts, ModuleFacts) else facts
+            modules[key] = facts  # made JSON when written (_write_modules)
         self.dirty = self.modules_dirty = True
 
     def prune(self, keep: set[str]) -> None:
@@ -242,7 +251,7 @@ class FactsCache:
                 gitignore.write_text("# created by tasklint\n*\n", encoding="utf-8")
             if self.modules_dirty and self._modules is not None:
                 # the facts first: a reader never finds a stamp whose facts are not written
-                self._write(self.modules_file, {"modules": self._modules})
+                self._write_modules(self._modules)
             self._write(
                 self.file,
                 {"entries": self.entries, "bodies": sorted(self.bodies), "project": self._project},
@@ -261,6 +270,35 @@ class FactsCache:
                         old.unlink()
                     except OSError:
                         pass
+
+    def _write_modules(self, modules: dict[str, Any]) -> None:
+        """The module facts, one module at a time: fresh facts stay dataclasses until here
+        (no JSON copy of every module's facts held in memory next to them)."""
+
+        def chunks() -> Iterable[str]:
+            yield '{"version": ' + json.dumps(__version__) + ', "modules": {'
+            sep = ""
+            for key, value in modules.items():
+                data = value.to_json() if isinstance(value, ModuleFacts) else value
+                yield sep + json.dumps(key) + ": " + json.dumps(data)
+                sep = ", "
+            yield "}}"
+
+        self._write_chunks(self.modules_file, chunks())
+
+    def _write_chunks(self, path: Path, chunks: Iterable[str]) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
