@@ -132,10 +132,10 @@ class Linter:
         A project rule with no node types and no ``check_file`` never needs the file's tree
         (its findings come from ``check_project``), so it does not make a file worth parsing.
         """
-        seen: dict[int, bool] = {}
+        seen: dict[tuple[int, object], bool] = {}
         active: list[Rule] = []
         for rule in self.tree_rules:
-            key = id(rule.triggers)
+            key = (id(rule.triggers), type(rule).wants)  # a rule may widen its gate
             if key not in seen or rule.extra_triggers(self.settings):
                 seen[key] = rule.wants(source, self.settings)
             if seen[key]:

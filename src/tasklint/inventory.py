@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from tasklint.analysis.celery_options import Found, effective
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
+from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer, wrapper_task_names
 from tasklint.config import Settings
 from tasklint.project import build_index, parse_source, read_source
 from tasklint.project.celery_config import CeleryModel, is_test_module
@@ -58,7 +58,8 @@ def _enqueued_targets(
             source = read_source(Path(facts.path))
         except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
             continue
-        if ENQUEUE_TRIGGERS.search(source) is None:
+        wrapped = wrapper_task_names(index)
+        if ENQUEUE_TRIGGERS.search(source) is None and not any(n in source for n in wrapped):
             continue
         try:
             tree = parse_source(source, facts.path)
@@ -69,6 +70,14 @@ def _enqueued_targets(
         )
         recognizer = EnqueueRecognizer.of(ctx)
         for node, ancestors in _calls_with_ancestors(tree):
+            if wrapped and isinstance(node.func, (ast.Name, ast.Attribute)):
+                # ``index_post(...)`` of a task under an enqueue wrapper (a project decorator)
+                scope = ctx.resolver.scope_at(ancestors)
+                found = recognizer.enqueue(node, scope)
+                wrapped_info = recognizer.task_info(node.func, scope) if found else None
+                if found is not None and found.method == "__call__" and wrapped_info is not None:
+                    targets.add((wrapped_info.module, wrapped_info.name))
+                    continue
             if not isinstance(node.func, ast.Attribute):
                 continue
             # in the enclosing function's scope: tasks imported inside functions count

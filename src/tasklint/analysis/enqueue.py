@@ -8,11 +8,12 @@ or a project function that happens to be called ``enqueue_job`` are not enqueues
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from tasklint.project.context import FileContext
-from tasklint.project.index import TaskInfo
+from tasklint.project.index import ProjectIndex, TaskInfo
 from tasklint.syntax.names import Scope
 
 CELERY_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit"})
@@ -76,6 +77,137 @@ class Enqueue:
     @property
     def waits_for_commit(self) -> bool:
         return self.deferred
+
+
+def decorator_wrapper(index: ProjectIndex, qualname: str | None) -> dict[str, object] | None:
+    """The ``wrappers`` facts of the project function a decorator names (None if none)."""
+    if qualname is None:
+        return None
+    target = index.resolve(qualname)
+    if target.module is None or target.name is None or target.rest:
+        return None
+    facts = index.modules.get(target.module)
+    if facts is None or index.function(target) is None:
+        return None
+    data = facts.extras.get("wrappers")
+    found = data.get(target.name) if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _wraps_as_used(wrapper: dict[str, object], is_call: bool) -> bool:
+    """``@background`` uses a plain decorator, ``@background(...)`` a factory."""
+    return wrapper.get("wraps") in (("factory", "both") if is_call else ("plain", "both"))
+
+
+def enqueued_when_called(index: ProjectIndex, info: TaskInfo) -> str | None:
+    """Is calling this task an enqueue, because a project decorator above its task decorator
+    wraps it in a function that calls ``<task>.delay(...)`` (an enqueue wrapper)?
+
+    ``"now"`` when the wrapper enqueues on some path outside ``on_commit``, ``"deferred"``
+    when it only enqueues inside ``on_commit(...)``, None when calling it is no enqueue.
+    """
+    memo: dict[tuple[str, str], str | None] = index.__dict__.setdefault("_wrapper_enqueues", {})
+    key = (info.module, info.name)
+    if key in memo:
+        return memo[key]
+    found: str | None = None
+    facts = index.modules.get(info.module)
+    func = facts.functions.get(info.name) if facts is not None else None
+    if func is not None and info.library in ("celery", "rq", "django_rq"):
+        # every decorator above the task decorator must be an enqueue wrapper: another one
+        # (a cache, a converter, a feature flag) may not call through, or may change the
+        # arguments, and what calling the result does is then unknown
+        for dec in func.decorators:
+            if index.decorator_library(dec.qualname) is not None:
+                break  # decorators below the task decorator see the plain function
+            wrapper = decorator_wrapper(index, dec.qualname)
+            if wrapper is None or not _wraps_as_used(wrapper, dec.is_call):
+                found = None
+                break
+            if wrapper.get("enqueues"):
+                found = "now"
+            elif wrapper.get("defers"):
+                found = found or "deferred"
+            else:
+                found = None  # it only connects a receiver
+                break
+    memo[key] = found
+    return found
+
+
+def wrapper_forwarding(index: ProjectIndex, info: TaskInfo) -> tuple[bool, bool]:
+    """Whether the enqueue wrappers above a task pass the call's positional and keyword
+    arguments to the enqueue unchanged (only then are they the message's arguments)."""
+    facts = index.modules.get(info.module)
+    func = facts.functions.get(info.name) if facts is not None else None
+    if func is None:
+        return False, False
+    positional = keywords = True
+    for dec in func.decorators:
+        if index.decorator_library(dec.qualname) is not None:
+            break
+        wrapper = decorator_wrapper(index, dec.qualname) or {}
+        positional = positional and bool(wrapper.get("forwards_args"))
+        keywords = keywords and bool(wrapper.get("forwards_kwargs"))
+    return positional, keywords
+
+
+def wrapper_task_names(index: ProjectIndex) -> frozenset[str]:
+    """Names of the project tasks that calling enqueues (a textual gate for rules)."""
+    memo = index.__dict__.get("_wrapper_task_names")
+    if isinstance(memo, frozenset):
+        return memo
+    names: set[str] = set()
+    if any("wrappers" in facts.extras for facts in index.modules.values()):
+        for infos in index.tasks_by_module().values():
+            for info in infos:
+                if enqueued_when_called(index, info):
+                    names.add(info.name)
+    result = frozenset(names)
+    index.__dict__["_wrapper_task_names"] = result
+    return result
+
+
+def wrapper_call_pattern(index: ProjectIndex) -> re.Pattern[str] | None:
+    """A textual gate: a call of a task that calling enqueues (``index_post(``), or None
+    when the project has no enqueue wrappers."""
+    memo = index.__dict__.get("_wrapper_call_pattern", False)
+    if memo is not False:
+        return memo  # type: ignore[no-any-return]
+    names = sorted(wrapper_task_names(index))
+    pattern = (
+        re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(") if names else None
+    )
+    index.__dict__["_wrapper_call_pattern"] = pattern
+    return pattern
+
+
+_LAST_TRIGGERED: list[tuple[str, bool]] = []
+
+
+def enqueue_triggered(source: str) -> bool:
+    """``ENQUEUE_TRIGGERS`` searched in ``source``, remembered for the last source: several
+    rules gate on it for the same file in a row, and the search is not cheap."""
+    if _LAST_TRIGGERED and _LAST_TRIGGERED[0][0] is source:
+        return _LAST_TRIGGERED[0][1]
+    found = ENQUEUE_TRIGGERS.search(source) is not None
+    _LAST_TRIGGERED[:] = [(source, found)]
+    return found
+
+
+def mentions_wrapped_call(index: ProjectIndex, source: str) -> bool:
+    """Does ``source`` call a task that calling enqueues? (Remembered for the last source:
+    several rules ask about the same file in a row.)"""
+    pattern = wrapper_call_pattern(index)
+    if pattern is None:
+        return False
+    last = index.__dict__.get("_wrapper_call_last")
+    if isinstance(last, tuple) and last[0] is source:
+        return bool(last[1])
+    names = wrapper_task_names(index)
+    found = any(name in source for name in names) and pattern.search(source) is not None
+    index.__dict__["_wrapper_call_last"] = (source, found)
+    return found
 
 
 def _task_label(info: TaskInfo | None, expr: ast.AST) -> str:
@@ -184,7 +316,11 @@ class EnqueueRecognizer:
         """A cheap syntactic pre-check before any name resolution."""
         func = call.func
         if isinstance(func, ast.Attribute):
-            return func.attr in CANDIDATE_METHODS or bool(self.ctx.settings.enqueue_functions)
+            return (
+                func.attr in CANDIDATE_METHODS
+                or bool(self.ctx.settings.enqueue_functions)
+                or func.attr in wrapper_task_names(self.index)
+            )
         if isinstance(func, (ast.Call, ast.BinOp)):
             return True
         if isinstance(func, ast.Name):
@@ -192,6 +328,7 @@ class EnqueueRecognizer:
                 func.id == "enqueue"
                 or bool(self.ctx.settings.enqueue_functions)
                 or self.ctx.imports_package("celery")
+                or func.id in wrapper_task_names(self.index)
             )
         return False
 
@@ -248,6 +385,10 @@ class EnqueueRecognizer:
             kind = self.signature_kind(func, scope)
             if kind in ("canvas", "canvas-called"):
                 return Enqueue("celery", "__call__", call, False, "canvas")
+        if isinstance(func, (ast.Name, ast.Attribute)):
+            wrapped = self._wrapped_task(func, scope)
+            if wrapped is not None:
+                return Enqueue(wrapped.library, "__call__", call, wrapped.deferred, wrapped.name)
         qn = self.resolver.qualname(func, scope)
         if qn is not None:
             canon = self.index.canonical(qn)
@@ -259,6 +400,19 @@ class EnqueueRecognizer:
             if canon in DJANGO_RQ_ENQUEUE:
                 return Enqueue("django_rq", "enqueue", call, True, _first_label(call) or "job")
         return None
+
+    def _wrapped_task(self, func: ast.Name | ast.Attribute, scope: Scope) -> TaskInfo | None:
+        """The task a plain call ``send_email(...)`` enqueues through an enqueue wrapper."""
+        name = func.id if isinstance(func, ast.Name) else func.attr
+        if name not in wrapper_task_names(self.index):
+            return None
+        info = self.index.task(self.resolver.qualname(func, scope))
+        if info is None:
+            return None
+        how = enqueued_when_called(self.index, info)
+        if how == "deferred" and not info.deferred:
+            return dataclasses.replace(info, deferred=True)
+        return info if how is not None else None
 
     def _is_celery_app_expr(self, expr: ast.AST, scope: Scope) -> bool:
         if isinstance(expr, ast.Name) and self.resolver.is_local(expr.id, scope):

@@ -5,11 +5,18 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
+from tasklint.analysis.enqueue import (
+    ENQUEUE_TRIGGERS,
+    EnqueueRecognizer,
+    enqueue_triggered,
+    mentions_wrapped_call,
+    wrapper_task_names,
+)
 from tasklint.analysis.transactions import enclosing_transaction
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
+from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
 
 
@@ -24,7 +31,8 @@ class EnqueueInTransaction(Rule):
     """
     ## What it does
     Flags a task enqueue (`.delay()`, `.apply_async()`, `send_task`, a canvas, arq
-    `enqueue_job`, RQ `enqueue`, Dramatiq `.send()`) written inside
+    `enqueue_job`, RQ `enqueue`, Dramatiq `.send()`, or a call of a task wrapped by a
+    project decorator whose wrapper calls `func.delay(...)`) written inside
     `with transaction.atomic():`, a function decorated with `@transaction.atomic`, a
     project context manager that wraps `atomic`, or a SQLAlchemy `with session.begin():`.
 
@@ -94,6 +102,24 @@ class EnqueueInTransaction(Rule):
     message = "`{target}` is enqueued inside {scope}: the worker can run before the commit; {fix}"
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
+
+    wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
+    index: ProjectIndex | None = None
+
+    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
+        self.wrapped = tuple(sorted(wrapper_task_names(index)))
+        self.index = index
+
+    def wants(self, source: str, settings: Settings) -> bool:
+        if enqueue_triggered(source) or any(
+            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
+        ):
+            return True
+        return (
+            bool(self.wrapped)
+            and self.index is not None
+            and mentions_wrapped_call(self.index, source)
+        )
 
     def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
         return settings.enqueue_functions

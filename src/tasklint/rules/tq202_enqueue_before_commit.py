@@ -3,31 +3,36 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
+from tasklint.analysis.enqueue import EnqueueRecognizer
+from tasklint.analysis.summaries import Summaries
 from tasklint.analysis.transactions import (
     enclosing_transaction,
     find_commit,
     is_after_commit_listener,
+    is_commit_call,
     is_on_commit_call,
 )
-from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.names import Scope
 
 TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
 @register
 class EnqueueBeforeCommit(Rule):
     """
     ## What it does
-    Flags a task enqueue followed, later in the same function, by `session.commit()`
-    (SQLAlchemy, Flask-SQLAlchemy, SQLModel, DB-API connections) or
-    `transaction.commit()` (Django).
+    Flags a task enqueue — direct, or a call to a project function that enqueues —
+    followed, later in the same function, by `session.commit()` (SQLAlchemy,
+    Flask-SQLAlchemy, SQLModel, DB-API connections) or `transaction.commit()` (Django).
 
     ## Why is this bad?
     The job is on the queue while the rows it needs are still uncommitted. A worker that
@@ -72,8 +77,12 @@ class EnqueueBeforeCommit(Rule):
 
     ## Known limitations
     Only commits later in the same function body are seen; a commit made by the caller
-    is not. A `return` or `raise` between the enqueue and the commit ends the search.
-    Enqueues inside a transaction block are TQ201's.
+    is not. A commit counts as later when it follows the enqueue in the same body, sits in
+    the `finally` of a `try` around the enqueue, or follows the enclosing `try`/`with`/`if`/
+    loop statement; a `return` or `raise` on the way ends the search (a `finally` still
+    runs). A call to a project function that enqueues (directly or through further project
+    calls, as in TQ203) counts as an enqueue, reported on the call's line. Enqueues inside
+    a transaction block are TQ201's.
 
     ## References
     - SQLAlchemy: https://docs.sqlalchemy.org/en/20/orm/session_basics.html#committing
@@ -82,18 +91,22 @@ class EnqueueBeforeCommit(Rule):
     code = "TQ202"
     name = "enqueue-before-commit"
     message = (
-        "`{target}` is enqueued before the commit on line {commit_line}: the worker can run "
+        "`{target}` is enqueued{through} before the commit on line {commit_line}: the worker can run "
         "before the rows are committed; enqueue after the commit"
     )
     node_types = (ast.Call,)
-    triggers = ENQUEUE_TRIGGERS
-
-    def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
-        return settings.enqueue_functions
+    # no commit in the file, no finding (the enqueue may be direct or through a helper)
+    triggers = re.compile(r"\.commit\s*\(")
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
+        if not isinstance(node.func, (ast.Name, ast.Attribute)) and not isinstance(
+            node.func, (ast.Call, ast.BinOp)
+        ):
+            return
         enqueue = EnqueueRecognizer.of(ctx).enqueue(node)
-        if enqueue is None or enqueue.deferred:
+        if enqueue is not None and enqueue.deferred:
+            return
+        if enqueue is None and not isinstance(node.func, (ast.Name, ast.Attribute)):
             return
         ancestors = ctx.ancestors
         # the statement holding the call, and its enclosing function
@@ -118,30 +131,90 @@ class EnqueueBeforeCommit(Rule):
             anc = ancestors[i]
             if isinstance(anc, ast.Call) and is_on_commit_call(anc, ctx, scope):
                 return
-        commit = self._later_commit(ancestors[func_index:], node, ctx, scope)
-        if commit is not None:
-            yield self.finding(ctx, node, target=enqueue.target, commit_line=commit.lineno)
+        commit = later_commit(ancestors[func_index:], node, ctx, scope)
+        if commit is None:
+            return
+        if enqueue is not None:
+            yield self.finding(
+                ctx, node, target=enqueue.target, through="", commit_line=commit.lineno
+            )
+            return
+        if is_commit_call(node, ctx, scope):
+            return
+        summaries = Summaries.of(ctx.index, ctx.settings)
+        callee = summaries.resolve_call(node, ctx, ctx.scope())
+        if callee is None:
+            return
+        steps = summaries.enqueue_path(callee)
+        if steps is None:
+            return
+        name = summaries.label(callee)
+        last = steps[-1]
+        yield self.finding(
+            ctx,
+            node,
+            target=last.what,
+            through=f" by `{name}()` ({_where(last.path, ctx.index.root)}:{last.line})",
+            commit_line=commit.lineno,
+        )
 
-    def _later_commit(
-        self, chain: list[ast.AST], node: ast.AST, ctx: FileContext, scope: object
-    ) -> ast.Call | None:
-        """Walk up from the enqueue's statement; search later siblings at each level."""
-        path = [*chain, node]
-        for depth in range(len(path) - 1, 0, -1):
-            child, parent = path[depth], path[depth - 1]
-            if isinstance(child, ast.stmt):
-                for field in ("body", "orelse", "finalbody"):
-                    block = getattr(parent, field, None)
-                    if not isinstance(block, list) or not any(child is s for s in block):
-                        continue
-                    position = next(i for i, s in enumerate(block) if s is child)
-                    for stmt in block[position + 1 :]:
-                        found = find_commit(stmt, ctx, scope)  # type: ignore[arg-type]
-                        if found is not None:
-                            return found
-                        if isinstance(stmt, TERMINATORS):
-                            return None
-                    break
-            if isinstance(parent, FUNCTIONS):
-                return None
-        return None
+
+def _where(path: str, root: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(root)).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def _scan(
+    block: list[ast.stmt], ctx: FileContext, scope: Scope
+) -> tuple[ast.Call | None, type[ast.stmt] | None]:
+    """The first commit in ``block``, or the terminator that ends it first."""
+    for stmt in block:
+        found = find_commit(stmt, ctx, scope)
+        if found is not None:
+            return found, None
+        if isinstance(stmt, TERMINATORS):
+            return None, type(stmt)
+    return None, None
+
+
+def later_commit(
+    chain: list[ast.AST], node: ast.AST, ctx: FileContext, scope: Scope
+) -> ast.Call | None:
+    """The first commit that runs after ``node`` in its function (RULES.md "Statement
+    order"): a later statement of the same body; the ``finally`` of a ``try`` whose body,
+    ``else`` or handler holds it; or a statement after the enclosing ``try``/``with``/``if``/
+    loop. A ``return``/``raise`` on the way ends the search (``finally`` blocks still run);
+    ``break``/``continue`` end it until the enclosing loop is left."""
+    path = [*chain, node]
+    leaving: type[ast.stmt] | None = None  # a terminator seen: which one
+    for depth in range(len(path) - 1, 0, -1):
+        child, parent = path[depth], path[depth - 1]
+        if (
+            leaving in (ast.Break, ast.Continue)
+            and isinstance(child, LOOPS)
+            and any(path[depth + 1] is s for s in child.body)
+        ):
+            leaving = None  # the loop is left (or goes round): what follows it runs
+        if isinstance(child, ast.stmt) and leaving is None:
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(parent, name, None)
+                if not isinstance(block, list) or not any(child is s for s in block):
+                    continue
+                position = next(i for i, s in enumerate(block) if s is child)
+                found, leaving = _scan(block[position + 1 :], ctx, scope)
+                if found is not None:
+                    return found
+                break
+        if isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
+            finalbody = getattr(parent, "finalbody", [])
+            if not any(child is s for s in finalbody):
+                found, ended = _scan(finalbody, ctx, scope)
+                if found is not None:
+                    return found
+                if ended is not None:
+                    return None
+        if isinstance(parent, FUNCTIONS):
+            return None
+    return None

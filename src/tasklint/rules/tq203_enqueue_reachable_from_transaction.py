@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from tasklint.analysis.callgraph import CallGraph, Step
 from tasklint.analysis.enqueue import EnqueueRecognizer
+from tasklint.analysis.summaries import Step, Summaries
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
 from tasklint.config import Settings
 from tasklint.findings import Finding
@@ -126,8 +126,11 @@ class EnqueueReachableFromTransaction(Rule):
     - `celery.enqueue-functions`: project helpers that enqueue.
 
     ## Known limitations
-    Calls through variables, callbacks and dynamic dispatch are not followed (they are
-    counted as unresolved). Views are functions taking `request` in a `views` module, and
+    Calls are followed into project functions, `self.m()` / `cls.m()` / `super().m()`
+    (project base classes), and `x.m()` where `x` is `ProjectClass(...)` in the same
+    function or is annotated with a project class (parameter, `self.x: Service`, class-level
+    `x: Service`). Calls through other variables, callbacks and dynamic dispatch are not
+    followed (they are counted as unresolved). Views are functions taking `request` in a `views` module, and
     classes derived from Django's `View` or Django REST framework's views.
 
     ## References
@@ -190,19 +193,17 @@ class EnqueueReachableFromTransaction(Rule):
                     fix="wrap it in `transaction.on_commit(...)`",
                 )
             return  # direct enqueues in a transaction block are TQ201's
-        graph = CallGraph.of(ctx.index, ctx.settings)
-        scope = ctx.scope()
-        owner = self._owner_class(ctx)
-        callee = graph.resolve_call(node, ctx, scope, owner)
+        summaries = Summaries.of(ctx.index, ctx.settings)
+        callee = summaries.resolve_call(node, ctx, ctx.scope())
         if callee is None:
             return
-        steps = graph.enqueue_path(callee)
+        steps = summaries.enqueue_path(callee)
         if steps is None:
             return
         head = (
-            f"Inside this transaction, `{callee.rsplit('.', 1)[-1]}()`"
+            f"Inside this transaction, `{summaries.label(callee)}()`"
             if in_transaction
-            else f"View `{view}` runs in a transaction (ATOMIC_REQUESTS) and `{callee.rsplit('.', 1)[-1]}()`"
+            else f"View `{view}` runs in a transaction (ATOMIC_REQUESTS) and `{summaries.label(callee)}()`"
         )
         yield self.finding(
             ctx,
@@ -223,14 +224,6 @@ class EnqueueReachableFromTransaction(Rule):
             if isinstance(anc, FUNCTIONS):
                 return False
         return False
-
-    def _owner_class(self, ctx: FileContext) -> str | None:
-        ancestors = ctx.ancestors
-        for i in range(len(ancestors) - 1, 0, -1):
-            if isinstance(ancestors[i], FUNCTIONS):
-                parent = ancestors[i - 1]
-                return parent.name if isinstance(parent, ast.ClassDef) and i == 2 else None
-        return None
 
     def _view(self, ctx: FileContext) -> str | None:
         """The name of the Django view whose body holds the node, under ATOMIC_REQUESTS."""

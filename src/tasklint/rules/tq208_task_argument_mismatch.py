@@ -6,10 +6,19 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer, apply_async_arguments
+from tasklint.analysis.enqueue import (
+    ENQUEUE_TRIGGERS,
+    EnqueueRecognizer,
+    apply_async_arguments,
+    decorator_wrapper,
+    enqueue_triggered,
+    mentions_wrapped_call,
+    wrapper_task_names,
+)
+from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
-from tasklint.project.index import TaskInfo
+from tasklint.project.index import ProjectIndex, TaskInfo
 from tasklint.rules._base import Rule, register
 
 
@@ -154,7 +163,8 @@ class TaskArgumentMismatch(Rule):
     ## Known limitations
     Arguments unpacked with `*`/`**`, non-literal `args=`/`kwargs=`, signatures used in
     chains (which prepend the previous result), and tasks whose function carries another
-    decorator (which may change its signature) are not checked.
+    decorator (which may change its signature) are not checked — except project enqueue
+    wrappers above the task decorator, whose call is checked as the enqueue it is.
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/calling.html
@@ -165,10 +175,28 @@ class TaskArgumentMismatch(Rule):
     message = "Task `{task}` {problem}: the worker fails with TypeError when it runs the message"
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
+    wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
+    index: ProjectIndex | None = None
+
+    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
+        self.wrapped = tuple(sorted(wrapper_task_names(index)))
+        self.index = index
+
+    def wants(self, source: str, settings: Settings) -> bool:
+        if enqueue_triggered(source) or any(
+            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
+        ):
+            return True
+        return (
+            bool(self.wrapped)
+            and self.index is not None
+            and mentions_wrapped_call(self.index, source)
+        )
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         func = node.func
         if not isinstance(func, ast.Attribute) or func.attr not in ("delay", "apply_async"):
+            yield from self._wrapper_call(node, ctx)
             return
         if self._in_chain(ctx):
             return
@@ -194,7 +222,7 @@ class TaskArgumentMismatch(Rule):
         if info is None or info.library != "celery" or not info.bind_known:
             return  # ``bind`` from a ``**options`` splat: the signature's first slot unknown
         fact = self._function(ctx, info)
-        if fact is None or not fact.params or len(fact.decorators) > 1:
+        if fact is None or not fact.params or not self._plain_signature(fact, ctx):
             return  # another decorator under the task decorator may change the signature
         now = _plain(node) if func.attr == "delay" else _apply_async(node)
         if now is None:
@@ -208,6 +236,42 @@ class TaskArgumentMismatch(Rule):
             problem = bind_error(fact.params, n_args, keywords, info.bind)
         if problem is not None:
             yield self.finding(ctx, node, task=info.name, problem=problem)
+
+    def _wrapper_call(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
+        """``send_email(...)`` of a task wrapped by an enqueue wrapper: the wrapper forwards
+        ``*args, **kwargs`` to ``.delay``, so the call's arguments are the message's."""
+        if not self.wrapped or not isinstance(node.func, (ast.Name, ast.Attribute)):
+            return
+        if self._in_chain(ctx):
+            return
+        recognizer = EnqueueRecognizer.of(ctx)
+        enqueue = recognizer.enqueue(node)
+        if enqueue is None or enqueue.method != "__call__":
+            return
+        info = recognizer.task_info(node.func, ctx.scope())
+        if info is None or info.library != "celery" or not info.bind_known:
+            return
+        fact = self._function(ctx, info)
+        if fact is None or not fact.params or not self._plain_signature(fact, ctx):
+            return
+        now = _plain(node)
+        if now is None:
+            return
+        problem = bind_error(fact.params, now[0], now[1], info.bind)
+        if problem is not None:
+            yield self.finding(ctx, node, task=info.name, problem=problem)
+
+    def _plain_signature(self, fact: Any, ctx: FileContext) -> bool:
+        """The task decorator is the innermost one, and any decorator above it is an
+        enqueue wrapper that forwards ``*args, **kwargs`` unchanged."""
+        decorators = fact.decorators
+        for dec in decorators[:-1]:
+            wrapper = decorator_wrapper(ctx.index, dec.qualname)
+            if wrapper is None or not (
+                wrapper.get("forwards_args") and wrapper.get("forwards_kwargs")
+            ):
+                return False
+        return True
 
     def _function(self, ctx: FileContext, info: TaskInfo) -> Any:
         facts = ctx.index.modules.get(info.module)
