@@ -123,3 +123,21 @@ def test_generated_project_edits(tmp_path: Path, linted: list[str]) -> None:
         else:
             path.write_text("import os\n" + text, encoding="utf-8")
         assert _run(folder) == _run(folder, use_cache=False), path
+
+
+def test_rules_read_other_files_only_through_read_source() -> None:
+    """Cached findings are reused when no file a rule read changed, and read_source is
+    what records those reads: rules and their helpers must not open files otherwise."""
+    import re
+
+    opening = re.compile(
+        r"(?<![.\w])open\(|read_text\(|read_bytes\(|tokenize\.|ast\.parse\(|(?<![.\w])compile\("
+    )
+    offenders = []
+    for folder in ("rules", "analysis"):
+        for path in sorted((ROOT / "src" / "tasklint" / folder).glob("*.py")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                code = line.split("#", 1)[0]
+                if opening.search(code) and 'mode="eval"' not in code:
+                    offenders.append(f"{path.name}:{number}: {line.strip()}")
+    assert offenders == []
