@@ -41,6 +41,10 @@ from tasklint.suppression import Suppressions, unused_suppressions
 
 def display_path(path: Path, base: Path) -> str:
     """Path relative to ``base`` when below it, ``/``-separated."""
+    if os.sep == "/":  # the common case without pathlib (once per file, even when warm)
+        full, top = str(resolved(path)), str(resolved(base)).rstrip("/")
+        if full.startswith(top + "/"):
+            return full[len(top) + 1 :]
     try:
         return resolved(path).relative_to(resolved(base)).as_posix()
     except ValueError:
