@@ -169,12 +169,18 @@ class Linter:
         is_package: bool,
         source: str | None = None,
         abs_path: str | None = None,
+        active: list[Rule] | None = None,
     ) -> list[Finding]:
-        """Run every enabled rule on a parsed file; rule failures become TQ002."""
+        """Run every enabled rule on a parsed file; rule failures become TQ002.
+
+        ``active``: the rules whose gate ``source`` passes, when the caller knows them."""
         findings: list[Finding] = []
         if abs_path is not None and self.project_rules:
             findings.extend(self.findings_for(abs_path, path, lines))
-        rules = self.rules if source is None else self.active_rules(source)
+        if active is not None:
+            rules = active
+        else:
+            rules = self.rules if source is None else self.active_rules(source)
         if not rules:
             return self._path_filtered(path, findings)
         ctx = FileContext(
@@ -251,7 +257,8 @@ class Linter:
         abs_path = str(resolved(path))
         try:
             source = read_source(path, track=False)  # its own file: not a body read elsewhere
-            if parse_error is None and not self.active_rules(source):
+            active = self.active_rules(source) if parse_error is None else None
+            if parse_error is None and not active:
                 lines = source.splitlines()
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
                 return self._suppress(pending, source, shown)
@@ -275,7 +282,7 @@ class Linter:
         lines = source.splitlines()
         try:
             findings = self.check_tree(
-                tree, shown, lines, module, is_package, source, abs_path=abs_path
+                tree, shown, lines, module, is_package, source, abs_path=abs_path, active=active
             )
         except RecursionError as exc:
             findings = (
