@@ -383,9 +383,46 @@ def lint_paths(
 ) -> RunResult:
     """Lint files and directories; findings are sorted and paths relative to ``base``.
 
-    With the cache on, a file's findings are reused when no byte of the project changed
-    (rules follow calls into other files) and neither did the settings; ``jobs`` > 1 forks
-    workers for the parsing; the output does not depend on it.
+    With the cache on, a file's findings are reused when its bytes are unchanged and so is
+    everything else they depend on (see ``_lint_paths``); ``jobs`` > 1 forks workers for
+    the parsing; the output does not depend on it.
+    """
+    import gc
+
+    # Parsing allocates millions of tracked objects, almost none in cycles: collect the
+    # young generation every 50,000 allocations rather than 700 (workers inherit this).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        return _lint_paths(paths, settings, use_cache, base, root, project_files, jobs)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # the structures frozen by _lint_paths are ordinary garbage again
+
+
+def _frozen() -> None:
+    """Exempt everything built so far (facts, index) from cyclic garbage collection: it
+    lives until the run ends, and a full collection traverses it again and again (on 12,007
+    files more than half the project rules' time); frozen before forking, workers share it."""
+    import gc
+
+    gc.freeze()
+
+
+def _lint_paths(
+    paths: Sequence[Path],
+    settings: Settings,
+    use_cache: bool = True,
+    base: Path | None = None,
+    root: Path | None = None,
+    project_files: Sequence[Path] | None = None,
+    jobs: int = 1,
+) -> RunResult:
+    """lint_paths itself (which unfreezes what this one freezes).
+
+    With the cache on, a file's findings are reused when its bytes, every project file's
+    facts, the bytes of the files rules read besides their own (recorded by read_source
+    while linting) and the settings are unchanged.
     """
     global _WORKER
     clear_caches()
@@ -401,6 +438,7 @@ def lint_paths(
     scan = scan_project(
         root, settings, cache, extra_files=files, only_files=project_files, jobs=jobs, walked=walked
     )
+    _frozen()
     enabled = settings.enabled_codes(ALL_RULES, default_codes())
     # findings depend on the file's own bytes (its cache entry), the index (every file's
     # facts) and the bodies rules read in other files (recorded by earlier runs)
@@ -435,6 +473,7 @@ def lint_paths(
             if linter.project_rules:
                 linter.project_findings()  # once, before any fork
             read = set(take_reads())
+            _frozen()
             _WORKER = (linter, scan.errors())
             items = [f"{name}\0{shown}" for name, shown in todo]
             results = parallel_map(_lint_chunk, items, jobs)

@@ -9,6 +9,7 @@ settings stay silent for that app.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -237,8 +238,15 @@ def is_test_module(module: str, settings: Settings, index: ProjectIndex | None =
     settings module named only by the test configuration)."""
     if index is not None and module in settings_only_in_test_config(index):
         return True
+    return _matches_test_globs(module, tuple(settings.test_modules))
+
+
+@functools.lru_cache(maxsize=65536)
+def _matches_test_globs(module: str, patterns: tuple[str, ...]) -> bool:
+    """The whole module name or one of its parts matches a glob (asked for the same
+    modules over and over by the project rules: remembered)."""
     parts = module.split(".")
-    for pattern in settings.test_modules:
+    for pattern in patterns:
         if fnmatch.fnmatchcase(module, pattern):
             return True
         if any(fnmatch.fnmatchcase(p, pattern) for p in parts if "." not in pattern):
