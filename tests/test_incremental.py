@@ -141,3 +141,32 @@ def test_rules_read_other_files_only_through_read_source() -> None:
                 if opening.search(code) and 'mode="eval"' not in code:
                     offenders.append(f"{path.name}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_statement_walks_of_the_facts_match_a_full_walk() -> None:
+    """The facts' imports and def names come from walks that skip simple statements (they
+    hold no statement): on every file of the repository, the same as walking every node."""
+    import ast
+
+    from tasklint.project.facts import module_facts
+
+    count = 0
+    for folder in ("src", "tests", "fixtures", "benchmarks"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+            except (SyntaxError, UnicodeDecodeError, ValueError):
+                continue
+            facts = module_facts(tree, "m", str(path), False)
+            nodes = list(ast.walk(tree))
+            defs = {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            assert facts.defined_function_names == sorted(defs), path
+            imports = sorted(
+                (n.lineno, n.col_offset + 1)
+                for n in nodes
+                if isinstance(n, (ast.Import, ast.ImportFrom))
+                for _ in (n.names if isinstance(n, ast.Import) else [None])
+            )
+            assert sorted((i.line, i.col) for i in facts.imports) == imports, path
+            count += 1
+    assert count > 200

@@ -258,6 +258,26 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     return False
 
 
+# Statements that hold no statement: walks looking for statements (imports, defs) skip them.
+_SIMPLE_STATEMENTS = (
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Expr,
+    ast.Return,
+    ast.Delete,
+    ast.Raise,
+    ast.Assert,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Import,
+    ast.ImportFrom,
+)
+
+
 class _FactCollector:
     def __init__(self, resolver: NameResolver, facts: ModuleFacts, mentions_celery: bool) -> None:
         self.resolver = resolver
@@ -292,6 +312,8 @@ class _FactCollector:
                         visit(h.body, "fallback" if scope == "module" else scope)
                     visit(stmt.orelse, scope)  # type: ignore[attr-defined]
                     visit(stmt.finalbody, scope)  # type: ignore[attr-defined]
+                elif isinstance(stmt, _SIMPLE_STATEMENTS):
+                    continue
                 else:
                     for child in ast.iter_child_nodes(stmt):
                         if isinstance(child, ast.stmt):
@@ -394,6 +416,8 @@ class _FactCollector:
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     names.add(child.name)
                     stack.append(child)
+                elif isinstance(child, _SIMPLE_STATEMENTS):
+                    continue
                 elif (
                     isinstance(child, (ast.stmt, ast.excepthandler))
                     or type(child).__name__ == "match_case"
