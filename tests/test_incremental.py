@@ -170,3 +170,29 @@ def test_statement_walks_of_the_facts_match_a_full_walk() -> None:
             assert sorted((i.line, i.col) for i in facts.imports) == imports, path
             count += 1
     assert count > 200
+
+
+def test_test_module_globs_match_fnmatch_on_each_name_and_part() -> None:
+    """is_test_module matches the globs as one compiled regex (asked for every module by
+    the project rules): the same answers as fnmatchcase on the name and on each part."""
+    import fnmatch
+    import itertools
+
+    from tasklint.config import Settings
+    from tasklint.project.celery_config import _matches_test_globs
+
+    patterns = (*Settings().test_modules, "proj.dev*", "a?c", "[!x]y", "*.settings.test*")
+
+    def reference(module: str) -> bool:
+        parts = module.split(".")
+        return any(
+            fnmatch.fnmatchcase(module, p)
+            or ("." not in p and any(fnmatch.fnmatchcase(part, p) for part in parts))
+            for p in patterns
+        )
+
+    words = ["tests", "test_x", "conftest", "proj", "dev", "devtools", "settings", "test"]
+    words += ["abc", "xy", "zy", "TestS", "testing", "x_tests"]
+    names = [".".join(c) for k in (1, 2, 3) for c in itertools.product(words, repeat=k)]
+    assert sum(reference(n) for n in names) > 100
+    assert [_matches_test_globs(n, patterns) for n in names] == [reference(n) for n in names]
