@@ -96,7 +96,9 @@ class Linter:
                     if os.environ.get("TASKLINT_DEBUG"):
                         traceback.print_exc()
                     if "TQ002" in self.enabled and self.index.modules:
-                        first = min(f.path for f in self.index.modules.values())
+                        first = _blamed_path(exc, self.index) or min(
+                            f.path for f in self.index.modules.values()
+                        )
                         produced = [
                             self.internal_error(first, f"rule {rule.code} ({rule.name})", exc)
                         ]
@@ -510,3 +512,27 @@ def _lint_paths(
 
 def _same_place(a: Finding, b: Finding) -> bool:
     return a.code == b.code and a.line == b.line and a.col == b.col
+
+
+def _blamed_path(exc: BaseException, index: ProjectIndex) -> str | None:
+    """The project file whose facts a failing project rule was reading, if it shows.
+
+    Walks the traceback from the innermost frame outwards and returns the first project
+    path held by a local variable (a path string, or an object with a ``path``: a task,
+    a setting, module facts), so that a TQ002 names the file that caused it.
+    """
+    known = index.path_to_module
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        for value in list(frame.f_locals.values()):
+            try:
+                path = value if isinstance(value, str) else getattr(value, "path", None)
+            except Exception:  # a property that fails: not evidence
+                continue
+            if isinstance(path, str) and path in known:
+                return path
+    return None

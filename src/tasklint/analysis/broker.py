@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tasklint.config import Settings
 from tasklint.project.celery_config import AppConfig, dict_entry
+from tasklint.syntax.values import as_number
 
 REDIS_SCHEMES = frozenset({"redis", "rediss", "redis+socket", "sentinel", "redis+sentinel"})
 SQS_SCHEMES = frozenset({"sqs"})
@@ -49,15 +50,10 @@ def visibility_timeout(app: AppConfig, settings: Settings) -> Visibility | None:
     options = app.get("broker_transport_options")
     entry = dict_entry(options.value, "visibility_timeout") if options is not None else None
     if entry is not None:
-        if (
-            entry.kind == "const"
-            and isinstance(entry.value, (int, float))
-            and not isinstance(entry.value, bool)
-        ):
+        seconds = as_number(entry.value) if entry.kind == "const" else None
+        if seconds:  # zero, negative, inf, nan, huge or of the wrong kind: unknown
             assert options is not None
-            return Visibility(
-                float(entry.value), "broker_transport_options", options.path, options.line
-            )
+            return Visibility(seconds, "broker_transport_options", options.path, options.line)
         return None  # set, value unknown
     if options is not None and options.value.kind not in ("const", "dict"):
         return None  # the whole options mapping is unknown

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tasklint.project.celery_config import AppConfig, CeleryTask, dict_entry
-from tasklint.syntax.values import Value
+from tasklint.syntax.values import Value, as_number
 
 # task option -> the global setting that provides its default
 GLOBAL_SETTING = {
@@ -130,10 +130,8 @@ def effective(task: CeleryTask, app: AppConfig, name: str) -> Found:
 
 
 def number(found: Found) -> float | None:
-    v = found.value
-    if found.known and isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v)
-    return None
+    """A known, non-negative, finite number (else None: Unknown for value rules)."""
+    return as_number(found.value) if found.known else None
 
 
 def fmt_seconds(value: float) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Callable, Optional
 
+from tasklint.analysis.signals import receivers
 from tasklint.project.context import FileContext
 from tasklint.syntax.names import Scope
 
@@ -54,6 +55,8 @@ SQLA_ONE = frozenset({"one", "first", "one_or_none", "get", "scalar_one", "scala
 GET_OBJECT = frozenset({"django.shortcuts.get_object_or_404"})
 MAX_DEPTH = 6
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Django sends the saved or deleted model instance as ``instance`` with these signals
+INSTANCE_SIGNALS = frozenset({"pre_save", "post_save", "pre_delete", "post_delete"})
 
 # (call, scope) -> the kind of value a project function call returns, or None
 CallKind = Callable[[ast.Call, Scope], Optional[str]]
@@ -122,6 +125,8 @@ class ModelValues:
             ):
                 return "model instance (`request.user`)"
             return None
+        if isinstance(expr, ast.Subscript) and self._receiver_kwarg(expr.value, expr.slice, scope):
+            return "model instance (`instance` of a model-signal receiver)"
         if isinstance(expr, ast.Subscript):
             inner = expr.value
             if (
@@ -138,6 +143,13 @@ class ModelValues:
         if not isinstance(expr, ast.Call):
             return None
         func = expr.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and expr.args
+            and self._receiver_kwarg(func.value, expr.args[0], scope)
+        ):
+            return "model instance (`instance` of a model-signal receiver)"
         if ctx.index.canonical(ctx.resolver.qualname(func, scope)) in GET_OBJECT:
             return "model instance"
         if self.call_kind is not None:
@@ -206,13 +218,17 @@ class ModelValues:
         found = ctx.resolver.lookup(name, scope)
         if found is None:
             return None
-        _, bindings = found
+        owner_scope, bindings = found
         if len(bindings) != 1:
             return None
         binding = bindings[0]
         node = binding.node
         if binding.kind == "param" and isinstance(node, ast.arg) and self._model_self(node, scope):
             return "model instance (`self` in a model method)"
+        if binding.kind == "param" and isinstance(node, ast.arg) and node.arg == "instance":
+            signal = self._instance_signal(owner_scope)
+            if signal is not None:
+                return f"model instance (`instance` of a `{signal}` receiver)"
         if binding.kind == "param" and isinstance(node, ast.arg) and node.annotation is not None:
             ann = node.annotation
             if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
@@ -229,6 +245,37 @@ class ModelValues:
             if kind == "queryset":
                 return "model instance (from a loop over a queryset)"
         return None
+
+    def _instance_signal(self, scope: Scope) -> str | None:
+        """The model signal (pre/post save/delete) whose receiver ``scope`` is, if any: Django
+        passes it the saved or deleted model instance as ``instance``."""
+        function = scope.node
+        owner = scope.parent
+        if not isinstance(function, FUNCTIONS) or owner is None or not owner.is_module:
+            return None
+        signal = receivers(self.ctx).get(function.name)
+        return signal if signal in INSTANCE_SIGNALS else None
+
+    def _receiver_kwarg(self, value: ast.AST, key: ast.AST, scope: Scope) -> bool:
+        """``kwargs["instance"]`` / ``kwargs.get("instance")`` with ``kwargs`` the ``**``
+        parameter of a pre/post save/delete receiver."""
+        if not (
+            isinstance(key, ast.Constant)
+            and key.value == "instance"
+            and isinstance(value, ast.Name)
+        ):
+            return False
+        found = self.ctx.resolver.lookup(value.id, scope)
+        if found is None or len(found[1]) != 1:
+            return False
+        function = found[0].node
+        if not (
+            isinstance(function, FUNCTIONS)
+            and function.args.kwarg is not None
+            and found[1][0].node is function.args.kwarg
+        ):
+            return False
+        return self._instance_signal(found[0]) is not None
 
     def _model_self(self, param: ast.arg, scope: Scope) -> bool:
         """``self`` (the first parameter) of a plain method of a project Django model class."""

@@ -22,7 +22,7 @@ from tasklint.project.facts import ModuleFacts
 CACHE_DIR = ".tasklint_cache"
 # bump when the core facts (facts.py, not a collector) or module naming change what they
 # record (3: namespace portions and the project root bound module names)
-FORMAT = 4  # 4: module facts in their own file, read lazily
+FORMAT = 6  # 4: module facts in their own file, read lazily; 5: symbolic values (expr); 6: one-branch assignments unknown
 
 
 class FactsCache:

@@ -13,12 +13,20 @@ import functools
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from tasklint.config import Settings
-from tasklint.project.facts import ClassFact, FunctionFact, ModuleFacts, SymbolFact
+from tasklint.project import values
+from tasklint.project.facts import (
+    ClassFact,
+    FunctionFact,
+    ModuleFacts,
+    SymbolFact,
+)
 from tasklint.project.index import CELERY_APP_CLASSES, ProjectIndex, Target, TaskDecorator
+from tasklint.syntax.constants import as_value
 from tasklint.syntax.values import Value
 
 UNKNOWN = Value("unknown")
@@ -165,40 +173,18 @@ class CeleryTask:
 
 
 def resolve_value(index: ProjectIndex, value: Value, depth: int = 0) -> Value:
-    """Follow ``name`` references to project module constants; anything else is unknown."""
-    if depth > 20:
-        return UNKNOWN
-    if value.kind == "name" and value.qualname:
-        target = index.resolve(value.qualname)
-        if target.external is not None:
-            return Value("name", qualname=target.external)  # outside the project: keep the name
-        sym = index.symbol(target)
-        if sym is None or target.rest:
-            return UNKNOWN
-        if sym.kind == "const":
-            return Value("const", sym.value)
-        if sym.folded is not None and sym.folded.kind in ("const", "dict", "list"):
-            return sym.folded
-        if sym.kind == "alias" and sym.target:
-            return resolve_value(index, Value("name", qualname=sym.target), depth + 1)
-        return UNKNOWN
-    if value.kind == "dict" and isinstance(value.value, dict):
-        resolved = {
-            k: resolve_value(index, v if isinstance(v, Value) else Value(**v), depth + 1)
-            for k, v in value.value.items()
-        }
-        if all(v.kind == "const" for v in resolved.values()):
-            return Value("const", {k: v.value for k, v in resolved.items()})
-        return Value("dict", {k: v.__dict__ for k, v in resolved.items()})
-    if value.kind == "list" and isinstance(value.value, list):
-        items = [
-            resolve_value(index, v if isinstance(v, Value) else Value(**v), depth + 1)
-            for v in value.value
-        ]
-        if all(v.kind == "const" for v in items):
-            return Value("const", [v.value for v in items])
-        return Value("list", [v.__dict__ for v in items])
-    return value
+    """Follow names and compute expressions across the project (see ``project.values``)."""
+    return values.resolve_value(index, value, depth)
+
+
+def splat_entries(index: ProjectIndex, value: Value) -> dict[str, Value] | None:
+    """The keys and resolved values a ``**NAME`` splat contributes (None: keys unknown)."""
+    resolved = resolve_value(index, value)
+    if resolved.kind == "const" and isinstance(resolved.value, dict):
+        return {str(k): Value("const", v) for k, v in resolved.value.items()}
+    if resolved.kind == "dict" and isinstance(resolved.value, dict):
+        return {str(k): as_value(v) for k, v in resolved.value.items()}
+    return None
 
 
 def dict_entry(value: Value | None, key: str) -> Value | None:
@@ -239,6 +225,8 @@ def is_test_module(module: str, settings: Settings, index: ProjectIndex | None =
     settings module named only by the test configuration)."""
     if index is not None and module in settings_only_in_test_config(index):
         return True
+    if index is not None and _under_test_directory(index, module):
+        return True
     return _matches_test_globs(module, tuple(settings.test_modules))
 
 
@@ -262,6 +250,23 @@ def _test_glob_patterns(
     whole = re.compile("|".join(fnmatch.translate(p) for p in patterns)) if patterns else None
     part = re.compile("|".join(fnmatch.translate(p) for p in dotless)) if dotless else None
     return whole, part
+
+
+TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})
+
+
+def _under_test_directory(index: ProjectIndex, module: str) -> bool:
+    """The module's file lies in a ``test``/``tests``/``testing`` directory below the project
+    root (``tests/site/settings.py`` named ``site.settings`` by its ``manage.py``): RULES.md
+    counts a path containing ``tests`` as test-only, whatever the module name."""
+    facts = index.modules.get(module)
+    if facts is None:
+        return False
+    try:
+        rel = Path(facts.path).relative_to(index.root).parts[:-1]
+    except ValueError:
+        return False
+    return any(part.lower() in TEST_DIRECTORIES for part in rel)
 
 
 class CeleryModel:
@@ -364,7 +369,15 @@ class CeleryModel:
                         }
                         for key, value in call.keywords.items()
                     }
-                    app = {"line": cfg.line, "kwargs": kwargs, "splat": call.has_kwargs_splat}
+                    app = {
+                        "line": cfg.line,
+                        "kwargs": kwargs,
+                        "splat": call.has_kwargs_splat,
+                        "splats": [
+                            {"line": line, "col": col, "value": splat.__dict__}
+                            for splat, (line, col) in zip(call.splats, call.splat_lines)
+                        ],
+                    }
                     self._apply_kwargs(cfg, facts, app)
                 self._apply_app_class(cfg, sym.target)
                 if not self.index.is_class_subclass_of(sym.target, CELERY_APP_CLASSES):
@@ -465,9 +478,14 @@ class CeleryModel:
         )
 
     def _apply_kwargs(self, cfg: AppConfig, facts: ModuleFacts, app: dict[str, Any]) -> None:
+        kwargs: dict[str, Any] = {}
         if app.get("splat"):
-            cfg.open_reasons.append("Celery(**kwargs)")
-        for key, raw in app.get("kwargs", {}).items():
+            found, unknown = self._splat_raws(app.get("splats") or [])
+            if unknown or not app.get("splats"):
+                cfg.open_reasons.append(f"Celery(**kwargs) with unknown keys (line {app['line']})")
+            kwargs.update(found)
+        kwargs.update(app.get("kwargs", {}))
+        for key, raw in kwargs.items():
             if key == "task_cls":
                 value = Value(**raw["value"])
                 if value.kind == "const" and isinstance(value.value, str):
@@ -492,15 +510,32 @@ class CeleryModel:
                 None,
             )
 
+    def _splat_raws(self, splats: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+        """Entries (as raw keyword facts) of ``**NAME`` / ``update(NAME)`` arguments that
+        resolve to dicts, in order; the flag says some argument's keys are unknown."""
+        found: dict[str, Any] = {}
+        unknown = False
+        for splat in splats:
+            entries = splat_entries(self.index, as_value(splat.get("value")))
+            if entries is None:
+                unknown = True
+                continue
+            for key, value in entries.items():
+                found[key] = {"value": value.__dict__, "line": splat["line"], "col": splat["col"]}
+        return found, unknown
+
     def _apply_op(self, cfg: AppConfig, facts: ModuleFacts, op: dict[str, Any]) -> None:
         kind = op["kind"]
         if kind in ("update", "set"):
-            if op.get("unknown"):
+            entries = dict(op.get("entries", {}))
+            found, unknown = self._splat_raws(op.get("splats") or [])
+            if op.get("unknown") or unknown:
                 cfg.open_reasons.append(
                     f"conf.update(...) with a non-literal argument (line {op['line']})"
                 )
+            entries = {**found, **entries}
             where = "conf.update" if kind == "update" else "conf attribute"
-            for key, raw in op.get("entries", {}).items():
+            for key, raw in entries.items():
                 self._set(cfg, key, raw, facts, where, kind, f"{facts.path}:{op['line']}", None)
         elif kind == "config_from_object":
             self._from_object(cfg, facts, op)
@@ -510,9 +545,18 @@ class CeleryModel:
     def _from_object(self, cfg: AppConfig, facts: ModuleFacts, op: dict[str, Any]) -> None:
         source = op.get("source") or {"kind": "unknown"}
         namespace = op.get("namespace")
+        if namespace == "?" and op.get("namespace_value"):
+            named = resolve_value(self.index, as_value(op["namespace_value"]))
+            if named.kind == "const" and (named.value is None or isinstance(named.value, str)):
+                namespace = named.value
         if namespace == "?":
             cfg.open_reasons.append("config_from_object(namespace=<unknown>)")
             return
+        if source["kind"] == "name" and source.get("target"):
+            named = resolve_value(self.index, Value("name", qualname=source["target"]))
+            if named.kind == "const" and isinstance(named.value, str):
+                # ``config_from_object(CONFIG_MODULE)`` with ``CONFIG_MODULE = "proj.conf"``
+                source = {"kind": "string", "target": named.value}
         if source["kind"] == "string":
             target = source["target"]
             if target.startswith("django.conf:settings") or target == "django.conf.settings":
@@ -573,6 +617,13 @@ class CeleryModel:
         for t, k in self.index.project_bases(cls):
             out.extend(self._class_chain(t, k, depth + 1))
         return out
+
+    def _chain_truncated(self, cls: ClassFact, depth: int = 0) -> bool:
+        """Does ``_class_chain`` stop before the end of this class's project bases?"""
+        bases = self.index.project_bases(cls)
+        if depth > 10:
+            return bool(bases)
+        return any(self._chain_truncated(k, depth + 1) for _, k in bases)
 
     def _module_symbols(
         self, module: str, seen: set[str] | None = None
@@ -717,18 +768,29 @@ class CeleryModel:
             self._set(cfg, key, raw, owner, f"{owner.module}", kind, f"{module}", namespace)
 
     def django_settings_module(self) -> str | None:
+        """The one settings module the worker reads, or None when it is not known or when
+        the deployment files name several."""
+        modules = self.django_settings_modules()
+        return modules[0] if len(modules) == 1 else None
+
+    def django_settings_modules(self) -> list[str]:
+        """Every settings module a production worker may read: the configured one; else the
+        production modules the deployment files name (Dockerfile ENV, compose, Procfile,
+        .env, units: the environment overrides the code's ``os.environ.setdefault``); else
+        the one the code names."""
         if self.settings.django_settings:
-            return self.settings.django_settings
-        # The environment of the deployment (Dockerfile ENV, compose, Procfile, .env, units)
-        # overrides the code's os.environ.setdefault(...): one production module named there,
-        # present in the project, is the one the worker reads.
+            return [self.settings.django_settings]
         deployed = [
             m
             for m in self.index.deployment.settings_modules()
-            if m in self.index.modules and not is_test_module(m, self.settings)
+            if m in self.index.modules and not is_test_module(m, self.settings, self.index)
         ]
-        if len(deployed) == 1:
-            return deployed[0]
+        if deployed:
+            return deployed
+        code = self._code_settings_module()
+        return [code] if code is not None else []
+
+    def _code_settings_module(self) -> str | None:
         candidates: list[tuple[int, str]] = []
         for facts in self._modules():
             data = facts.extras.get("celery_config") or {}
@@ -748,11 +810,47 @@ class CeleryModel:
         return None
 
     def _from_django(self, cfg: AppConfig, namespace: str | None) -> None:
-        module = self.django_settings_module()
-        if module is None or module not in self.index.modules:
+        modules = self.django_settings_modules()
+        if not modules or any(m not in self.index.modules for m in modules):
             cfg.open_reasons.append("Django settings module not found (set celery.django-settings)")
             return
-        self._from_module(cfg, module, namespace, "django")
+        if len(modules) == 1:
+            self._from_module(cfg, modules[0], namespace, "django")
+            return
+        # Several deployments name different settings modules: a setting every one of them
+        # gives the same known value is known; one that only some set, or that they set
+        # differently, is set with an unknown value; one none sets is absent.
+        parts: list[AppConfig] = []
+        for module in modules:
+            part = AppConfig(cfg.ident, cfg.path, cfg.line, cfg.col, cfg.module)
+            self._from_module(part, module, namespace, "django")
+            parts.append(part)
+        for part in parts:
+            cfg.open_reasons.extend(r for r in part.open_reasons if r not in cfg.open_reasons)
+        names = sorted({name for part in parts for name in part.settings})
+        for name in names:
+            found = [part.settings.get(name) for part in parts]
+            present = [v for v in found if v is not None]
+            first = present[0]
+            same = len(present) == len(parts) and all(
+                v.known and v.value == first.value for v in present
+            )
+            if same:
+                cfg.settings[name] = first
+            else:
+                where = ", ".join(modules)
+                cfg.settings[name] = replace(
+                    first,
+                    value=Value("unknown"),
+                    source=f"{first.source} (differs between the settings modules {where})",
+                )
+        seen = {(e.path, e.line, e.col, e.key) for e in cfg.entries}
+        for part in parts:
+            for entry in part.entries:
+                ident = (entry.path, entry.line, entry.col, entry.key)
+                if ident not in seen:
+                    seen.add(ident)
+                    cfg.entries.append(entry)
 
     def _finish(self, cfg: AppConfig) -> None:
         return None
@@ -784,20 +882,24 @@ class CeleryModel:
         layers: list[tuple[ModuleFacts, Any]] = [
             (self.index.modules[m], d) for m, d in (found.layers if found is not None else ())
         ]
+        every = [*layers, (facts, dec)]
         keywords: dict[str, Any] = {}
-        for _, d in [*layers, (facts, dec)]:
+        for _, d in every:
             keywords.update(d.keywords)
-        apps = self._apps_for_task(found, [*layers, (facts, dec)])
-        shared = keywords.get("shared")
-        if not (shared is not None and shared.kind == "const" and shared.value is False):
+        # resolved options of every layer, ``**NAME`` splats included
+        options, splats_known = self._decorator_options(every, dec)
+        apps = self._apps_for_task(found, every)
+        shared = options.get("shared")
+        if not (shared is not None and shared.value == Value("const", False)):
             apps = self._apps_sharing(apps, facts.module)
         workers = [
             a for a in apps if a in self.worker_apps() and self._worker_runs(a, facts.module)
         ]
-        name_opt = keywords.get("name")
+        name_opt = options.get("name")
         registered = f"{facts.module}.{func.name}"
-        if name_opt is not None and name_opt.kind == "const" and isinstance(name_opt.value, str):
-            registered = name_opt.value
+        if name_opt is not None and name_opt.value.kind == "const":
+            if isinstance(name_opt.value.value, str):
+                registered = name_opt.value.value
         task = CeleryTask(
             module=facts.module,
             function=func.name,
@@ -811,11 +913,13 @@ class CeleryModel:
             name_known=registered != f"{facts.module}.{func.name}"
             or not any(a.names_open for a in apps),
         )
-        if any(d.has_kwargs_splat for _, d in [*layers, (facts, dec)]):
+        if not splats_known:
             task.options_open = True
         # base class attributes first, decorator keywords override
         base = keywords.get("base")
         base_qn = base.qualname if base is not None and base.kind == "name" else None
+        if base is None and "base" in options:
+            task.options_open = True  # ``base`` from a splat: the class is not followed
         if base is not None and base_qn is None:
             task.options_open = True
         if base_qn is None:
@@ -823,15 +927,37 @@ class CeleryModel:
         if base_qn is not None:
             if not self._apply_base(task, base_qn):
                 task.options_open = True
-        for owner, d in [*layers, (facts, dec)]:
-            lines = {k: (v[0], v[1]) for k, v in d.keyword_lines.items()}
+        task.options.update(options)
+        return task
+
+    def _decorator_options(
+        self, every: list[tuple[ModuleFacts, Any]], dec: Any
+    ) -> tuple[dict[str, TaskOption], bool]:
+        """The keywords of a task decorator and of the aliases it goes through, resolved,
+        with the entries of ``**NAME`` splats of module-constant dicts; the flag is False
+        when some splat's keys cannot be known."""
+        out: dict[str, TaskOption] = {}
+        known = True
+        for owner, d in every:
             source = "decorator" if d is dec else f"{ALIAS_SOURCE}{owner.module}"
+            splats = getattr(d, "splats", [])
+            splat_lines = getattr(d, "splat_lines", [])
+            if d.has_kwargs_splat and (not splats or len(splats) != len(splat_lines)):
+                known = False  # facts written before splats were recorded
+            for splat, (line, col) in zip(splats, splat_lines):
+                entries = splat_entries(self.index, splat)
+                if entries is None:
+                    known = False
+                    continue
+                for key, value in entries.items():
+                    out[key] = TaskOption(key, value, owner.path, line, col, source)
+            lines = {k: (v[0], v[1]) for k, v in d.keyword_lines.items()}
             for key, value in d.keywords.items():
                 line, col = lines.get(key, (d.line, d.col))
-                task.options[key] = TaskOption(
+                out[key] = TaskOption(
                     key, resolve_value(self.index, value), owner.path, line, col, source
                 )
-        return task
+        return out, known
 
     def _app_task_cls(self, apps: list[AppConfig]) -> str | None:
         classes = {a.task_cls for a in apps if a.task_cls}
@@ -845,8 +971,8 @@ class CeleryModel:
                 "celery.app.task.Task",
             ) or target.external.startswith("celery.")
         cls = self.index.klass(target)
-        if cls is None:
-            return False
+        if cls is None or self._chain_truncated(cls):
+            return False  # too deep to follow: the options are unknown, not absent
         for owner_module, klass in reversed(self._class_chain(target, cls)):
             owner = self.index.modules[owner_module]
             for key, attr in klass.attributes.items():

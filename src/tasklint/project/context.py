@@ -9,6 +9,7 @@ from typing import Any
 from tasklint.config import Settings
 from tasklint.project.index import ProjectIndex
 from tasklint.syntax.names import NameResolver, Scope
+from tasklint.syntax.values import Value
 
 
 @dataclass
@@ -46,6 +47,13 @@ class FileContext:
     def canonical(self, expr: ast.AST) -> str | None:
         """Qualified name with project re-exports followed (``pkg.app`` -> ``pkg.celery.app``)."""
         return self.index.canonical(self.qualname(expr))
+
+    def value(self, expr: ast.expr, scope: Scope | None = None) -> Value:
+        """The statically known value of an expression, names followed across the project."""
+        from tasklint.project.values import resolve_value
+        from tasklint.syntax.constants import fold
+
+        return resolve_value(self.index, fold(expr, self.resolver, scope or self.scope()))
 
     def imports_package(self, *packages: str) -> bool:
         facts = self.index.modules.get(self.module)

@@ -61,6 +61,9 @@ class DecoratorFact:
     # keyword -> [line, col] (1-based col), for findings reported on a keyword
     keyword_lines: dict[str, list[int]] = field(default_factory=dict)
     positional: int = 0  # number of positional arguments
+    # ``**NAME`` keyword splats, folded (``@shared_task(**LIMITS)``), and their [line, col]
+    splats: list[Value] = field(default_factory=list)
+    splat_lines: list[list[int]] = field(default_factory=list)
 
 
 @dataclass
@@ -165,6 +168,7 @@ class ModuleFacts:
         def deco(d: dict[str, Any]) -> DecoratorFact:
             d = dict(d)
             d["keywords"] = {k: value(v) for k, v in d["keywords"].items()}
+            d["splats"] = [value(v) for v in d.get("splats", [])]
             return DecoratorFact(**d)
 
         def func(d: dict[str, Any]) -> FunctionFact:
@@ -347,10 +351,26 @@ class _FactCollector:
         )
 
     # -- module-level symbols ------------------------------------------------------------
-    def collect_symbols(self) -> None:
+    def collect_symbols(self, tree: ast.Module | None = None) -> None:
         scope = self.resolver.module_scope
+        mutated = _mutated_names(tree.body) if tree is not None else set()
+        conditional = _conditional_assignments(tree.body) if tree is not None else set()
         for name, bindings in scope.bindings.items():
-            self.facts.symbols[name] = self._symbol(name, bindings)
+            sym = self._symbol(name, bindings)
+            if (
+                len(bindings) == 1
+                and bindings[0].kind == "assign"
+                and id(bindings[0].node) in conditional
+                and sym.kind in ("const", "other", "alias")
+            ):
+                # assigned in one branch of an ``if``/``try`` (or a loop) only: set, but its
+                # value is unknown (RULES.md: a constant only when every branch agrees)
+                sym = SymbolFact("other", sym.line, col=sym.col, folded=Value("unknown"))
+            if name in mutated and _is_container(sym.folded):
+                # ``LIMITS["time_limit"] = 60`` / ``OPTS.update(...)`` at module level: the
+                # value read later is not the one assigned
+                sym = SymbolFact("other", sym.line, col=sym.col, folded=Value("unknown"))
+            self.facts.symbols[name] = sym
 
     def _symbol(self, name: str, bindings: list[Any]) -> SymbolFact:
         from tasklint.syntax.constants import fold
@@ -369,6 +389,9 @@ class _FactCollector:
                     f.value == folds[0].value for f in folds
                 ):
                     return SymbolFact("const", line, value=folds[0].value, col=col, folded=folds[0])
+                # the same expression over names (``X = 2 * HOUR`` in both branches)
+                if folds[0].kind in ("expr", "dict", "list") and all(f == folds[0] for f in folds):
+                    return SymbolFact("other", line, col=col, folded=folds[0])
             return SymbolFact("ambiguous", line, col=col, folded=Value("unknown"))
         b = first
         if b.kind == "def":
@@ -461,6 +484,12 @@ class _FactCollector:
                     if kw.arg is not None
                 },
                 positional=len(dec.args),
+                splats=[
+                    fold(kw.value, self.resolver, scope) for kw in dec.keywords if kw.arg is None
+                ],
+                splat_lines=[
+                    [kw.lineno, kw.col_offset + 1] for kw in dec.keywords if kw.arg is None
+                ],
             )
         return DecoratorFact(
             qualname=self.resolver.qualname(dec, scope),
@@ -552,7 +581,7 @@ class _FactCollector:
                     and isinstance(func.value, ast.Name)
                     and func.value.id in retry_owners
                 ):
-                    fact.retry_calls.append(self._retry_call(current, scope))
+                    fact.retry_calls.append(self._retry_call(current, scope, node))
             if isinstance(current, (ast.With, ast.AsyncWith)):
                 inner = (*enclosing, *current.items)
                 stack.extend((item, enclosing) for item in current.items)
@@ -619,17 +648,27 @@ class _FactCollector:
             return None  # ``kwargs.setdefault("bind", True)``: options it adds are unknown
         made = self._decorator(call, scope)
         made.has_kwargs_splat = False  # the splat is the decorator's own keywords
+        made.splats, made.splat_lines = [], []
         made.positional = 0
         return made
 
-    def _retry_call(self, call: ast.Call, scope: Scope) -> dict[str, Any]:
+    def _retry_call(
+        self, call: ast.Call, scope: Scope, func: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> dict[str, Any]:
         from tasklint.syntax.constants import fold
 
+        # module-level scopes only: a name the function binds itself is a local, not the
+        # module constant (or star-imported name) of the same name
+        local = {a.arg for a in walk(func.args) if isinstance(a, ast.arg)} | {
+            n.id for n in walk(func) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+        }
         entry: dict[str, Any] = {"line": call.lineno, "col": call.col_offset + 1}
         for kw in call.keywords:
             if kw.arg in ("countdown", "max_retries", "eta"):
+                uses_local = any(isinstance(n, ast.Name) and n.id in local for n in walk(kw.value))
+                value = Value("unknown") if uses_local else fold(kw.value, self.resolver, scope)
                 entry[kw.arg] = {
-                    "value": fold(kw.value, self.resolver, scope).__dict__,
+                    "value": value.__dict__,
                     "line": kw.lineno,
                     "col": kw.col_offset + 1,
                 }
@@ -646,6 +685,17 @@ class _FactCollector:
         from tasklint.syntax.constants import fold
 
         reads: set[str] = set()
+        class_names = {
+            n.id
+            for stmt in node.body
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+            for n in walk(stmt)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        } | {
+            stmt.name
+            for stmt in node.body
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        }
         for stmt in node.body:
             target: ast.expr | None = None
             value: ast.expr | None = None
@@ -654,9 +704,13 @@ class _FactCollector:
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 target, value = stmt.target, stmt.value
             if isinstance(target, ast.Name) and value is not None:
-                fact.attributes[target.id] = AttributeFact(
-                    stmt.lineno, stmt.col_offset + 1, fold(value, self.resolver, outer)
+                # a name the class body binds is read from the class, not the module
+                folded = (
+                    Value("unknown")
+                    if any(isinstance(n, ast.Name) and n.id in class_names for n in walk(value))
+                    else fold(value, self.resolver, outer)
                 )
+                fact.attributes[target.id] = AttributeFact(stmt.lineno, stmt.col_offset + 1, folded)
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 method = FunctionFact(
                     name=stmt.name,
@@ -706,7 +760,7 @@ def module_facts(
     )
     collector = _FactCollector(resolver, facts, mentions_celery)
     collector.collect_imports(tree)
-    collector.collect_symbols()
+    collector.collect_symbols(tree)
     collector.collect_defs(tree)
     for name, collect in collectors().items():
         try:
@@ -716,6 +770,87 @@ def module_facts(
         if data is not None:
             facts.extras[name] = json_safe(data)
     return facts
+
+
+def _is_container(value: Value | None) -> bool:
+    if value is None:
+        return False
+    if value.kind == "const":
+        return isinstance(value.value, (dict, list))
+    return value.kind in ("dict", "list", "expr")
+
+
+MUTATORS = frozenset(
+    {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"}
+)
+
+
+def _conditional_assignments(body: list[ast.stmt]) -> set[int]:
+    """ids of module-level assignment statements nested in an ``if``, ``try``, loop or
+    ``match`` (not in functions or classes)."""
+    out: set[int] = set()
+
+    def visit(stmts: list[ast.stmt], nested: bool) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                if nested:
+                    out.add(id(stmt))
+            elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+                visit(stmt.body, nested)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            else:
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(stmt, field, None) or [], True)
+                for handler in getattr(stmt, "handlers", None) or []:
+                    visit(handler.body, True)
+                for case in getattr(stmt, "cases", None) or []:
+                    visit(case.body, True)
+
+    visit(body, False)
+    return out
+
+
+def _mutated_names(stmts: list[ast.stmt]) -> set[str]:
+    """Module-level names changed in place by module-level statements (also under
+    ``if``/``try``/``with``/loops): ``X[k] = v``, ``X[k] += v``, ``del X[k]``,
+    ``X.update(...)`` and the other mutating methods of dicts and lists."""
+    out: set[str] = set()
+
+    def base(expr: ast.expr) -> None:
+        while isinstance(expr, ast.Subscript):
+            expr = expr.value
+        if isinstance(expr, ast.Name):
+            out.add(expr.id)
+
+    stack = list(stmts)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        targets: list[ast.expr] = []
+        if isinstance(stmt, ast.Assign):
+            targets = list(stmt.targets)
+        elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+            targets = [stmt.target]
+        elif isinstance(stmt, ast.Delete):
+            targets = list(stmt.targets)
+        for target in targets:
+            if isinstance(target, ast.Subscript):
+                base(target)
+        if (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr in MUTATORS
+        ):
+            base(stmt.value.func.value)
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.stmt):
+                stack.append(child)
+            elif isinstance(child, ast.ExceptHandler):
+                stack.extend(child.body)
+    return out
 
 
 def _may_make_decorator(target: str | None, call: ast.Call) -> bool:

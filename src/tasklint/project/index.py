@@ -15,6 +15,7 @@ from tasklint.project.deployment import DeploymentFacts
 from tasklint.project.discovery import SHADOWED_LIBRARIES
 from tasklint.project.facts import ClassFact, DecoratorFact, FunctionFact, ModuleFacts, SymbolFact
 from tasklint.project.graph import ImportGraph, build_import_graph
+from tasklint.syntax.values import Value
 
 CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 CELERY_CURRENT_APP = frozenset(
@@ -134,6 +135,7 @@ class ProjectIndex:
         self._resolve.cache_clear()
         self._task.cache_clear()
         self._task_decorator.cache_clear()
+        self.__dict__.pop("_value_memo", None)  # resolved values (project.values)
 
     # -- imports -------------------------------------------------------------------------
     @property
@@ -440,9 +442,9 @@ class ProjectIndex:
                         name=t.name,
                         line=dec.line,
                         deferred=any(self._defers_to_commit(d) for d in layers),
-                        bind=any(_const_true(d, "bind") for d in layers),
+                        bind=any(self._decorator_true(d, "bind") for d in layers),
                         bind_known=any("bind" in d.keywords for d in layers)
-                        or not any(d.has_kwargs_splat for d in layers),
+                        or all(_splats_known(self, d) for d in layers),
                     )
             return None
         if sym is not None and sym.kind == "call" and sym.target:
@@ -496,6 +498,9 @@ class ProjectIndex:
                             out.append(TaskInfo("arq", target.module, func.name, func.line))
         return out
 
+    def _decorator_true(self, dec: DecoratorFact, key: str) -> bool:
+        return _decorator_true_resolved(self, dec, key)
+
     def _defers_to_commit(self, dec: DecoratorFact) -> bool:
         base = dec.keywords.get("base")
         if base is None or base.kind != "name" or base.qualname is None:
@@ -538,6 +543,36 @@ class ProjectIndex:
         ):
             return True
         return any(self.is_atomic_context(c, depth + 1) for c in func.yield_contexts)
+
+
+def _decorator_true_resolved(index: ProjectIndex, dec: DecoratorFact, key: str) -> bool:
+    """``key=True`` on a decorator, through module constants and ``**NAME`` splats."""
+    from tasklint.project.values import resolve_value
+
+    value = dec.keywords.get(key)
+    if value is not None:
+        return resolve_value(index, value) == Value("const", True)
+    for splat in dec.splats:
+        resolved = resolve_value(index, splat)
+        if resolved.kind == "const" and isinstance(resolved.value, dict):
+            if resolved.value.get(key) is True:
+                return True
+    return False
+
+
+def _splats_known(index: ProjectIndex, dec: DecoratorFact) -> bool:
+    """Are the keys of every ``**NAME`` splat of the decorator known?"""
+    from tasklint.project.values import resolve_value
+
+    if not dec.has_kwargs_splat:
+        return True
+    if len(dec.splats) != len(dec.splat_lines) or not dec.splats:
+        return False
+    for splat in dec.splats:
+        resolved = resolve_value(index, splat)
+        if resolved.kind not in ("const", "dict") or not isinstance(resolved.value, dict):
+            return False
+    return True
 
 
 def _const_true(dec: DecoratorFact, key: str) -> bool:

@@ -66,7 +66,9 @@ class TaskWithoutTimeLimit(Rule):
     ## Known limitations
     When the app's configuration cannot be read statically (`conf.update(load())`,
     `config_from_envvar`, an unresolvable settings object) or the project defines no
-    Celery app, tasks are not reported: the limit may be set there.
+    Celery app, tasks are not reported: the limit may be set there. A `**NAME` splat of a
+    module-constant dict (`@shared_task(**LIMITS)`) counts with the keys it has; a splat
+    whose keys cannot be known (`**load_options()`) counts as a limit that may be set.
 
     ## References
     - Celery: https://docs.celeryq.dev/en/stable/userguide/workers.html#time-limits

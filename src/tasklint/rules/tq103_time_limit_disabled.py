@@ -15,7 +15,6 @@ from tasklint.project.celery_config import CeleryModel, resolve_value
 from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
-from tasklint.syntax.constants import fold
 from tasklint.syntax.values import Value
 
 GLOBAL = {"time_limit": "task_time_limit", "soft_time_limit": "task_soft_time_limit"}
@@ -103,7 +102,9 @@ class TimeLimitDisabled(Rule):
         for info in ArqModel.of(index).checked_settings(settings):
             if info.kind == "worker_call":
                 raw = info.keywords.get("job_timeout")
-                if isinstance(raw, dict) and Value(**raw["value"]) == Value("const", None):
+                if isinstance(raw, dict) and resolve_value(index, Value(**raw["value"])) == Value(
+                    "const", None
+                ):
                     yield self.project_finding(
                         info.path,
                         int(raw["line"]),
@@ -144,7 +145,7 @@ class TimeLimitDisabled(Rule):
             return
         for kw in node.keywords:
             if kw.arg == keyword:
-                value = fold(kw.value, ctx.resolver, ctx.scope())
+                value = ctx.value(kw.value)
                 if value.kind == "const" and value.value == -1:
                     yield self.finding(
                         ctx, kw, what=f"`{keyword}=-1`", context="", fix="set a number of seconds"

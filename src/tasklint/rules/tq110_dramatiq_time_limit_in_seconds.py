@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
 from tasklint.rules._base import Rule, register
-from tasklint.syntax.constants import fold
+from tasklint.syntax.values import as_number
 
 ACTOR = frozenset({"dramatiq.actor", "dramatiq.actor.actor", "django_dramatiq.actor"})
 TIME_LIMIT_MIDDLEWARE = frozenset(
@@ -90,13 +90,9 @@ class DramatiqTimeLimitInSeconds(Rule):
         for kw in node.keywords:
             if kw.arg != "time_limit":
                 continue
-            value = fold(kw.value, ctx.resolver, ctx.scope())
-            if value.kind == "name" and value.qualname:
-                from tasklint.project.celery_config import resolve_value
-
-                value = resolve_value(ctx.index, value)
-            v = value.value
-            if value.kind == "const" and isinstance(v, (int, float)) and not isinstance(v, bool):
+            value = ctx.value(kw.value)
+            v = as_number(value.value) if value.kind == "const" else None
+            if v is not None:
                 if 0 < v < 1000:
                     shown = int(v) if float(v).is_integer() else v
                     yield self.finding(ctx, kw, value=shown, suggestion=f"{int(v * 1000):_}")

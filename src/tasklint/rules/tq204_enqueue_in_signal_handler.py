@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from tasklint.analysis.enqueue import EnqueueRecognizer, decorator_wrapper, enqueue_triggered
+from tasklint.analysis.enqueue import EnqueueRecognizer, enqueue_triggered
+from tasklint.analysis.signals import connected_elsewhere, connecting_decorators, receivers
 from tasklint.analysis.summaries import Summaries
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
 from tasklint.config import Settings
@@ -15,125 +16,6 @@ from tasklint.findings import Finding
 from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
-from tasklint.syntax.walk import walk
-
-SIGNALS = frozenset(
-    {
-        f"django.db.models.signals.{name}"
-        for name in ("post_save", "post_delete", "m2m_changed", "pre_save", "pre_delete")
-    }
-)
-RECEIVER = frozenset({"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"})
-
-
-def _signal_names(expr: ast.expr, ctx: FileContext) -> list[str]:
-    exprs = list(expr.elts) if isinstance(expr, (ast.List, ast.Tuple)) else [expr]
-    out = []
-    for e in exprs:
-        qn = ctx.index.canonical(ctx.resolver.qualname(e))
-        if qn in SIGNALS:
-            out.append(qn.rsplit(".", 1)[-1])
-    return out
-
-
-def _decorator_signal(dec: ast.expr, ctx: FileContext) -> str | None:
-    """The model signal a project decorator connects the function it decorates to."""
-    target = dec.func if isinstance(dec, ast.Call) else dec
-    wrapper = decorator_wrapper(ctx.index, ctx.resolver.qualname(target))
-    usable = ("factory", "both") if isinstance(dec, ast.Call) else ("plain", "both")
-    if wrapper is None or wrapper.get("wraps") not in usable:
-        return None
-    connects = wrapper.get("connects")
-    for pair in connects if isinstance(connects, list) else []:
-        if not isinstance(pair, list) or len(pair) != 2:
-            continue
-        how, signal = str(pair[0]), ctx.index.canonical(str(pair[1]))
-        if how != "connect" and ctx.index.canonical(how) not in RECEIVER:
-            continue
-        if signal in SIGNALS:
-            return signal.rsplit(".", 1)[-1]
-    return None
-
-
-def receivers(ctx: FileContext) -> dict[str, str]:
-    """Module-level function name -> the model signal it receives (memoised per file):
-    ``@receiver(signal)``, ``signal.connect(handler)`` in the module, or a project decorator
-    that does either with the function it decorates."""
-    memo = ctx.memo.get("tq204_receivers")
-    if isinstance(memo, dict):
-        return memo
-    found: dict[str, str] = {}
-    for stmt in ctx.tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for dec in stmt.decorator_list:
-                if (
-                    isinstance(dec, ast.Call)
-                    and dec.args
-                    and ctx.index.canonical(ctx.resolver.qualname(dec.func)) in RECEIVER
-                ):
-                    names = _signal_names(dec.args[0], ctx)
-                    if names:
-                        found[stmt.name] = names[0]
-                        break
-                signal = _decorator_signal(dec, ctx)
-                if signal is not None:
-                    found[stmt.name] = signal
-                    break
-    for name, signal in connected_elsewhere(ctx.index).get(ctx.module, {}).items():
-        found.setdefault(name, signal)
-    connects = any(".connect(" in line for line in ctx.lines)
-    for node in walk(ctx.tree) if connects else ():
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "connect"
-            and node.args
-            and isinstance(node.args[0], ast.Name)
-        ):
-            names = _signal_names(node.func.value, ctx)
-            if names:
-                found.setdefault(node.args[0].id, names[0])
-    ctx.memo["tq204_receivers"] = found
-    return found
-
-
-def connected_elsewhere(index: ProjectIndex) -> dict[str, dict[str, str]]:
-    """Module -> {function name: model signal} for receivers that some project module
-    connects with ``<signal>.connect(<module>.<function>, ...)`` (``AppConfig.ready()``)."""
-    memo = index.__dict__.get("_tq204_connected")
-    if isinstance(memo, dict):
-        return memo
-    out: dict[str, dict[str, str]] = {}
-    for facts in index.modules.values():
-        data = facts.extras.get("signal_connections")
-        if not isinstance(data, dict):
-            continue
-        for entry in data.get("connects", []):
-            if not isinstance(entry, list) or len(entry) < 2:
-                continue
-            signal = index.canonical(str(entry[1]))
-            if signal not in SIGNALS:
-                continue
-            target = index.resolve(str(entry[0]))
-            if target.module is None or target.name is None or target.rest:
-                continue
-            if index.function(target) is None:
-                continue
-            out.setdefault(target.module, {}).setdefault(target.name, signal.rsplit(".", 1)[-1])
-    index.__dict__["_tq204_connected"] = out
-    return out
-
-
-def connecting_decorators(index: ProjectIndex) -> tuple[str, ...]:
-    """Names of project functions that connect the function they decorate to a signal."""
-    names: set[str] = set()
-    for facts in index.modules.values():
-        data = facts.extras.get("wrappers")
-        if isinstance(data, dict):
-            names.update(
-                name for name, w in data.items() if isinstance(w, dict) and w.get("connects")
-            )
-    return tuple(sorted(names))
 
 
 @register

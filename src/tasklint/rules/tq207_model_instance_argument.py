@@ -31,8 +31,9 @@ class ModelInstanceArgument(Rule):
     Flags a Django model instance or queryset — from `M.objects.get/first/create/filter/...`,
     `get_or_create()[0]`, `get_object_or_404`, `request.user`, `self.get_object()`, a loop
     over a queryset, a parameter annotated with a model class, `self` in a method of a
-    project model class, the value of a project function that returns one of these on
-    every path — or a SQLAlchemy mapped
+    project model class, `instance` in a `pre_save`/`post_save`/`pre_delete`/`post_delete`
+    receiver (the parameter, `kwargs["instance"]` or `kwargs.get("instance")`), the value
+    of a project function that returns one of these on every path — or a SQLAlchemy mapped
     instance (`session.get(M, ...)`, `query(M).first()`, `.scalars(...).one()`) passed as
     an argument of an enqueue.
 

@@ -15,9 +15,8 @@ from tasklint.project.celery_config import AppConfig, CeleryModel, resolve_value
 from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
-from tasklint.syntax.constants import fold
 from tasklint.syntax.names import Scope
-from tasklint.syntax.values import Value
+from tasklint.syntax.values import Value, as_number
 
 NOW = frozenset(
     {
@@ -31,10 +30,7 @@ NOW = frozenset(
 
 
 def _seconds(value: Value) -> float | None:
-    v = value.value
-    if value.kind == "const" and isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v)
-    return None
+    return as_number(value.value) if value.kind == "const" else None
 
 
 def smallest_visibility(apps: list[AppConfig], settings: Settings) -> Visibility | None:
@@ -145,7 +141,7 @@ class CountdownExceedsVisibilityTimeout(Rule):
         for kw in node.keywords:
             seconds: float | None = None
             if kw.arg == "countdown":
-                seconds = _seconds(resolve_value(ctx.index, fold(kw.value, ctx.resolver, scope)))
+                seconds = _seconds(ctx.value(kw.value, scope))
             elif kw.arg == "eta":
                 seconds = self._eta_offset(kw.value, ctx, scope)
             if seconds is not None and seconds >= vt.seconds:
@@ -172,7 +168,7 @@ class CountdownExceedsVisibilityTimeout(Rule):
             if isinstance(now_side, ast.Call):
                 qn = ctx.index.canonical(ctx.resolver.qualname(now_side.func, scope))
                 if qn in NOW:
-                    return _seconds(resolve_value(ctx.index, fold(delta_side, ctx.resolver, scope)))
+                    return _seconds(ctx.value(delta_side, scope))
         return None
 
     # -- retry countdowns and backoff caps -----------------------------------------------

@@ -11,7 +11,6 @@ from tasklint.findings import Finding
 from tasklint.project.context import FileContext
 from tasklint.project.index import DJANGO_ATOMIC
 from tasklint.rules._base import Rule, register
-from tasklint.syntax.constants import fold
 from tasklint.syntax.names import Scope
 
 ON_COMMIT = frozenset({"django.db.transaction.on_commit"})
@@ -25,11 +24,7 @@ def _using(call: ast.Call, ctx: FileContext, scope: Scope, positional: bool) -> 
         expr = call.args[0]
     if expr is None:
         return "default"
-    value = fold(expr, ctx.resolver, scope)
-    if value.kind == "name" and value.qualname:
-        from tasklint.project.celery_config import resolve_value
-
-        value = resolve_value(ctx.index, value)
+    value = ctx.value(expr, scope)
     if value.kind == "const" and (isinstance(value.value, str) or value.value is None):
         return value.value or "default"
     return UNKNOWN

@@ -78,7 +78,12 @@ class PickleSerializer(Rule):
                         )
         for task in model.tasks():
             opt = task.options.get("serializer")
-            if opt is not None and opt.value.kind == "const" and opt.value.value in PICKLE_NAMES:
+            if (
+                opt is not None
+                and opt.value.kind == "const"
+                and isinstance(opt.value.value, str)
+                and opt.value.value.lower() in PICKLE_NAMES
+            ):
                 yield self.project_finding(
                     opt.path, opt.line, opt.col, what=f"Task `{task.function}`'s `serializer`"
                 )

@@ -14,7 +14,6 @@ from tasklint.project.celery_config import is_test_module, resolve_value
 from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
-from tasklint.syntax.constants import fold
 from tasklint.syntax.values import Value
 
 TRUE = Value("const", True)
@@ -92,9 +91,7 @@ class ArqKeepResultForever(Rule):
         kind = CALLS.get(ctx.index.canonical(ctx.qualname(node.func)) or "")
         if kind is None:
             return
-        value = fold(keyword.value, ctx.resolver, ctx.scope())
-        if value.kind == "name":
-            value = resolve_value(ctx.index, value)
+        value = ctx.value(keyword.value)
         if value == TRUE:
             yield self.finding(ctx, keyword, what=f"`{kind}(..., keep_result_forever=True)`")
 

@@ -380,7 +380,7 @@ def _worker_call(reader: _Reader, call: ast.Call) -> dict[str, Any]:
     }
 
 
-@register_collector("arq", version=5)
+@register_collector("arq", version=6)  # 6: symbolic values (45 * MINUTE)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and (

@@ -77,6 +77,11 @@ class _Collector:
                 "col": call.col_offset + 1,
                 "kwargs": kwargs,
                 "splat": any(kw.arg is None for kw in call.keywords),
+                "splats": [
+                    _entry(kw, fold(kw.value, self.resolver))
+                    for kw in call.keywords
+                    if kw.arg is None
+                ],
                 "in_function": in_function,
                 "main": main,
             }
@@ -171,19 +176,29 @@ class _Collector:
             if receiver is None:
                 return
             entries: dict[str, Any] = {}
+            splats: list[dict[str, Any]] = []
             unknown = False
             for arg in call.args:
-                if isinstance(arg, ast.Dict):
+                if isinstance(arg, ast.Dict) and all(
+                    isinstance(key, ast.Constant) and isinstance(key.value, str) for key in arg.keys
+                ):
                     for key, value in zip(arg.keys, arg.values):
-                        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                            entries[key.value] = _entry(key, fold(value, self.resolver))
-                        else:
-                            unknown = True
-                else:
+                        assert isinstance(key, ast.Constant)
+                        entries[str(key.value)] = _entry(key, fold(value, self.resolver))
+                    continue
+                # ``update(DEFAULTS)``, ``update({**BASE, ...})``: resolved by the project model
+                folded = fold(arg, self.resolver)
+                if folded.kind == "unknown":
                     unknown = True
+                else:
+                    splats.append(_entry(arg, folded))
             for kw in call.keywords:
                 if kw.arg is None:
-                    unknown = True
+                    folded = fold(kw.value, self.resolver)
+                    if folded.kind == "unknown":
+                        unknown = True
+                    else:
+                        splats.append(_entry(kw, folded))
                 else:
                     entries[kw.arg] = _entry(kw, fold(kw.value, self.resolver))
             self.ops.append(
@@ -192,6 +207,7 @@ class _Collector:
                     "kind": "update",
                     "line": call.lineno,
                     "entries": entries,
+                    "splats": splats,
                     "unknown": unknown,
                 }
             )
@@ -228,6 +244,8 @@ class _Collector:
             if namespace is not None:
                 ns = fold(namespace, self.resolver)
                 op["namespace"] = ns.value if ns.kind == "const" else "?"
+                if ns.kind in ("name", "expr"):
+                    op["namespace_value"] = _value(ns)  # resolved by the project model
             self.ops.append(op)
 
     def _setdefault_django(self, call: ast.Call) -> bool:
@@ -268,7 +286,7 @@ def _discovered(call: ast.Call) -> dict[str, Any]:
     return {}
 
 
-@register_collector("celery_config", version=3)
+@register_collector("celery_config", version=4)  # 4: symbolic values, splats
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     used = set(facts.imported_packages)
     source = resolver.source
