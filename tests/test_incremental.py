@@ -196,3 +196,22 @@ def test_test_module_globs_match_fnmatch_on_each_name_and_part() -> None:
     names = [".".join(c) for k in (1, 2, 3) for c in itertools.product(words, repeat=k)]
     assert sum(reference(n) for n in names) > 100
     assert [_matches_test_globs(n, patterns) for n in names] == [reference(n) for n in names]
+
+
+def test_shared_walk_is_made_once_and_equals_ast_walk() -> None:
+    import ast
+
+    from tasklint.syntax.walk import share_walk, walk
+
+    tree = ast.parse((ROOT / "src" / "tasklint" / "engine.py").read_text(encoding="utf-8"))
+    other = ast.parse("x = [y for y in z]")
+    share_walk(tree)
+    try:
+        first = walk(tree)
+        assert walk(tree) is first  # walked once while shared
+        assert [type(n) for n in first] == [type(n) for n in ast.walk(tree)]
+        assert all(a is b for a, b in zip(first, ast.walk(tree)))
+        assert walk(other) is not walk(other)  # any other tree: walked afresh
+    finally:
+        share_walk(None)
+    assert walk(tree) is not first

@@ -37,6 +37,7 @@ from tasklint.project.discovery import (
 from tasklint.project.index import ProjectIndex
 from tasklint.rules import ALL_RULES, ENGINE_CODES, Rule, default_codes
 from tasklint.suppression import Suppressions, unused_suppressions
+from tasklint.syntax.walk import share_walk
 
 
 def display_path(path: Path, base: Path) -> str:
@@ -282,6 +283,7 @@ class Linter:
                 return []
             return [finding]
         lines = source.splitlines()
+        share_walk(tree)  # rules that walk the whole module walk it once between them
         try:
             findings = self.check_tree(
                 tree, shown, lines, module, is_package, source, abs_path=abs_path, active=active
@@ -292,6 +294,8 @@ class Linter:
                 if "TQ002" in self.enabled
                 else []
             )
+        finally:
+            share_walk(None)
         return self._suppress(findings, source, shown)
 
     def _suppress(self, findings: list[Finding], source: str, shown: str) -> list[Finding]:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
-from tasklint.syntax.walk import walk
+from tasklint.syntax.walk import share_walk, walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -759,6 +759,17 @@ def module_facts(
         source is not None and ("shared_task" in source or ".task(" in source)
     )
     collector = _FactCollector(resolver, facts, mentions_celery)
+    share_walk(tree)  # collectors that walk the whole module walk it once between them
+    try:
+        _collect_all(collector, tree, resolver, facts)
+    finally:
+        share_walk(None)
+    return facts
+
+
+def _collect_all(
+    collector: _FactCollector, tree: ast.Module, resolver: NameResolver, facts: ModuleFacts
+) -> None:
     collector.collect_imports(tree)
     collector.collect_symbols(tree)
     collector.collect_defs(tree)
@@ -769,7 +780,6 @@ def module_facts(
             continue  # a collector that cannot read this module contributes nothing
         if data is not None:
             facts.extras[name] = json_safe(data)
-    return facts
 
 
 def _is_container(value: Value | None) -> bool:
