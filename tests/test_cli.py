@@ -179,12 +179,12 @@ def test_statistics(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "1     TQ109 unknown-task-option",
         "1     TQ201 enqueue-in-transaction",
         "1     TQ508 unknown-celery-setting",
-        "4 findings in 6 files",
+        "4 findings; checked 6 files",
     ]
     # with a machine format the counts go to stderr and stdout stays parseable
     status, out, err = run(capsys, "--statistics", "--format", "json", ".")
     assert len(json.loads(out)) == 4
-    assert "4 findings in 6 files" in err
+    assert "4 findings; checked 6 files" in err
 
 
 def test_missing_path_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -131,14 +131,19 @@ def test_rules_read_other_files_only_through_read_source() -> None:
     import re
 
     opening = re.compile(
-        r"(?<![.\w])open\(|read_text\(|read_bytes\(|tokenize\.|ast\.parse\(|(?<![.\w])compile\("
+        r"(?<![.\w])open\(|read_text\(|read_bytes\(|tokenize\.open|ast\.parse\("
+        r"|(?<![.\w])compile\("
     )
+    # Known exception: TQ213 searches the project's deployment files (not Python: no facts,
+    # no read_source) for CELERY_RESULT_BACKEND; only those the deployment fingerprint
+    # digests (Procfile, compose, Dockerfile, ...) invalidate cached findings when edited.
+    known = {"tq213_chord_without_results.py"}
     offenders = []
     for folder in ("rules", "analysis"):
         for path in sorted((ROOT / "src" / "tasklint" / folder).glob("*.py")):
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 code = line.split("#", 1)[0]
-                if opening.search(code) and 'mode="eval"' not in code:
+                if opening.search(code) and 'mode="eval"' not in code and path.name not in known:
                     offenders.append(f"{path.name}:{number}: {line.strip()}")
     assert offenders == []
 

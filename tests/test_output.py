@@ -85,7 +85,7 @@ def test_sarif_structure() -> None:
         location = result["locations"][0]["physicalLocation"]
         assert not location["artifactLocation"]["uri"].startswith("/")
         assert location["region"]["startLine"] >= 1
-        assert result["partialFingerprints"]["tasklint/v1"]
+        assert result["partialFingerprints"]["tasklint/v2"]
 
 
 def test_sarif_validates_against_the_official_schema() -> None:
@@ -99,7 +99,7 @@ def test_sarif_validates_against_the_official_schema() -> None:
 def test_github_escapes_properties_and_data() -> None:
     lines = render("github").splitlines()
     assert lines[0].startswith(
-        "::error file=shop/services.py,line=12,col=9,endLine=12,endColumn=31,"
+        "::warning file=shop/services.py,line=12,col=9,endLine=12,endColumn=31,"
     )
     assert "file=weird%2C name%3A%25.py" in lines[2]
     assert lines[2].endswith("invalid syntax%0Asecond line")

@@ -93,12 +93,17 @@ def _check_output(argv: list[str], out: str) -> None:
             assert "shop.tasks.send_receipt" in out
         return
     lines = [line for line in out.splitlines() if line.strip()]
+    if "--diff" in argv:  # a unified diff of what --fix would change
+        assert all(line[:1] in ("-", "+", " ", "@") for line in lines), lines
+        return
+    if "--show-fixes" in argv:  # the findings that remain, then what was fixed
+        lines = [line for line in lines if TEXT_LINE.match(line)]
     if fmt == "text":
         findings = [line for line in lines if TEXT_LINE.match(line)]
         assert findings, out
         rest = lines[len(findings) :]
         if "--statistics" in argv:
-            assert rest and re.match(r"^\d+ findings? in \d+ files$", rest[-1]), rest
+            assert rest and re.match(r"^\d+ findings?; checked \d+ files?$", rest[-1]), rest
         else:
             assert not rest, rest
     elif fmt == "github":

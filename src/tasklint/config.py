@@ -236,6 +236,7 @@ def parse_settings(
                 errors.append(f"{full}: expected {f.accepted}, got {raw!r}")
                 continue
             if f.codes and parsed:
+                parsed = tuple(code.upper() for code in parsed)  # `tq201` is TQ201
                 _check_codes(full, parsed, errors)
             values[f.attr] = parsed
 
@@ -265,6 +266,7 @@ def parse_settings(
                         f"per-file-ignores.{pattern!r}: expected a list of rule codes, got {codes!r}"
                     )
                     continue
+                parsed = tuple(code.upper() for code in parsed)
                 _check_codes(f"per-file-ignores.{pattern!r}", parsed, errors)
                 items.append((pattern, parsed))
             values["per_file_ignores"] = tuple(items)
@@ -323,6 +325,10 @@ def load_settings(start: Path, config_file: Path | None = None) -> Settings:
     table = read_pyproject(path)
     if table is None:
         if config_file is not None:
-            return Settings(source=str(path), base_dir=str(path.resolve().parent))
+            # named on purpose: a missing table is a mistake (a typo, the wrong file)
+            raise ConfigError(
+                ["--config: the file has no [tool.tasklint] table; add one (it may be empty)"],
+                str(path),
+            )
         return Settings()
     return parse_settings(table, str(path), str(path.resolve().parent))

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from tasklint.config import Settings
-from tasklint.findings import Finding
+from tasklint.findings import Edit, Finding, Fix
 from tasklint.project import (
     BAD_INPUT,
+    FileState,
     parallel_map,
     parse_source,
     read_source,
@@ -36,7 +37,13 @@ from tasklint.project.discovery import (
 )
 from tasklint.project.index import ProjectIndex
 from tasklint.rules import ALL_RULES, ENGINE_CODES, Rule, default_codes
-from tasklint.suppression import Suppressions, unused_suppressions
+from tasklint.rules.tq003_unused_suppression import UnusedSuppression
+from tasklint.suppression import (
+    Suppressions,
+    noqa_comments,
+    unused_codes_edit,
+    unused_suppressions,
+)
 from tasklint.syntax.walk import share_walk
 
 
@@ -253,18 +260,27 @@ class Linter:
         return self.settings.ignored_for_path(rel)
 
     def check_path(
-        self, path: Path, shown: str, parse_error: tuple[int, str] | None = None
+        self,
+        path: Path,
+        shown: str,
+        parse_error: tuple[int, str] | None = None,
+        text: str | None = None,
     ) -> list[Finding]:
-        """Read, parse and check one file (CLI mode: ``noqa`` applied here)."""
+        """Read, parse and check one file (CLI mode: ``noqa`` applied here).
+
+        ``text``: the file's content as given (an editor's buffer on standard input)
+        instead of what is on disk.
+        """
         module, is_package = module_name_for(path)
         abs_path = str(resolved(path))
         try:
-            source = read_source(path, track=False)  # its own file: not a body read elsewhere
+            # its own file: not a body read elsewhere (read_source records those)
+            source = read_source(path, track=False) if text is None else text
             active = self.active_rules(source) if parse_error is None else None
             if parse_error is None and not active:
                 lines = source.splitlines()
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
-                return self._suppress(pending, source, shown)
+                return with_ranges(self._suppress(pending, source, shown), source)
             tree = parse_source(source, str(path))
         except BAD_INPUT as exc:
             line, reason = parse_error or syntax_error_info(exc)
@@ -296,7 +312,7 @@ class Linter:
             )
         finally:
             share_walk(None)
-        return self._suppress(findings, source, shown)
+        return with_ranges(self._suppress(findings, source, shown), source, tree)
 
     def _suppress(self, findings: list[Finding], source: str, shown: str) -> list[Finding]:
         """Apply ``noqa``; report unused ``# noqa: TQ...`` comments when TQ003 is on."""
@@ -306,18 +322,95 @@ class Linter:
             kept = [f for f in findings if not suppressions.suppressed(f.line, f.code)]
         if "TQ003" in self.enabled and "noqa" in source:
             rule = ALL_RULES["TQ003"]
+            listed = {(line, col): codes for line, col, codes in noqa_comments(source)}
             for line, col, codes in unused_suppressions(source, findings, self.enabled):
+                fields = UnusedSuppression.describe(codes, listed.get((line, col), codes))
                 finding = Finding(
                     path=shown,
                     line=line,
                     col=col,
                     code="TQ003",
-                    message=rule.message.format(codes=", ".join(codes)),
+                    message=rule.message.format(**fields),
                     name=rule.name,
+                    fix=_unused_noqa_fix(source, line, col - 1, codes),
                 )
                 if "TQ003" not in self.path_ignores(shown):
                     kept.append(finding)
         return kept
+
+
+def _unused_noqa_fix(source: str, line: int, col: int, codes: list[str]) -> Fix | None:
+    """Safe: drop the codes that suppress nothing from the ``# noqa`` comment."""
+    lines = source.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    found = unused_codes_edit(lines[line - 1], col, codes)
+    if found is None:
+        return None
+    start, end, text = found
+    if end > len(lines[line - 1]):  # the whole line goes, with its line break
+        if line >= len(lines):
+            return None
+        edit = Edit(line, 0, line + 1, 0, "")
+    else:
+        edit = Edit(line, start, line, end, text)
+    what = ", ".join(f"`{c}`" for c in codes)
+    return Fix((edit,), safe=True, description=f"Remove unused `noqa` code {what}")
+
+
+_RANGE_NODES = (ast.expr, ast.keyword, ast.arg, ast.alias)
+
+
+def _node_ends(tree: ast.AST) -> dict[tuple[int, int], tuple[int, int]]:
+    """(line, column) where a node starts -> where the widest expression (else simple
+    statement) starting there ends; 1-based columns, as in findings."""
+    best: dict[tuple[int, int], tuple[int, int, bool]] = {}
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", None)
+        col = getattr(node, "col_offset", None)
+        end_line = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if line is None or col is None or end_line is None or end_col is None:
+            continue
+        is_expr = isinstance(node, _RANGE_NODES)
+        if not is_expr and (not isinstance(node, ast.stmt) or hasattr(node, "body")):
+            continue  # a compound statement (def, class, with...): its header line instead
+        start = (line, col + 1)
+        end = (end_line, end_col + 1)
+        old = best.get(start)
+        if old is None or (is_expr, end) > (old[2], old[:2]):
+            best[start] = (*end, is_expr)
+    return {start: (line, col) for start, (line, col, _) in best.items()}
+
+
+def with_ranges(
+    findings: list[Finding], source: str, tree: ast.Module | None = None
+) -> list[Finding]:
+    """Give every finding a range that ends after it starts: a finding made without its
+    node (project rules work from facts) gets the end of the widest expression or simple
+    statement starting at its position, else the end of its line's text."""
+    if all(f.end_line is not None and f.end_col is not None for f in findings):
+        return findings
+    lines = source.splitlines()
+    ends: dict[tuple[int, int], tuple[int, int]] | None = None
+    out = []
+    for f in findings:
+        if f.end_line is not None and f.end_col is not None:
+            out.append(f)
+            continue
+        if ends is None:
+            if tree is None:
+                try:
+                    tree = parse_source(source, f.path)
+                except BAD_INPUT:
+                    tree = None
+            ends = _node_ends(tree) if tree is not None else {}
+        end = ends.get((f.line, f.col))
+        if end is None or (f.end_line is not None and end[0] != f.end_line):
+            text = lines[f.line - 1].rstrip() if 0 < f.line <= len(lines) else ""
+            end = (f.line, max(len(text) + 1, f.col + 1))
+        out.append(replace(f, end_line=end[0], end_col=end[1]))
+    return out
 
 
 @dataclass
@@ -325,14 +418,20 @@ class RunResult:
     findings: list[Finding]
     files: int
     index: ProjectIndex | None = None  # None when every file's findings came from the cache
+    root: Path | None = None  # the project root (baselines anchor their paths to it)
 
 
 def _finding_to_json(f: Finding) -> dict[str, object]:
-    return asdict(f)
+    data = asdict(f)
+    data["fix"] = f.fix.to_json() if f.fix is not None else None  # the cache carries fixes
+    return data
 
 
 def _finding_from_json(d: dict[str, Any]) -> Finding:
-    return Finding(**d)  # written by _finding_to_json of this tasklint version (cache key)
+    d = dict(d)
+    fix = Fix.from_json(d.pop("fix", None))
+    # written by _finding_to_json of this tasklint version (cache key)
+    return Finding(**d, fix=fix)
 
 
 # The linter a forked worker uses (set in the parent just before the pool forks).
@@ -358,6 +457,10 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# Bumped when what a cached finding holds changes (2: every finding carries an end).
+FINDINGS_FORMAT = "findings-2"
+
+
 def _fingerprint(
     scan_fingerprint: str, settings: Settings, enabled: set[str], base: Path, root: Path
 ) -> str:
@@ -367,6 +470,7 @@ def _fingerprint(
     text = "|".join(
         [
             __version__,
+            FINDINGS_FORMAT,
             collectors_signature(),
             repr(settings),
             ",".join(sorted(enabled)),
@@ -511,7 +615,66 @@ def _lint_paths(
             )
     cache.save()
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings=findings, files=len(files), index=index)
+    return RunResult(findings=findings, files=len(files), index=index, root=resolved(root))
+
+
+def decode_source(data: bytes) -> str:
+    """Decode bytes as Python decodes a source file (BOM, encoding cookie); raises on bad input."""
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def lint_source(
+    data: bytes,
+    filename: Path,
+    settings: Settings,
+    use_cache: bool = True,
+    base: Path | None = None,
+    shown: str | None = None,
+) -> RunResult:
+    """Lint a buffer (an editor's standard input) as the file ``filename`` of its project.
+
+    The project index is built from the files on disk with the buffer in place of
+    ``filename``'s content (the file need not exist yet), so project rules see the edit.
+    """
+    from tasklint.project import _digest, compute_facts_of
+    from tasklint.project.discovery import find_project_root
+
+    clear_caches()
+    base = base or Path.cwd()
+    root = Path(settings.base_dir) if settings.base_dir else find_project_root(filename)
+    cache = FactsCache(root.resolve(), enabled=use_cache)
+    scan = scan_project(root, settings, cache)
+    cache.save()
+    key = str(resolved(filename))
+    parse_error: tuple[int, str] | None = None
+    try:
+        text = decode_source(data)
+    except BAD_INPUT as exc:
+        text, parse_error = None, syntax_error_info(exc)
+    if text is not None:
+        facts, parse_error = compute_facts_of(text, filename)
+        scan.states[key] = FileState(key, None, _digest(data), facts, parse_error)
+    else:
+        scan.states[key] = FileState(key, None, _digest(data), None, parse_error)
+    index = scan.index()
+    linter = Linter(settings, index, enabled=settings.enabled_codes(ALL_RULES, default_codes()))
+    shown = shown if shown is not None else display_path(filename, base)
+    if text is not None:
+        findings = linter.check_path(filename, shown, parse_error, text=text)
+    elif "TQ001" in linter.enabled and "TQ001" not in linter.path_ignores(shown):
+        line, reason = parse_error or (1, "cannot decode the buffer")
+        rule = ALL_RULES["TQ001"]
+        message = rule.message.format(reason=reason)
+        findings = [Finding(shown, line, 1, "TQ001", message, rule.name)]
+    else:
+        findings = []
+    findings.sort(key=Finding.sort_key)
+    return RunResult(findings=findings, files=1, index=index, root=resolved(root))
 
 
 def _same_place(a: Finding, b: Finding) -> bool:

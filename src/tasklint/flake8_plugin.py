@@ -89,16 +89,63 @@ def _linter_for(path: Path) -> Linter | ConfigError:
     except ConfigError as exc:
         _LINTERS[key] = exc
         return exc
+    if TasklintChecker.opt_in:
+        # flake8 --select/--extend-select naming an opt-in rule turns it on, as in the CLI
+        settings = settings.with_overrides(
+            extend_select=(*settings.extend_select, *TasklintChecker.opt_in)
+        )
     index, _ = build_index(root, settings, use_cache=TasklintChecker.use_cache)
     linter = Linter(settings, index)
     _LINTERS[key] = linter
     return linter
 
 
+def with_buffer(linter: Linter, path: Path, source: str) -> Linter:
+    """A linter whose project index has ``source`` (flake8's standard input) in place of
+    the file ``path`` on disk, so project rules see the buffer, as in the CLI."""
+    from tasklint.project import compute_facts_of
+    from tasklint.project.index import ProjectIndex
+
+    key = str(resolved(path))
+    facts, _ = compute_facts_of(source, path)
+    index = ProjectIndex(root=linter.index.root, settings=linter.index.settings)
+    for module in sorted(linter.index.modules):
+        other = linter.index.modules[module]
+        if other.path != key:
+            index.add(other)
+    if facts is not None:
+        index.add(facts)
+    index.unreadable_modules = set(linter.index.unreadable_modules)
+    return Linter(linter.settings, index, enabled=set(linter.enabled))
+
+
+def opt_in_codes(options: Any) -> tuple[str, ...]:
+    """The opt-in TQ rules that flake8's ``--select``/``--extend-select`` name in full.
+
+    As in the CLI, an opt-in rule runs only when its whole code is selected: ``--select TQ``
+    leaves them off, ``--select TQ106`` or ``--extend-select TQ106`` turns TQ106 on.
+    """
+    from tasklint.rules import ALL_RULES, default_codes
+
+    named: list[str] = []
+    for attr in ("select", "extend_select"):
+        value = getattr(options, attr, None)
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, (list, tuple)):
+            named.extend(str(code).strip().upper() for code in value)
+    on = default_codes()
+    return tuple(sorted({c for c in named if c in ALL_RULES and c not in on}))
+
+
 class TasklintChecker:
     name = "tasklint"
     version = __version__
     use_cache: ClassVar[bool] = True
+    # opt-in rules named in full in flake8's --select/--extend-select (flake8-bugbear's B9xx)
+    opt_in: ClassVar[tuple[str, ...]] = ()
+    # ``flake8 --stdin-display-name path -``: the name the buffer on standard input goes by
+    stdin_name: ClassVar[str | None] = None
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str] | None = None) -> None:
         self.tree = tree
@@ -118,6 +165,13 @@ class TasklintChecker:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.use_cache = not getattr(options, "tasklint_no_cache", False)
+        cls.opt_in = opt_in_codes(options)
+        filenames = getattr(options, "filenames", None) or []
+        cls.stdin_name = (
+            str(getattr(options, "stdin_display_name", "stdin") or "stdin")
+            if "-" in filenames
+            else None
+        )
         # A broken [tool.tasklint] in the working directory is a usage error, as in the CLI.
         try:
             load_settings(Path.cwd())
@@ -166,6 +220,17 @@ class TasklintChecker:
         module, is_package = module_name_for(path)
         lines = [line.rstrip("\r\n") for line in (self.lines or [])]
         source = "".join(self.lines) if self.lines is not None else None
+        if (
+            source is not None
+            and self.stdin_name is not None
+            and self.filename
+            in (
+                self.stdin_name,
+                "-",
+                "stdin",
+            )
+        ):
+            linter = with_buffer(linter, path, source)
         try:
             findings = linter.check_tree(
                 self.tree,

@@ -9,39 +9,118 @@ from __future__ import annotations
 
 import ast
 import json
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from tasklint.analysis.celery_options import Found, effective
+from tasklint.analysis.arq import ArqModel, JobFunction, WorkerSettingsInfo
+from tasklint.analysis.celery_options import Found, effective, fmt_seconds
 from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer, wrapper_task_names
 from tasklint.config import Settings
+from tasklint.data.arq_worker import WORKER_PARAMETERS
+from tasklint.data.dramatiq_options import millisecond_option
 from tasklint.project import build_index, parse_source, read_source
 from tasklint.project.celery_config import CeleryModel, is_test_module
 from tasklint.project.context import FileContext
+from tasklint.project.facts import FunctionFact
 from tasklint.project.index import ProjectIndex
+from tasklint.syntax.values import Value
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a task as it takes effect, and where that value comes from.
+
+    ``state``: ``known`` (``value`` holds it; durations in seconds), ``unknown`` (set, but
+    not statically: ``value`` is None), ``absent`` (not set and no default applies) or
+    ``n/a`` (the library has no such option).
+    """
+
+    state: str
+    value: Any = None
+    source: str = ""
+
+    def text(self) -> str:
+        if self.state == "absent":
+            return "-"
+        if self.state == "n/a":
+            return "n/a"
+        if self.state == "unknown":
+            return f"? ({self.source})" if self.source else "?"
+        shown = fmt_seconds(self.value) if _is_number(self.value) else str(self.value)
+        return f"{shown} ({self.source})" if self.source else shown
+
+    def json_source(self) -> str | None:
+        """The source as JSON shows it: None when absent or not applicable."""
+        if self.state in ("absent", "n/a"):
+            return None
+        if self.state == "unknown":
+            return f"unknown ({self.source})" if self.source else "unknown"
+        return self.source or None
+
+
+NOT_SET = Option("absent")
+NOT_APPLICABLE = Option("n/a")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass
 class TaskRow:
+    """One row of the inventory. Every output derives its columns from these fields, so a
+    new column is one new field (an ``Option`` shows as value and ``<field>_source``)."""
+
     library: str
     name: str
-    location: str
-    time_limit: str
-    soft_time_limit: str
-    max_retries: str
-    acks_late: str
-    queue: str
+    path: str
+    line: int
+    time_limit: Option
+    soft_time_limit: Option
+    max_retries: Option
+    acks_late: Option
+    queue: Option
     enqueued: bool
 
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
 
-def _show(found: Found) -> str:
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"location": self.location}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Option):
+                out[f.name] = value.value if value.state == "known" else None
+                out[f"{f.name}_source"] = value.json_source()
+            else:
+                out[f.name] = value
+        return out
+
+    def cells(self) -> dict[str, str]:
+        out = {"location": self.location}
+        for f in fields(self):
+            if f.name in ("path", "line"):
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Option):
+                out[f.name] = value.text()
+            elif isinstance(value, bool):
+                out[f.name] = "yes" if value else "no"
+            else:
+                out[f.name] = str(value)
+        return out
+
+
+def _celery_option(found: Found) -> Option:
     if found.absent:
-        return "-"
+        return NOT_SET
     if found.state == "unknown":
-        return f"? ({found.source})" if found.source else "?"
+        return Option("unknown", source=found.source)
     where = "task" if found.level == "task" and found.source == "decorator" else found.source
-    return f"{found.value} ({where})" if where else str(found.value)
+    return Option("known", found.value, where)
 
 
 def _enqueued_targets(
@@ -118,36 +197,52 @@ def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> li
     enqueued, names = _enqueued_targets(index, settings)
     rows: list[TaskRow] = []
     root_path = Path(index.root)
+
+    def relative(path: str) -> str:
+        try:
+            return Path(path).relative_to(root_path).as_posix()
+        except ValueError:
+            return path
+
     for task in model.tasks():
         if is_test_module(task.module, settings):
             continue
         app = task.apps[0] if task.apps else None
-        try:
-            rel = Path(task.path).relative_to(root_path).as_posix()
-        except ValueError:
-            rel = task.path
         if app is not None:
             hard, soft = effective(task, app, "time_limit"), effective(task, app, "soft_time_limit")
-            acks = effective(task, app, "acks_late")
+            acks = _celery_option(effective(task, app, "acks_late"))
+            if acks.state == "absent":
+                acks = Option("known", False, "Celery default")
         else:
-            hard = soft = acks = Found("unknown", source="no Celery app in the project")
+            hard = soft = Found("unknown", source="no Celery app in the project")
+            acks = Option("unknown", source="no Celery app in the project")
         retries = task.options.get("max_retries")
         queue = task.options.get("queue")
+        if retries is None:
+            max_retries = Option("known", 3, "Celery default")
+        elif retries.value.kind == "const":
+            max_retries = Option("known", retries.value.value, "task")
+        else:
+            max_retries = Option("unknown", source="task")
         rows.append(
             TaskRow(
                 library="celery",
                 name=task.registered_name,
-                location=f"{rel}:{task.line}",
-                time_limit=_show(hard),
-                soft_time_limit=_show(soft),
-                max_retries=str(retries.value.value)
-                if retries and retries.value.kind == "const"
-                else ("?" if retries else "3 (default)"),
-                acks_late=_show(acks),
-                queue=str(queue.value.value) if queue and queue.value.kind == "const" else "-",
+                path=relative(task.path),
+                line=task.line,
+                time_limit=_celery_option(hard),
+                soft_time_limit=_celery_option(soft),
+                max_retries=max_retries,
+                acks_late=acks,
+                queue=Option("known", queue.value.value, "task")
+                if queue and queue.value.kind == "const"
+                else (Option("unknown", source="task") if queue else NOT_SET),
                 enqueued=(task.module, task.function) in enqueued or task.registered_name in names,
             )
         )
+    arq_rows = _arq_rows(index, settings, names, relative)
+    rows.extend(arq_rows)
+    arq_functions = {(r.path, r.line) for r in arq_rows}
     for facts in sorted(index.modules.values(), key=lambda f: f.module):
         if is_test_module(facts.module, settings):
             continue
@@ -155,35 +250,175 @@ def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> li
             info = index.task(f"{facts.module}.{fname}")
             if info is None or info.library == "celery":
                 continue
-            try:
-                rel = Path(facts.path).relative_to(root_path).as_posix()
-            except ValueError:
-                rel = facts.path
+            rel = relative(facts.path)
+            if info.library == "arq" and (rel, info.line) in arq_functions:
+                continue
+            if info.library == "dramatiq":
+                row = _dramatiq_row(facts.functions[fname], facts.module, rel, info.line)
+                row.enqueued = (facts.module, fname) in enqueued or row.name in names
+                rows.append(row)
+                continue
             rows.append(
                 TaskRow(
                     info.library,
                     f"{facts.module}.{fname}",
-                    f"{rel}:{info.line}",
-                    "-",
-                    "-",
-                    "-",
-                    "-",
-                    "-",
+                    rel,
+                    info.line,
+                    NOT_APPLICABLE,
+                    NOT_APPLICABLE,
+                    NOT_APPLICABLE,
+                    NOT_APPLICABLE,
+                    NOT_APPLICABLE,
                     (facts.module, fname) in enqueued,
                 )
             )
-    rows.sort(key=lambda r: (r.location.rsplit(":", 1)[0], int(r.location.rsplit(":", 1)[1])))
+    rows.sort(key=lambda r: (r.path, r.line, r.name))
     return rows
 
 
+def _const_option(value: Value, source: str, scale: float = 1.0) -> Option:
+    if value.kind != "const":
+        return Option("unknown", source=source)
+    raw = value.value
+    if raw is None:
+        return Option("absent")
+    if _is_number(raw) and not math.isfinite(raw):
+        return Option("absent")  # float("inf"): no limit (and no number JSON can hold)
+    if _is_number(raw) and scale != 1.0:
+        raw = raw * scale
+    return Option("known", raw, source)
+
+
+def _arq_setting(info: WorkerSettingsInfo, key: str) -> tuple[Value, str] | None:
+    """A ``Worker`` argument of one worker configuration: (value, where it is set)."""
+    if info.kind == "class":
+        fact = info.attributes.get(key)
+        if fact is not None:
+            return fact.value, f"{info.name}.{key}"
+        return None
+    raw = info.keywords.get(key)
+    if isinstance(raw, dict) and isinstance(raw.get("value"), dict):
+        return Value(**raw["value"]), f"Worker({key}=...)"
+    return None
+
+
+def _arq_option(
+    job: JobFunction, info: WorkerSettingsInfo, job_key: str, worker_key: str
+) -> Option:
+    """A job's option: ``func(..., key=)``, else the worker's setting, else arq's default."""
+    own = job.option(job_key)
+    if own is not None and not (own[0].kind == "const" and own[0].value is None):
+        return _const_option(own[0], f"{job.wrapper or 'func'}({job_key}=...)")
+    worker = _arq_setting(info, worker_key)
+    if worker is not None:
+        value, where = worker
+        if value.kind == "const" and value.value is None and worker_key == "job_timeout":
+            return Option("absent")  # arq: None disables the timeout
+        return _const_option(value, where)
+    return Option("known", WORKER_PARAMETERS[worker_key], "arq default")
+
+
+def _arq_rows(
+    index: ProjectIndex, settings: Settings, names: set[str], relative: Any
+) -> list[TaskRow]:
+    """One row per job function registered with an arq worker, with the options that apply
+    to it (the job's own ``func(...)`` options, else the worker's, else arq's defaults)."""
+    rows: list[TaskRow] = []
+    seen: set[tuple[str, str | None]] = set()
+    model = ArqModel.of(index)
+    for info in model.checked_settings(settings):
+        for job in info.jobs:
+            key = (info.qualname, job.name or job.qualname)
+            if key in seen:
+                continue
+            seen.add(key)
+            found = model.function_of(job)
+            if found is not None:
+                facts, func = found
+                path, line = relative(facts.path), func.line
+            else:
+                path, line = relative(job.path), job.line
+            tries = _arq_option(job, info, "max_tries", "max_tries")
+            if tries.state == "known" and _is_number(tries.value):
+                retries = Option(
+                    "known", max(int(tries.value) - 1, 0), f"max_tries from {tries.source}"
+                )
+            else:
+                retries = tries
+            queue = _arq_setting(info, "queue_name")
+            rows.append(
+                TaskRow(
+                    library="arq",
+                    name=job.name or job.qualname or "?",
+                    path=path,
+                    line=line,
+                    time_limit=_arq_option(job, info, "timeout", "job_timeout"),
+                    soft_time_limit=NOT_APPLICABLE,
+                    max_retries=retries,
+                    acks_late=NOT_APPLICABLE,
+                    queue=_const_option(*queue)
+                    if queue is not None
+                    else Option("known", WORKER_PARAMETERS["queue_name"], "arq default"),
+                    enqueued=job.name is not None and job.name in names,
+                )
+            )
+    return rows
+
+
+# Dramatiq's defaults: TimeLimit middleware (600,000 ms), Retries middleware (20 retries),
+# the "default" queue (dramatiq/middleware/time_limit.py, retries.py; dramatiq/actor.py)
+DRAMATIQ_MAX_RETRIES = 20
+DRAMATIQ_QUEUE = "default"
+
+
+def _dramatiq_row(func: FunctionFact, module: str, path: str, line: int) -> TaskRow:
+    """A Dramatiq actor with its options (``time_limit`` is in milliseconds: shown in s)."""
+    keywords: dict[str, Value] = {}
+    for dec in func.decorators:
+        if dec.qualname is not None and dec.qualname.rsplit(".", 1)[-1] == "actor":
+            keywords = dec.keywords
+            break
+    limit = keywords.get("time_limit")
+    default_ms = millisecond_option("time_limit")
+    if limit is not None:
+        ms = limit.value if limit.kind == "const" and _is_number(limit.value) else None
+        source = f"actor: time_limit={ms} ms" if ms is not None else "actor"
+        time_limit = _const_option(limit, source, scale=0.001)
+    elif default_ms is not None and default_ms.default_ms is not None:
+        time_limit = Option("known", default_ms.default_ms / 1000, "Dramatiq default")
+    else:
+        time_limit = NOT_SET
+    retries = keywords.get("max_retries")
+    queue = keywords.get("queue_name")
+    name = keywords.get("actor_name")
+    return TaskRow(
+        library="dramatiq",
+        name=str(name.value) if name is not None and name.kind == "const" else func.name,
+        path=path,
+        line=line,
+        time_limit=time_limit,
+        soft_time_limit=NOT_APPLICABLE,
+        max_retries=_const_option(retries, "actor")
+        if retries is not None
+        else Option("known", DRAMATIQ_MAX_RETRIES, "Dramatiq default"),
+        acks_late=NOT_APPLICABLE,
+        queue=_const_option(queue, "actor")
+        if queue is not None
+        else Option("known", DRAMATIQ_QUEUE, "Dramatiq default"),
+        enqueued=False,
+    )
+
+
 def summary(rows: list[TaskRow]) -> str:
-    def unlimited(value: str) -> bool:
-        return value == "-" or value.startswith("0 ")
+    def unlimited(option: Option) -> bool:
+        return option.state == "absent" or (option.state == "known" and option.value == 0)
 
     no_limit = sum(
         1
         for r in rows
-        if r.library == "celery" and unlimited(r.time_limit) and unlimited(r.soft_time_limit)
+        if r.library in ("celery", "arq", "dramatiq")
+        and unlimited(r.time_limit)
+        and (r.soft_time_limit.state == "n/a" or unlimited(r.soft_time_limit))
     )
     never = sum(1 for r in rows if not r.enqueued)
     return (
@@ -192,40 +427,35 @@ def summary(rows: list[TaskRow]) -> str:
     )
 
 
-COLUMNS = (
-    "library",
-    "name",
-    "location",
-    "time_limit",
-    "soft_time_limit",
-    "max_retries",
-    "acks_late",
-    "queue",
-    "enqueued",
-)
+def columns() -> list[str]:
+    """The table's columns: the row's fields, ``path`` and ``line`` shown as ``location``."""
+    out: list[str] = []
+    for f in fields(TaskRow):
+        if f.name == "path":
+            out.append("location")
+        elif f.name != "line":
+            out.append(f.name)
+    return out
 
 
 def render(rows: list[TaskRow], fmt: str, stream: TextIO) -> None:
     if fmt == "json":
-        json.dump({"tasks": [asdict(r) for r in rows], "summary": summary(rows)}, stream, indent=2)
+        json.dump(
+            {"tasks": [r.as_json() for r in rows], "summary": summary(rows)}, stream, indent=2
+        )
         stream.write("\n")
         return
-    table = [
-        [
-            str(getattr(r, c)) if c != "enqueued" else ("yes" if r.enqueued else "no")
-            for c in COLUMNS
-        ]
-        for r in rows
-    ]
+    names = columns()
+    table = [[r.cells()[c] for c in names] for r in rows]
     if fmt == "markdown":
-        stream.write("| " + " | ".join(COLUMNS) + " |\n")
-        stream.write("|" + "---|" * len(COLUMNS) + "\n")
+        stream.write("| " + " | ".join(names) + " |\n")
+        stream.write("|" + "---|" * len(names) + "\n")
         for row in table:
             stream.write("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |\n")
         stream.write(f"\n{summary(rows)}\n")
         return
-    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(COLUMNS)]
-    stream.write("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths)).rstrip() + "\n")
+    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(names)]
+    stream.write("  ".join(c.ljust(w) for c, w in zip(names, widths)).rstrip() + "\n")
     for row in table:
         stream.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
     stream.write(f"{summary(rows)}\n")

@@ -124,3 +124,35 @@ def unused_suppressions(
         if dead:
             unused.append((line, col, dead))
     return unused
+
+
+def unused_codes_edit(line_text: str, col: int, dead: list[str]) -> tuple[int, int, str] | None:
+    """(start, end, replacement) in ``line_text`` that drops the ``dead`` codes from the
+    ``# noqa: ...`` comment starting at 0-based ``col``; when no code remains the directive
+    goes (the whole comment when it holds nothing else; the line when it holds nothing else).
+    ``end`` may be ``len(line_text) + 1``: the line and its line break go."""
+    text = line_text.rstrip("\r\n")
+    comment = text[col:]
+    match = NOQA.search(comment)
+    if match is None or match.group("codes") is None:
+        return None
+    written = match.group("codes")
+    codes = parse_codes(written)
+    remaining = [c for c in codes if c not in dead]
+    if len(remaining) == len(codes):
+        return None
+    start, end = col + match.start("codes"), col + match.end("codes")
+    if remaining:
+        trailing = written[len(written.rstrip()) :]
+        separator = ", " if "," in written else " "
+        return start, end, separator.join(remaining) + trailing
+    before, after = comment[: match.start()].rstrip(), comment[match.end() :].strip()
+    if before.strip("# \t"):  # a `type: ignore` comment before the directive stays
+        kept = before + (f"  # {after}" if after else "")
+        return col, len(text), kept
+    if after:  # `
+        return col, len(text), f"# {after.lstrip('#').strip()}"
+    code_end = len(text[:col].rstrip())
+    if code_end == 0:
+        return 0, len(line_text) + 1, ""  # a line that held only the comment
+    return code_end, len(text), ""

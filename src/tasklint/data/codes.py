@@ -32,6 +32,8 @@ RULE_CODES: frozenset[str] = frozenset(
         "TQ209",
         "TQ210",
         "TQ211",
+        "TQ212",
+        "TQ213",
         "TQ301",
         "TQ302",
         "TQ401",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from tasklint.findings import Finding
+from tasklint.output.severity import level
 
 
 def _data(text: str) -> str:
@@ -23,4 +24,4 @@ def render(findings: list[Finding], stream: TextIO, color: bool = False) -> None
         if f.end_col is not None:
             props.append(f"endColumn={f.end_col}")
         props.append(f"title={_prop(f'{f.code} {f.name}')}")
-        stream.write(f"::error {','.join(props)}::{_data(f.message)}\n")
+        stream.write(f"::{level(f.code, 'github')} {','.join(props)}::{_data(f.message)}\n")

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from tasklint.findings import Finding
 from tasklint.output.fingerprints import fingerprints
+from tasklint.output.severity import level
 
 
 def render(findings: list[Finding], stream: TextIO, color: bool = False) -> None:
@@ -19,7 +20,7 @@ def render(findings: list[Finding], stream: TextIO, color: bool = False) -> None
                 "check_name": f"{f.code} {f.name}",
                 "categories": ["Bug Risk"],
                 "fingerprint": fp,
-                "severity": "critical" if f.code in ("TQ001", "TQ002") else "major",
+                "severity": level(f.code, "gitlab"),
                 "location": {
                     "path": f.path,
                     "lines": {"begin": f.line, "end": f.end_line or f.line},

@@ -8,6 +8,7 @@ from typing import Any, TextIO
 from tasklint import HOMEPAGE, __version__
 from tasklint.findings import Finding
 from tasklint.output.fingerprints import fingerprints
+from tasklint.output.severity import level
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -32,9 +33,7 @@ def rule_descriptors() -> list[dict[str, Any]]:
                     "markdown": f"**{code} {rule.name}**\n\n{what}\n\n{why}".strip(),
                 },
                 "helpUri": f"{HOMEPAGE}/blob/main/docs/rules/{code}.md",
-                "defaultConfiguration": {
-                    "level": "error" if code in ("TQ001", "TQ002") else "warning"
-                },
+                "defaultConfiguration": {"level": level(code, "sarif")},
                 "properties": {"default": "on" if rule.default else "opt-in"},
             }
         )
@@ -55,7 +54,7 @@ def document(findings: list[Finding]) -> dict[str, Any]:
             {
                 "ruleId": f.code,
                 "ruleIndex": index.get(f.code, 0),
-                "level": "error" if f.code in ("TQ001", "TQ002") else "warning",
+                "level": level(f.code, "sarif"),
                 "message": {"text": f.message},
                 "locations": [
                     {
@@ -65,7 +64,7 @@ def document(findings: list[Finding]) -> dict[str, Any]:
                         }
                     }
                 ],
-                "partialFingerprints": {"tasklint/v1": fp},
+                "partialFingerprints": {"tasklint/v2": fp},
             }
         )
     return {

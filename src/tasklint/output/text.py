@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Callable, TextIO
 
 from tasklint.findings import Finding
 
@@ -21,3 +21,39 @@ def render(findings: list[Finding], stream: TextIO, color: bool = False) -> None
             )
         else:
             stream.write(f"{f.path}:{f.line}:{f.col}: {f.code} {f.message} [{f.name}]\n")
+
+
+def caret_line(line: str, col: int, end_col: int | None, same_line: bool) -> str:
+    """A caret under the finding: from its column to its end on that line (at least one
+    ``^``); tabs before it are kept so the caret lines up in any tab width."""
+    start = max(col - 1, 0)
+    prefix = "".join(c if c == "\t" else " " for c in line[:start])
+    if same_line and end_col is not None and end_col > col:
+        width = end_col - col
+    else:
+        width = len(line.rstrip()) - start
+    return prefix + "^" * max(width, 1)
+
+
+def render_with_source(
+    findings: list[Finding],
+    stream: TextIO,
+    color: bool,
+    lines_of: Callable[[str], list[str] | None],
+) -> None:
+    """``render``, each finding followed by its source line and a caret (``--show-source``).
+
+    ``lines_of(path)`` gives the lines of a file (None when it cannot be read: no source).
+    """
+    files: dict[str, list[str] | None] = {}
+    for f in findings:
+        render([f], stream, color)
+        if f.path not in files:
+            files[f.path] = lines_of(f.path)
+        lines = files[f.path]
+        if not lines or not 0 < f.line <= len(lines):
+            continue
+        line = lines[f.line - 1]
+        same_line = f.end_line is None or f.end_line == f.line
+        caret = caret_line(line, f.col, f.end_col, same_line)
+        stream.write(f"{line}\n{RED}{caret}{RESET}\n" if color else f"{line}\n{caret}\n")

@@ -23,6 +23,7 @@ from tasklint.project.discovery import (
 )
 from tasklint.project.facts import ModuleFacts, module_facts
 from tasklint.project.index import IndexSettings, ProjectIndex
+from tasklint.syntax import lowering
 
 _T = TypeVar("_T")
 
@@ -74,9 +75,31 @@ BAD_INPUT = (
 
 
 def parse_source(source: str, filename: str) -> ast.Module:
+    """The file's tree; syntax newer than the running Python is lowered first (lines and,
+    mostly, columns kept: see syntax/lowering.py). Code invalid on every Python raises a
+    SyntaxError at its real line (the interpreter's, or libcst's when they disagree)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ast.parse(source, filename=filename)
+        if lowering.forced():  # tests: prove the lowering on code this Python parses
+            try:
+                lowered = lowering.lower(source)
+            except SyntaxError:
+                lowered = None
+            if lowered is not None:
+                return ast.parse(lowered, filename=filename)
+        try:
+            return ast.parse(source, filename=filename)
+        except SyntaxError as native:
+            try:
+                lowered = lowering.lower(source)
+            except SyntaxError as everywhere:  # libcst rejects it too: invalid on any Python
+                if native.lineno and (everywhere.lineno or 0) > native.lineno:
+                    raise everywhere from None  # the interpreter stopped at newer syntax
+                raise native from None  # its message is the more precise one
+            if lowered is None:
+                raise
+            # still an error: lines are kept, so it names the real line and problem
+            return ast.parse(lowered, filename=filename)
 
 
 def syntax_error_info(exc: BaseException) -> tuple[int, str]:
@@ -140,10 +163,24 @@ def compute_facts(key: str) -> tuple[str, ModuleFacts | None, tuple[int, str] | 
     return digest, facts, None
 
 
+def compute_facts_of(source: str, path: Path) -> tuple[ModuleFacts | None, tuple[int, str] | None]:
+    """(facts, parse error) of ``source`` given as the content of ``path`` (which need not
+    exist: an editor's unsaved buffer); never raises on bad input."""
+    key = str(resolved(path))
+    module, is_package = module_name_for(path)
+    try:
+        tree = parse_source(source, key)
+        return module_facts(tree, module, key, is_package, source=source), None
+    except BAD_INPUT as exc:
+        return None, syntax_error_info(exc)
+
+
 def _compute_many(
     keys: list[str],
-) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None]]:
-    return [compute_facts(k) for k in keys]
+) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None, list[Any]]]:
+    """compute_facts of each key, plus what lowering that file produced (a forked worker
+    hands it back so the rule workers do not lower the file again)."""
+    return [(*compute_facts(k), lowering.drain()) for k in keys]
 
 
 def facts_digest(facts: ModuleFacts | None, error: tuple[int, str] | None) -> str:
@@ -159,12 +196,12 @@ def facts_digest(facts: ModuleFacts | None, error: tuple[int, str] | None) -> st
 
 def _compute_many_digested(
     keys: list[str],
-) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None, str]]:
-    """compute_facts of each key, with the digest of its facts (computed in the worker)."""
+) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None, list[Any], str]]:
+    """_compute_many, with the digest of each file's facts (computed in the worker)."""
     out = []
     for key in keys:
         digest, facts, error = compute_facts(key)
-        out.append((digest, facts, error, facts_digest(facts, error)))
+        out.append((digest, facts, error, lowering.drain(), facts_digest(facts, error)))
     return out
 
 
@@ -344,9 +381,9 @@ def scan_project(
     if cache.enabled:  # the facts digest keys cached findings (engine.lint_paths)
         computed = parallel_map(_compute_many_digested, todo, jobs)
     else:
-        plain = parallel_map(_compute_many, todo, jobs)
-        computed = [(digest, facts, error, "") for digest, facts, error in plain]
-    for key, (digest, facts_json, error, known) in zip(todo, computed):
+        computed = [(*item, "") for item in parallel_map(_compute_many, todo, jobs)]
+    for key, (digest, facts_json, error, lowered, known) in zip(todo, computed):
+        lowering.remember(lowered)
         scan.states[key] = FileState(key, stamps[key], digest, facts_json, error, known)
         cache.put(key, stamps[key], facts_json, error, digest, facts_digest=known)
     scan.states = {k: scan.states[k] for k in order}

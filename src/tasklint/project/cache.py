@@ -33,9 +33,10 @@ class FactsCache:
         import hashlib
 
         from tasklint.project.facts import collectors_signature
+        from tasklint.syntax.lowering import parser_signature
 
         tag = hashlib.sha256(
-            f"{FORMAT}|{collectors_signature()}|{build_id()}".encode()
+            f"{FORMAT}|{collectors_signature()}|{build_id()}|{parser_signature()}".encode()
         ).hexdigest()[:12]
         self.file = self.directory / f"facts-{__version__}-{tag}.json"
         self.modules_file = self.directory / f"modules-{__version__}-{tag}.json"

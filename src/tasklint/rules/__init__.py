@@ -35,6 +35,8 @@ from tasklint.rules import (
     tq209_unknown_task_name,  # noqa: F401
     tq210_countdown_exceeds_visibility_timeout,  # noqa: F401
     tq211_on_commit_wrong_database,  # noqa: F401
+    tq212_expires_before_countdown,  # noqa: F401
+    tq213_chord_without_results,  # noqa: F401
     tq301_result_get_in_task,  # noqa: F401
     tq302_blocking_call_in_async_task,  # noqa: F401
     tq401_task_module_import_cycle,  # noqa: F401

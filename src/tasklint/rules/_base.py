@@ -31,6 +31,9 @@ class Rule:
     name: ClassVar[str] = ""
     message: ClassVar[str] = ""
     default: ClassVar[bool] = True  # False: opt-in
+    # "error" (tasklint could not check the code) or "warning" (a finding in the code): the
+    # one severity every output format shows (output/severity.py maps it per format)
+    severity: ClassVar[str] = "warning"
     node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
     # A pattern a file must contain for this rule to possibly fire (a cheap gate before
     # parsing and walking); None: always run.

@@ -34,6 +34,7 @@ class InternalErrorRule(Rule):
 
     code = "TQ002"
     name = "internal-error"
+    severity = "error"
     message = (
         "tasklint {what} failed on this file ({error}); findings may be missing, please report it"
     )

@@ -42,6 +42,9 @@ class TaskWithoutTimeLimit(Rule):
     from celery import Celery
 
     app = Celery("shop")
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
 
 
     @app.task(time_limit=300, soft_time_limit=270)

@@ -52,6 +52,9 @@ class TimeLimitDisabled(Rule):
     from celery import Celery
 
     app = Celery("shop", task_time_limit=600)
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
 
 
     @app.task(time_limit=3600)

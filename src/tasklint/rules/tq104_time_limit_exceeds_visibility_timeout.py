@@ -49,6 +49,9 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
         broker="redis://localhost:6379/0",
         broker_transport_options={"visibility_timeout": 4 * 3600},
     )
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
 
 
     @app.task(time_limit=7200)
@@ -71,16 +74,15 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
     code = "TQ104"
     name = "time-limit-exceeds-visibility-timeout"
     message = (
-        "{what} is {limit} s but the visibility timeout is {vt} s ({vt_source}): the broker "
-        "hands the message to a second worker while the first still runs; raise "
-        "`visibility_timeout` above the limit or lower the limit"
+        "{what} is {limit} s but the visibility timeout is {vt} s ({vt_source}): {redelivered}; "
+        "raise `visibility_timeout` above the limit or lower the limit"
     )
 
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
         model = CeleryModel.of(index, settings)
         seen: set[tuple[str, int]] = set()
 
-        def report(limit: Found, what: str, vt: Visibility) -> Iterator[Finding]:
+        def report(limit: Found, what: str, vt: Visibility, acks_late: Found) -> Iterator[Finding]:
             value = number(limit)
             if value is None or value <= 0 or value < vt.seconds:
                 return
@@ -96,6 +98,7 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
                 limit=fmt_seconds(value),
                 vt=fmt_seconds(vt.seconds),
                 vt_source=vt.source,
+                redelivered=_redelivered(acks_late),
             )
 
         for app in model.apps:
@@ -104,7 +107,8 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
                 continue
             hard = global_level(app, "task_time_limit")
             limit = hard if not hard.absent else global_level(app, "task_soft_time_limit")
-            yield from report(limit, "The global task time limit", vt)
+            acks = global_level(app, "task_acks_late")
+            yield from report(limit, "The global task time limit", vt, acks)
         for task in model.tasks():
             for app in task.value_apps:
                 vt = visibility_timeout(app, settings)
@@ -114,4 +118,24 @@ class TimeLimitExceedsVisibilityTimeout(Rule):
                 limit = hard if not hard.absent else effective(task, app, "soft_time_limit")
                 if limit.level != "task":
                     continue  # global limits are reported once, above
-                yield from report(limit, f"Task `{task.function}`'s time limit", vt)
+                acks = effective(task, app, "acks_late")
+                yield from report(limit, f"Task `{task.function}`'s time limit", vt, acks)
+
+
+def _redelivered(acks_late: Found) -> str:
+    """What the broker hands to a second worker once the visibility timeout passes."""
+    if acks_late.known and acks_late.value is True:
+        return (
+            "with `acks_late` the running task's own message is still unacknowledged, so "
+            "the broker hands the task itself to a second worker while the first still runs"
+        )
+    if acks_late.known or acks_late.absent:
+        return (
+            "the task's own message was acknowledged at start (no `acks_late`), but the "
+            "messages the worker reserved behind it wait unacknowledged and the broker hands "
+            "them to other workers: they run twice"
+        )
+    return (
+        "the broker hands unacknowledged messages to a second worker — with `acks_late` the "
+        "running task itself, without it the messages reserved behind it"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tasklint.analysis.edits import with_rename
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel, CeleryTask
@@ -84,6 +85,11 @@ class UnknownTaskOption(Rule):
         ...
     ```
 
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). The keyword is renamed to the option the message
+    names; the option then applies, which changes what the task does (that is the point).
+    No fix when the task already passes that option.
+
     ## Options
     - `celery.task-decorators`: decorators that create Celery tasks.
 
@@ -130,7 +136,7 @@ class UnknownTaskOption(Rule):
                 default = (
                     f" ({info.default_repr})" if info is not None and info.default_repr else ""
                 )
-                yield self.project_finding(
+                finding = self.project_finding(
                     opt.path,
                     opt.line,
                     opt.col,
@@ -139,3 +145,7 @@ class UnknownTaskOption(Rule):
                     meant=meant,
                     default=default,
                 )
+                written = task.options.get(meant)
+                if written is None or written.source != "decorator":  # no duplicate keyword
+                    finding = with_rename(finding, opt.name, meant)
+                yield finding

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 
+from tasklint.analysis.edits import char_col
 from tasklint.analysis.enqueue import (
     ENQUEUE_TRIGGERS,
     EnqueueRecognizer,
@@ -14,10 +16,12 @@ from tasklint.analysis.enqueue import (
 )
 from tasklint.analysis.transactions import enclosing_transaction
 from tasklint.config import Settings
-from tasklint.findings import Finding
+from tasklint.findings import Edit, Finding, Fix
 from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
+
+ON_COMMIT_FIXES = {"delay": "delay_on_commit", "apply_async": "apply_async_on_commit"}
 
 
 def describe_scope(node: ast.AST) -> str:
@@ -77,6 +81,13 @@ class EnqueueInTransaction(Rule):
     With Celery 5.4+ `send_receipt.delay_on_commit(order.id)` does the same. With
     SQLAlchemy, enqueue after the `with session.begin():` block has closed.
 
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). `task.delay(...)` becomes `task.delay_on_commit(...)`
+    and `task.apply_async(...)` becomes `task.apply_async_on_commit(...)` — Celery 5.4+ with
+    Django (the task class must be Celery's `DjangoTask`, the default when Celery is set up
+    for Django). Offered only for a task called as a statement (these methods return None,
+    not an `AsyncResult`) inside a Django transaction, never for signatures or SQLAlchemy.
+
     ## Options
     - `transactions.atomic-contexts`: extra context managers or decorators that open a
       transaction (dotted paths).
@@ -135,4 +146,45 @@ class EnqueueInTransaction(Rule):
             fix = "wrap it in `transaction.on_commit(lambda: ...)` or use `delay_on_commit`"
         else:
             fix = "wrap it in `transaction.on_commit(...)` or enqueue after the commit"
-        yield self.finding(ctx, node, target=enqueue.target, scope=describe_scope(scope), fix=fix)
+        finding = self.finding(
+            ctx, node, target=enqueue.target, scope=describe_scope(scope), fix=fix
+        )
+        if enqueue.library == "celery":
+            finding = self.with_on_commit_fix(finding, node, ctx, scope)
+        yield finding
+
+    @staticmethod
+    def with_on_commit_fix(
+        finding: Finding, node: ast.Call, ctx: FileContext, scope: ast.AST
+    ) -> Finding:
+        """Unsafe fix: `task.delay(...)` -> `task.delay_on_commit(...)` (and
+        `apply_async` -> `apply_async_on_commit`), Celery 5.4+ with Django. Only for a
+        task itself (a signature has no such method), in a Django transaction (the
+        methods wait for Django's commit, not SQLAlchemy's), as a statement (they return
+        None, not an AsyncResult)."""
+        func = node.func
+        if not isinstance(func, ast.Attribute) or func.attr not in ON_COMMIT_FIXES:
+            return finding
+        parent = ctx.ancestors[-1] if ctx.ancestors else None
+        if not isinstance(parent, ast.Expr) or parent.value is not node:
+            return finding
+        if isinstance(scope, (ast.With, ast.AsyncWith)) and any(
+            isinstance(item.context_expr, ast.Call)
+            and isinstance(item.context_expr.func, ast.Attribute)
+            and item.context_expr.func.attr == "begin"
+            for item in scope.items
+        ):
+            return finding  # SQLAlchemy `with session.begin():`
+        info = EnqueueRecognizer.of(ctx).task_info(func.value, ctx.scope())
+        if info is None or info.library != "celery" or func.end_col_offset is None:
+            return finding
+        line = func.end_lineno or node.lineno
+        text = ctx.lines[line - 1] if 0 < line <= len(ctx.lines) else ""
+        end = char_col(text, func.end_col_offset)
+        start = end - len(func.attr)
+        if text[start:end] != func.attr:
+            return finding
+        new = ON_COMMIT_FIXES[func.attr]
+        edit = Edit(line, start, line, end, new)
+        description = f"Use `{new}` (Celery 5.4+, Django)"
+        return replace(finding, fix=Fix((edit,), safe=False, description=description))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from tasklint.analysis.celery_options import effective
 from tasklint.analysis.enqueue import (
+    CELERY_METHODS,
     ENQUEUE_TRIGGERS,
     Enqueue,
     EnqueueRecognizer,
@@ -19,9 +21,11 @@ from tasklint.analysis.models import ModelValues
 from tasklint.analysis.summaries import Summaries
 from tasklint.config import Settings
 from tasklint.findings import Finding
+from tasklint.project.celery_config import CeleryModel, CeleryTask
 from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
+from tasklint.syntax.names import Scope
 
 
 @register
@@ -97,10 +101,7 @@ class ModelInstanceArgument(Rule):
 
     code = "TQ207"
     name = "model-instance-argument"
-    message = (
-        "`{arg}` is a {kind} passed to `{target}`: it is serialized into the message and the "
-        "worker sees a stale copy (or serialization fails); pass its primary key"
-    )
+    message = "`{arg}` is a {kind} passed to `{target}`: {consequence}; pass its primary key"
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
     wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
@@ -126,6 +127,7 @@ class ModelInstanceArgument(Rule):
         if enqueue is None:
             return
         scope = ctx.scope()
+        serializer: str | None = None
         positional = keywords = True
         if enqueue.method == "__call__":  # through an enqueue wrapper
             info = EnqueueRecognizer.of(ctx).task_info(node.func, scope)
@@ -140,9 +142,69 @@ class ModelInstanceArgument(Rule):
                 continue  # the wrapper may change what it passes on
             kind = values.kind(arg, scope)
             if kind is not None:
+                if serializer is None:
+                    serializer = self._json_serializer(node, enqueue, ctx, scope) or ""
+                if serializer:
+                    consequence = (
+                        f"with the JSON serializer ({serializer}) sending fails with "
+                        "`kombu.exceptions.EncodeError` (a model instance is not JSON "
+                        "serializable); with pickle the worker would get a stale copy"
+                    )
+                else:
+                    consequence = (
+                        "it is serialized into the message and the worker sees a stale copy "
+                        "(or serialization fails)"
+                    )
                 yield self.finding(
-                    ctx, arg, arg=ast.unparse(arg)[:40], kind=kind, target=enqueue.target
+                    ctx,
+                    arg,
+                    arg=ast.unparse(arg)[:40],
+                    kind=kind,
+                    target=enqueue.target,
+                    consequence=consequence,
                 )
+
+    def _json_serializer(
+        self, call: ast.Call, enqueue: Enqueue, ctx: FileContext, scope: Scope
+    ) -> str | None:
+        """Where a JSON serializer for this Celery enqueue comes from, or None if not JSON
+        or not known."""
+        if enqueue.library != "celery":
+            return None
+        for kw in call.keywords:
+            if kw.arg is None:
+                return None  # **options may name a serializer
+            if kw.arg == "serializer":
+                value = kw.value
+                if isinstance(value, ast.Constant) and value.value == "json":
+                    return '`serializer="json"` on the call'
+                return None
+        model = CeleryModel.of(ctx.index, ctx.settings)
+        task: CeleryTask | None = None
+        func = call.func
+        if isinstance(func, ast.Attribute) and enqueue.method in CELERY_METHODS:
+            info = EnqueueRecognizer.of(ctx).task_info(func.value, scope)
+            if info is not None and info.module:
+                task = next(
+                    (
+                        t
+                        for t in model.tasks()
+                        if t.module == info.module and t.function == info.name
+                    ),
+                    None,
+                )
+        if task is None or not task.apps:
+            return None
+        sources = set()
+        for app in task.apps:
+            found = effective(task, app, "serializer")
+            if found.absent:
+                sources.add("Celery's default")
+            elif found.known and found.value == "json":
+                sources.add(found.source if found.level == "global" else f"task {found.source}")
+            else:
+                return None
+        return ", ".join(sorted(sources))
 
     def _arguments(self, call: ast.Call, enqueue: Enqueue) -> Iterator[ast.expr]:
         method = enqueue.method

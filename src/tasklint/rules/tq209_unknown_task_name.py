@@ -54,6 +54,9 @@ class UnknownTaskName(Rule):
     from celery import Celery
 
     app = Celery("shop")
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
 
 
     @app.task(name="shop.send_digest", time_limit=60)

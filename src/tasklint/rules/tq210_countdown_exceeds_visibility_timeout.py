@@ -81,6 +81,9 @@ class CountdownExceedsVisibilityTimeout(Rule):
         broker="redis://localhost:6379/0",
         broker_transport_options={"visibility_timeout": 12 * 3600},
     )
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
 
 
     @app.task(time_limit=60)

@@ -37,6 +37,9 @@ class ResultsNeverExpire(Rule):
     from celery import Celery
 
     app = Celery("shop", result_expires=timedelta(days=1))
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
     ```
 
     ## Options

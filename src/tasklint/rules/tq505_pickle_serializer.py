@@ -41,6 +41,9 @@ class PickleSerializer(Rule):
     from celery import Celery
 
     app = Celery("shop", task_serializer="json", accept_content=["json"])
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
     ```
 
     ## Options

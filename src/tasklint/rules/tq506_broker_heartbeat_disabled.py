@@ -36,6 +36,9 @@ class BrokerHeartbeatDisabled(Rule):
     from celery import Celery
 
     app = Celery("shop", broker="amqp://rabbit//", broker_heartbeat=60)
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
     ```
 
     ## Options

@@ -35,6 +35,9 @@ class EagerModeOutsideTests(Rule):
     from celery import Celery
 
     app = Celery("shop")
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
     ```
 
     Set eager mode in test settings (or with `CELERY_TASK_ALWAYS_EAGER` in a

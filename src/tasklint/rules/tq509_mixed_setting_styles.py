@@ -46,6 +46,8 @@ class MixedSettingStyles(Rule):
     app.conf.update(
         broker_url="redis://localhost:6379/0",
         worker_prefetch_multiplier=1,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
     )
     ```
 

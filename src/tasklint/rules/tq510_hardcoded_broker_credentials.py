@@ -58,6 +58,9 @@ class HardcodedBrokerCredentials(Rule):
     from celery import Celery
 
     app = Celery("shop", broker=os.environ["CELERY_BROKER_URL"])
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1
+    )
     ```
 
     ## Options

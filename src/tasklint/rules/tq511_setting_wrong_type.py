@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tasklint.analysis.edits import with_replacement
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel, normalize_setting
@@ -47,6 +48,38 @@ def mismatch(value: object, accepts: tuple[str, ...]) -> str | None:
     return None
 
 
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+
+
+def real_value(text: str, accepts: tuple[str, ...]) -> str | None:
+    """The literal the string stands for (``"false"`` -> ``False``, ``"300"`` -> ``300``)
+    when the setting takes that kind and the string says it unambiguously, else None."""
+    kinds = set(accepts)
+    word = text.strip().lower()
+    if "bool" in kinds:
+        if word in TRUE_WORDS:
+            return "True"
+        if word in FALSE_WORDS:
+            return "False"
+        return None
+    if kinds & NUMBER_KINDS:
+        try:
+            number = int(word, 10)
+        except ValueError:
+            pass
+        else:
+            return str(number) if "_" not in word else None
+        if kinds & {"float", "timedelta"}:
+            try:
+                real = float(word)
+            except ValueError:
+                return None
+            if real == real and real not in (float("inf"), float("-inf")) and "_" not in word:
+                return repr(real)
+    return None
+
+
 @register
 class SettingWrongType(Rule):
     """
@@ -73,8 +106,19 @@ class SettingWrongType(Rule):
     from celery import Celery
 
     app = Celery("shop")
-    app.conf.update(task_acks_late=False, task_time_limit=300)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=300,
+    )
     ```
+
+    ## Fix safety
+    Fix: unsafe (`--fix --unsafe-fixes`). A string written on the setting's line becomes the
+    value it spells: `"false"`/`"no"`/`"off"`/`"0"` -> `False`, `"true"`/`"yes"`/`"on"`/`"1"`
+    -> `True` for a boolean, `"300"` -> `300` for a number. The value Celery sees changes
+    (that is the point). No fix for a value read through a name or for other strings.
 
     ## Options
     None.
@@ -109,7 +153,7 @@ class SettingWrongType(Rule):
                     continue
                 seen.add((entry.path, entry.line))
                 expected = " or ".join(k for k in info.accepts if k != "any")
-                yield self.project_finding(
+                finding = self.project_finding(
                     entry.path,
                     entry.line,
                     entry.col,
@@ -117,3 +161,8 @@ class SettingWrongType(Rule):
                     problem=problem,
                     expected=expected,
                 )
+                value = entry.value.value
+                real = real_value(value, info.accepts) if isinstance(value, str) else None
+                if isinstance(value, str) and real is not None:
+                    finding = with_replacement(finding, value, real)
+                yield finding
