@@ -79,6 +79,19 @@ def test_inventory_counts_tasks_without_limits(tmp_path: Path) -> None:
     assert markdown.startswith("| library | name |") and "proj.tasks.quick" in markdown
 
 
+def test_inventory_shows_whether_the_worker_registers_each_task(tmp_path: Path) -> None:
+    project = copy("tq112_include_imports", tmp_path)
+    data = json.loads(run_inventory(project, "--format", "json").stdout)
+    rows = {row["name"]: row["registered"] for row in data["tasks"]}
+    assert rows["proj.jobs.email.send_email"].startswith("yes (named by include=")
+    assert rows["proj.jobs.sms.send_sms"].startswith("yes (named by imports")
+    assert rows["proj.jobs.common.log_delivery"] == "yes (imported by proj.jobs)"
+    assert rows["proj.jobs.push.send_push"].startswith("no ")
+    unknown = copy("tq112_unknown_imports_value", tmp_path)
+    data = json.loads(run_inventory(unknown, "--format", "json").stdout)
+    assert data["tasks"][0]["registered"].startswith("? (the `imports` value")
+
+
 def run_inventory(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "tasklint", "inventory", "--no-cache", *args, "."],

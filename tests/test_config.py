@@ -168,7 +168,7 @@ CELERY_PROJECT = {
     "proj/celery.py": """
         from celery import Celery
 
-        app = Celery("proj", broker="redis://localhost", task_acks_late=True,
+        app = Celery("proj", broker="redis://localhost", include=["proj.tasks"], task_acks_late=True,
                      task_reject_on_worker_lost=True, worker_prefetch_multiplier=1)
         """,
     "proj/tasks.py": """

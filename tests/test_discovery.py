@@ -95,8 +95,29 @@ def test_script_named_like_a_library_does_not_shadow_it(tmp_path: Path) -> None:
 def test_repository_root_with_an_init_file_is_not_part_of_module_names(tmp_path: Path) -> None:
     root = tmp_path / "mayan"
     _touch(root, "setup.py", "__init__.py", "mayan/__init__.py", "mayan/celery.py", "manage.py")
+    (root / "setup.py").write_text("from setuptools import setup\n\nsetup(name='mayan')\n")
     assert module_name_for(root / "mayan/celery.py") == ("mayan.celery", False)
     assert module_name_for(root / "mayan/__init__.py") == ("mayan", True)
     assert module_name_for(root / "manage.py") == ("manage", False)
     # the root's own __init__.py claims no package name (it would hide mayan/__init__.py)
     assert module_name_for(root / "__init__.py") == ("__init__", False)
+
+
+def test_setup_module_inside_a_package_marks_no_root(tmp_path: Path) -> None:
+    """``bookwyrm/views/setup.py`` is a view, not a project marker: the modules beside it
+    keep their package names (seen in bookwyrm, where every view became a top-level module)."""
+    from tasklint.project.discovery import clear_caches, module_name_for
+
+    (tmp_path / ".git").mkdir()
+    views = tmp_path / "app" / "views"
+    views.mkdir(parents=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (views / "__init__.py").write_text("")
+    (views / "setup.py").write_text("def setup(request):\n    return None\n")
+    (views / "feed.py").write_text("x = 1\n")
+    clear_caches()
+    assert module_name_for(views / "feed.py") == ("app.views.feed", False)
+    # a real setup script beside a package's __init__.py still marks a root
+    (views / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    clear_caches()
+    assert module_name_for(views / "feed.py") == ("feed", False)

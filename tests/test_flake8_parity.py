@@ -163,7 +163,9 @@ def test_flake8_builds_the_index_once_before_forking_workers(
     shop = tmp_path / "shop"
     shop.mkdir()
     (shop / "__init__.py").write_text("", encoding="utf-8")
-    (shop / "celery.py").write_text("from celery import Celery\n\napp = Celery('shop')\n")
+    (shop / "celery.py").write_text(
+        "from celery import Celery\n\napp = Celery('shop', include=['shop.tasks'])\n"
+    )
     source = "from shop.celery import app\n\n@app.task\ndef ship():\n    pass\n"
     (shop / "tasks.py").write_text(source, encoding="utf-8")
     builds: list[Path] = []

@@ -103,3 +103,37 @@ def test_hook_passes_on_clean_files(try_repo: TryRepo) -> None:
     result = try_repo("shop/models.py", "shop/celery.py")
     assert result.returncode == 0, result.stdout
     assert "Passed" in result.stdout
+
+
+def test_file_names_are_never_options(
+    sample_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A committed file named like an option stays a file name: the hook ends the options
+    with ``--`` (before, ``--write-baseline=victim.py`` overwrote victim.py and
+    ``-leading.py`` failed every commit)."""
+    repo = tmp_path_factory.mktemp("hostile-names") / "repo"
+    shutil.copytree(sample_repo, repo)
+    victim = repo / "victim.py"
+    victim.write_text("VICTIM = 1\n", encoding="utf-8")
+    for name in ("--write-baseline=victim.py", "-leading.py", "--config=victim.py"):
+        (repo / name).write_text("X = 1\n", encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "hostile names")
+    home = tmp_path_factory.mktemp("pre-commit-home-names")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        ["pre-commit", "try-repo", str(REPO), "tasklint", "--color", "never", "--all-files"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode not in (0, 1):
+        pytest.skip(f"pre-commit could not install the hook environment:\n{result.stdout}")
+    assert victim.read_text(encoding="utf-8") == "VICTIM = 1\n", result.stdout
+    assert "error: unrecognized arguments" not in result.stdout
+    assert "Traceback" not in result.stdout
+    assert "shop/tasks.py:6:2: TQ101 " in result.stdout  # the run itself happened

@@ -1,6 +1,19 @@
 """tasklint: a static linter for the pitfalls of Python task queues."""
 
-from __future__ import annotations
+# No ``from __future__`` import here: it is a real import, and this file runs first under
+# ``python -m tasklint``, while the working directory (the repository being checked, with
+# perhaps its own ``__future__.py`` or ``json.py``) is still first on ``sys.path``.
+import sys as _sys
+
+if _sys.argv[:1] == ["-m"]:
+    import os as _os  # loaded at interpreter start-up, never from the path
+
+    if (
+        _sys.path
+        and _sys.path[0] in ("", _os.getcwd())
+        and not getattr(_sys.flags, "safe_path", False)
+    ):
+        del _sys.path[0]
 
 __version__ = "0.1.0"
 HOMEPAGE = "https://github.com/tasklint/tasklint"

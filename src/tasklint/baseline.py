@@ -62,7 +62,7 @@ def load(path: Path) -> Counter[tuple[str, str, str]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BaselineError(f"--baseline: no such file: {path}") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:
         raise BaselineError(
             f"--baseline: {path} is not a tasklint baseline ({type(exc).__name__}: {exc}); "
             "write one with --write-baseline"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -13,13 +15,16 @@ from typing import TYPE_CHECKING, TextIO
 
 from tasklint import __version__
 from tasklint.config import ConfigError, Settings, load_settings
+from tasklint.findings import Finding
 from tasklint.output import REPORTERS
+from tasklint.output.escape import printable
 from tasklint.rules import ALL_RULES
 
 if TYPE_CHECKING:
     from tasklint.engine import RunResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT
 
 if TYPE_CHECKING:
     from tasklint.engine import RunResult
@@ -57,13 +62,95 @@ def _not_python(path: Path, quiet: bool = False) -> bool:
     if first.startswith(b"#!") and b"python" in first:
         return False
     if not quiet:
-        sys.stderr.write(f"tasklint: warning: skipping {path}: not a Python source file\n")
+        _say(f"warning: skipping {path}: not a Python source file")
     return True
 
 
 def _codes(value: str) -> list[str]:
     """Comma-separated rule codes or prefixes, in any case (``tq201`` is ``TQ201``)."""
-    return [c.strip().upper() for c in value.split(",") if c.strip()]
+    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+    if not codes:
+        raise argparse.ArgumentTypeError(f"expected comma-separated rule codes, got {value!r}")
+    return codes
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"tasklint: {printable(message)}\n")
+
+
+def check_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """(the paths to check, errors): a missing or unreadable path is an error naming why;
+    a link to nothing is skipped with a warning. Shared by every subcommand."""
+    kept: list[Path] = []
+    errors: list[str] = []
+    for path in paths:
+        try:
+            st = os.lstat(path)
+        except OSError as exc:
+            reason = "no such file or directory" if exc.errno == errno.ENOENT else exc.strerror
+            errors.append(f"{path}: {str(reason or exc).lower()}")
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    kept.append(path)  # a link loop inside the project: TQ001, cannot read
+                    continue
+                reason = str(exc.strerror or "nothing").lower()
+                _say(f"warning: skipping {path}: a link to {reason}")
+                continue
+        if stat.S_ISDIR(st.st_mode):
+            try:
+                os.scandir(path).close()
+            except OSError as exc:
+                errors.append(f"{path}: cannot read the directory: {exc.strerror or exc}")
+                continue
+        kept.append(path)
+    return kept, errors
+
+
+def _plan(
+    paths: Sequence[Path], config: Path | None, args: argparse.Namespace | None
+) -> list[tuple[Settings, list[Path]]]:
+    """Group the paths by project, as ruff does: each file gets the configuration of its
+    nearest pyproject.toml with a ``[tool.tasklint]`` table, each project its own index; a
+    directory holding such projects hands their files to them. ``--config`` makes one group.
+    """
+    if config is not None:
+        return [(_apply_cli(load_settings(paths[0], config), args), list(paths))]
+    return plan_projects(paths, args)
+
+
+def plan_projects(
+    paths: Sequence[Path], args: argparse.Namespace | None = None
+) -> list[tuple[Settings, list[Path]]]:
+    """``_plan`` without ``--config`` (also used by ``tasklint inventory``)."""
+    from tasklint.config import find_config_file, nested_config_dirs
+    from tasklint.project.discovery import inside, project_scope, safe_resolve
+
+    groups: dict[str, tuple[Settings, list[Path]]] = {}
+
+    def add(path: Path) -> Settings:
+        found = find_config_file(path)
+        key = str(found) if found is not None else f"root:{project_scope([path])[0]}"
+        if key not in groups:
+            groups[key] = (_apply_cli(load_settings(path), args), [])
+        settings, members = groups[key]
+        root = Path(settings.base_dir) if settings.base_dir else project_scope([path])[0]
+        if not inside(safe_resolve(path), (safe_resolve(root),)):
+            # the path itself or a directory on the way is a link out of the project
+            _say(f"warning: skipping {path}: a link to a place outside the project")
+            return settings
+        members.append(path)
+        return settings
+
+    for path in paths:
+        settings = add(path)
+        if os.path.isdir(path):
+            for nested in nested_config_dirs(safe_resolve(path), settings.excludes()):
+                add(nested)
+    return [(settings, members) for settings, members in groups.values() if members]
 
 
 def _joined(values: list[list[str]] | None) -> list[str] | None:
@@ -196,9 +283,11 @@ def list_rules(fmt: str) -> str:
     )
 
 
-def _apply_cli(settings: Settings, args: argparse.Namespace) -> Settings:
+def _apply_cli(settings: Settings, args: argparse.Namespace | None) -> Settings:
     from tasklint.config import parse_settings
 
+    if args is None:
+        return settings
     # validate CLI codes with the same schema as pyproject
     table: dict[str, object] = {}
     select, extend_select, ignore = (
@@ -291,8 +380,17 @@ def _hint_unsafe(hidden: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:  # a non-UTF-8 terminal: escape what it cannot show, never crash
+                reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):
+                pass
     try:
         return _main(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (`tasklint | head`): no traceback; silence the final flush
         try:
@@ -305,6 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from tasklint.config import clear_nested_cache
+
+    clear_nested_cache()  # (main() may be called again in one process)
     if argv and argv[0] == "inventory":
         from tasklint import inventory
 
@@ -313,9 +414,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = sys.stdout
 
-    if args.explain:
+    if args.explain is not None:
         from tasklint.docs import explain, lookup, suggest
 
+        if not args.explain.strip():
+            parser.error("--explain: expected a rule code such as TQ201, got ''")
         code = lookup(args.explain)
         if code is None:
             hints = suggest(args.explain)
@@ -331,49 +434,74 @@ def _main(argv: Sequence[str] | None = None) -> int:
     stdin = args.stdin_filename is not None or Path("-") in (args.paths or ())
     if stdin:
         return _lint_stdin(args, out)
-    paths: list[Path] = args.paths or [Path(".")]
-    missing = [p for p in paths if not os.path.lexists(p)]
-    if missing:
-        for path in missing:
-            hint = (
-                " (the subcommand comes first: `tasklint inventory [options] [paths]`)"
-                if str(path) == "inventory"
-                else ""
-            )
-            sys.stderr.write(f"tasklint: {path}: no such file or directory{hint}\n")
+    paths, errors = check_paths(args.paths or [Path(".")])
+    for error in errors:
+        hint = (
+            " (the subcommand comes first: `tasklint inventory [options] [paths]`)"
+            if error.startswith("inventory: no such file")
+            else ""
+        )
+        _say(error + hint)
+    if errors:
         return EXIT_ERROR
     if args.paths:
-        paths = [p for p in args.paths if not _not_python(p, args.quiet)]
-        if not paths:
-            sys.stderr.write("tasklint: error: none of the given paths is Python source\n")
-            return EXIT_ERROR
+        paths = [p for p in paths if not _not_python(p, args.quiet)]
+    if not paths:
+        _say("error: none of the given paths is Python source")
+        return EXIT_ERROR
     try:
-        start = paths[0] if paths else Path(".")
-        settings = load_settings(start, args.config)
-        settings = _apply_cli(settings, args)
+        groups = _plan(paths, args.config, args)
     except ConfigError as exc:
-        sys.stderr.write(f"tasklint: {exc}\n")
+        _say(str(exc))
+        return EXIT_ERROR
+    if not groups:
+        _say("error: nothing to check")
         return EXIT_ERROR
 
-    from tasklint.engine import default_jobs, lint_paths
+    from tasklint.engine import RunResult, default_jobs, lint_paths
 
+    findings: list[Finding] = []
+    files = 0
+    results: list[RunResult] = []
     try:
-        result = lint_paths(
-            paths, settings, use_cache=not args.no_cache, jobs=args.jobs or default_jobs()
-        )
+        for settings, members in groups:  # one project each (a monorepo: several)
+            result = lint_paths(
+                members, settings, use_cache=not args.no_cache, jobs=args.jobs or default_jobs()
+            )
+            results.append(result)
+            findings.extend(result.findings)
+            files += result.files
     except KeyboardInterrupt:
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     except Exception as exc:  # never a traceback for the user
-        sys.stderr.write(f"tasklint: internal failure: {type(exc).__name__}: {exc}\n")
+        _say(f"internal failure: {type(exc).__name__}: {exc}")
         if os.environ.get("TASKLINT_DEBUG"):
             raise
         return EXIT_ERROR
-    if args.fix or args.diff:
-        done = _fix(args, paths, settings, result, out)
-        if isinstance(done, int):
-            return done
-        result = done
-    return _report(args, result, out)
+    findings.sort(key=Finding.sort_key)
+    roots = [str(r.root) for r in results if r.root is not None]
+    combined = RunResult(
+        findings=findings,
+        files=files,
+        root=Path(os.path.commonpath(roots)) if len(roots) == len(results) and roots else None,
+    )
+    if args.fix or args.diff:  # per project: each with its own settings
+        statuses: list[int] = []
+        fixed: list[RunResult] = []
+        for (settings, members), one in zip(groups, results):
+            done = _fix(args, members, settings, one, out)
+            if isinstance(done, int):
+                statuses.append(done)
+            else:
+                fixed.append(done)
+        if statuses:
+            return max(statuses)
+        combined = RunResult(
+            findings=sorted((f for r in fixed for f in r.findings), key=Finding.sort_key),
+            files=sum(r.files for r in fixed),
+            root=combined.root,
+        )
+    return _report(args, combined, out)
 
 
 def _lint_stdin(args: argparse.Namespace, out: TextIO) -> int:
@@ -439,9 +567,13 @@ def _report(
     if args.write_baseline is not None:
         from tasklint import baseline
 
-        count = baseline.write(args.write_baseline, findings, root, base)
+        try:
+            count = baseline.write(args.write_baseline, findings, root, base)
+        except OSError as exc:
+            _say(f"--write-baseline: cannot write {args.write_baseline}: {exc.strerror or exc}")
+            return EXIT_ERROR
         if not args.quiet:
-            sys.stderr.write(f"tasklint: wrote {count} finding(s) to {args.write_baseline}\n")
+            _say(f"wrote {count} finding(s) to {args.write_baseline}")
         return EXIT_OK
     if args.baseline is not None:
         from tasklint import baseline
@@ -462,7 +594,7 @@ def _report(
         counts = Counter(f.code for f in findings)
         stream = sys.stderr if args.format != "text" else out
         for code, n in sorted(counts.items()):
-            stream.write(f"{n:<5} {code} {ALL_RULES[code].name}\n")
+            stream.write(f"{n:<5} {code} {ALL_RULES[code].name if code in ALL_RULES else ''}\n")
         stream.write(
             f"{len(findings)} finding{'s' if len(findings) != 1 else ''}; "
             f"checked {result.files} file{'s' if result.files != 1 else ''}\n"

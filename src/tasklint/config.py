@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -65,6 +67,9 @@ DEFAULT_TEST_MODULES = (
 )
 
 
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+
+
 class ConfigError(Exception):
     """Invalid configuration; ``errors`` lists one message per problem, each naming the key."""
 
@@ -89,6 +94,8 @@ class Settings:
     django_settings: str | None = None
     visibility_timeout: float | None = None
     atomic_contexts: tuple[str, ...] = ()
+    # a larger file is reported as too large (TQ001) instead of being read and parsed
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     # where the settings were read from (for messages), and the directory they apply to
     source: str | None = None
     base_dir: str | None = None
@@ -158,7 +165,68 @@ def _opt_str(value: Any) -> str | None:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return number if math.isfinite(number) else None  # nan, inf, 1e400
+
+
+def _size(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
+
+
+def _dotted(value: str) -> bool:
+    """``a.b.c``: identifiers joined by dots (not ``""``, not ``../../etc/passwd``)."""
+    return all(part.isidentifier() for part in value.split("."))
+
+
+def _dotted_list(value: Any) -> tuple[str, ...] | None:
+    items = _str_list(value)
+    if items is None or not all(_dotted(item) for item in items):
+        return None
+    return items
+
+
+def _dotted_name(value: Any) -> str | None:
+    return value if isinstance(value, str) and _dotted(value) else None
+
+
+def _glob(pattern: str) -> bool:
+    """A glob that can match something: not empty, printable, every ``[`` closed, no
+    reversed range such as ``[z-a]`` (which fnmatch turns into a pattern matching nothing)."""
+    from fnmatch import translate
+
+    if not pattern or not pattern.isprintable():
+        return False
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "!":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            j = pattern.find("]", j)
+            if j < 0:
+                return False  # fnmatch would match the "[" literally: surely not meant
+            i = j
+        i += 1
+    try:
+        translated = translate(pattern)
+        re.compile(translated)
+    except re.error:
+        return False
+    return "(?!)" not in translated
+
+
+def _glob_list(value: Any) -> tuple[str, ...] | None:
+    items = _str_list(value)
+    if items is None or not all(_glob(item) for item in items):
+        return None
+    return items
 
 
 @dataclass(frozen=True)
@@ -174,18 +242,31 @@ TOP_FIELDS = (
     Field("select", "select", _str_list, 'a list of rule codes or prefixes, e.g. ["TQ2"]', True),
     Field("extend-select", "extend_select", _str_list, "a list of rule codes or prefixes", True),
     Field("ignore", "ignore", _str_list, "a list of rule codes or prefixes", True),
-    Field("exclude", "exclude", _str_list, "a list of glob patterns"),
-    Field("extend-exclude", "extend_exclude", _str_list, "a list of glob patterns"),
-    Field("test-modules", "test_modules", _str_list, "a list of module-name globs"),
+    Field("exclude", "exclude", _glob_list, "a list of glob patterns"),
+    Field("extend-exclude", "extend_exclude", _glob_list, "a list of glob patterns"),
+    Field("test-modules", "test_modules", _glob_list, "a list of module-name globs"),
+    Field(
+        "max-file-size", "max_file_size", _size, "a positive whole number of bytes, e.g. 10485760"
+    ),
 )
 CELERY_FIELDS = (
-    Field("task-decorators", "task_decorators", _str_list, "a list of dotted paths"),
-    Field("enqueue-functions", "enqueue_functions", _str_list, "a list of dotted paths"),
-    Field("django-settings", "django_settings", _opt_str, "a dotted module name"),
-    Field("visibility-timeout", "visibility_timeout", _number, "a positive number of seconds"),
+    Field("task-decorators", "task_decorators", _dotted_list, "a list of dotted paths"),
+    Field(
+        "enqueue-functions",
+        "enqueue_functions",
+        _dotted_list,
+        "a list of dotted paths",
+    ),
+    Field("django-settings", "django_settings", _dotted_name, "a dotted module name"),
+    Field(
+        "visibility-timeout",
+        "visibility_timeout",
+        _number,
+        "a positive number of seconds",
+    ),
 )
 TRANSACTION_FIELDS = (
-    Field("atomic-contexts", "atomic_contexts", _str_list, "a list of dotted paths"),
+    Field("atomic-contexts", "atomic_contexts", _dotted_list, "a list of dotted paths"),
 )
 TABLES: dict[str, tuple[Field, ...]] = {
     "celery": CELERY_FIELDS,
@@ -260,6 +341,12 @@ def parse_settings(
         else:
             items: list[tuple[str, tuple[str, ...]]] = []
             for pattern, codes in pfi.items():
+                if not _glob(pattern):
+                    errors.append(
+                        f"per-file-ignores.{pattern!r}: not a valid glob pattern (empty, an "
+                        "unclosed `[` or a reversed range such as `[z-a]` matches nothing)"
+                    )
+                    continue
                 parsed = _str_list(codes)
                 if parsed is None:
                     errors.append(
@@ -283,6 +370,10 @@ def read_pyproject(path: Path) -> dict[str, Any] | None:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"not valid TOML: not UTF-8 ({exc.reason})"], str(path)) from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(["not valid TOML: nested too deeply to read"], str(path)) from None
     except OSError as exc:
         raise ConfigError([f"cannot be read: {exc.strerror or exc}"], str(path)) from None
     tool = data.get("tool")
@@ -306,13 +397,75 @@ def find_config_file(start: Path) -> Path | None:
         start = start.parent
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
+        if os.path.isfile(candidate):
             try:
                 if read_pyproject(candidate) is not None:
                     return candidate
             except ConfigError:
                 return candidate  # report the broken file, don't skip past it
+        if os.path.exists(directory / ".git"):
+            break  # the repository root: a pyproject.toml above the checkout is not ours
     return None
+
+
+def nested_config_dirs(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> list[Path]:
+    """Directories below ``root`` whose own pyproject.toml has a ``[tool.tasklint]`` table:
+    projects of their own in a monorepo (their files get their own configuration and
+    index, as ruff does). Excluded directory names and links are not entered."""
+    import fnmatch as fnmatch_module
+
+    names = [p.rstrip("/") for p in excludes if p and "/" not in p.rstrip("/")]
+    memo_key = (str(root), tuple(names))
+    memo = _NESTED.get(memo_key)
+    if memo is not None:
+        return list(memo)
+    excluded = re.compile("|".join(f"(?:{fnmatch_module.translate(p)})" for p in names) or "(?!)")
+    found: list[Path] = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not excluded.match(d))
+        candidate = os.path.join(directory, "pyproject.toml")
+        if directory != str(root) and "pyproject.toml" in files and os.path.isfile(candidate):
+            try:
+                table = read_pyproject(Path(directory) / "pyproject.toml")
+            except ConfigError:
+                table = {}  # broken: still its own project (its run reports the error)
+            if table is not None:
+                found.append(Path(directory))
+                dirs[:] = []  # its own nested projects are its business
+    _NESTED[memo_key] = tuple(found)
+    return found
+
+
+# (root, excluded names) -> nested project directories: the CLI's plan and the engine ask
+# about the same tree in one run. Cleared by clear_nested_cache (the CLI, at each start).
+_NESTED: dict[tuple[str, tuple[str, ...]], tuple[Path, ...]] = {}
+
+
+def clear_nested_cache() -> None:
+    _NESTED.clear()
+
+
+def exclude_nested_projects(
+    settings: Settings, root: Path, walked: Iterable[Path] = ()
+) -> Settings:
+    """``settings`` with every nested project below ``root`` excluded from this one; also
+    those below the directories ``walked`` (given explicitly, so walked even when an
+    exclude pattern names them)."""
+    import glob
+
+    nested: dict[Path, None] = dict.fromkeys(nested_config_dirs(root, settings.excludes()))
+    for directory in walked:
+        nested.update(dict.fromkeys(nested_config_dirs(directory, settings.excludes())))
+    patterns_list: list[str] = []
+    for d in nested:
+        try:
+            patterns_list.append(f"./{glob.escape(d.relative_to(root).as_posix())}")
+        except ValueError:
+            continue  # outside the root: no pattern can name it
+    patterns = tuple(patterns_list)
+    if not patterns:
+        return settings
+    return replace(settings, extend_exclude=(*settings.extend_exclude, *patterns))
 
 
 def load_settings(start: Path, config_file: Path | None = None) -> Settings:

@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tasklint.config import Settings
+from tasklint.config import Settings, exclude_nested_projects
 from tasklint.findings import Edit, Finding, Fix
 from tasklint.project import (
     BAD_INPUT,
@@ -30,9 +30,9 @@ from tasklint.project.context import FileContext
 from tasklint.project.discovery import (
     Excluder,
     clear_caches,
-    common_root,
     iter_python_files,
     module_name_for,
+    project_scope,
     resolved,
 )
 from tasklint.project.index import ProjectIndex
@@ -97,6 +97,7 @@ class Linter:
         """Findings of project rules, by absolute file path (computed once)."""
         if self._project_findings is None:
             by_path: dict[str, list[Finding]] = {}
+            seen: set[tuple[str, str, int, int]] = set()
             for rule in self.project_rules:
                 try:
                     produced = list(rule.check_project(self.index, self.settings))
@@ -113,11 +114,13 @@ class Linter:
                     else:
                         produced = []
                 for finding in produced:
-                    bucket = by_path.setdefault(finding.path, [])
                     # several apps can share one source, and many tasks one option written
                     # once (a task decorator alias, a base class): one finding per place
-                    if not any(_same_place(finding, f) for f in bucket):
-                        bucket.append(finding)
+                    # (a set, not a scan of the bucket: 20,000 findings in one file)
+                    place = _place(finding)
+                    if place not in seen:
+                        seen.add(place)
+                        by_path.setdefault(finding.path, []).append(finding)
             self._project_findings = by_path
         return self._project_findings
 
@@ -427,10 +430,38 @@ def _finding_to_json(f: Finding) -> dict[str, object]:
     return data
 
 
-def _finding_from_json(d: dict[str, Any]) -> Finding:
+_FINDING_FIELDS: dict[str, tuple[type, ...]] = {
+    "path": (str,),
+    "line": (int,),
+    "col": (int,),
+    "code": (str,),
+    "message": (str,),
+    "name": (str,),
+    "end_line": (int, type(None)),
+    "end_col": (int, type(None)),
+    "source": (str,),
+}
+
+
+def _finding_from_json(d: Any) -> Finding:
+    """A cached finding, checked field by field: the cache is a file in the repository,
+    anything can be in it; a wrong shape raises ValueError (the entry is a miss)."""
+    if not isinstance(d, dict):
+        raise ValueError("not a cached finding")
     d = dict(d)
-    fix = Fix.from_json(d.pop("fix", None))
-    # written by _finding_to_json of this tasklint version (cache key)
+    raw_fix = d.pop("fix", None)
+    if set(d) != set(_FINDING_FIELDS):
+        raise ValueError("not a cached finding")
+    for key, types in _FINDING_FIELDS.items():
+        value = d[key]
+        if type(value) not in types:  # ``type``: a bool is no line number
+            raise ValueError(f"cached finding: bad {key}")
+    if d["code"] not in ALL_RULES or d["line"] < 1 or d["col"] < 1:
+        raise ValueError("cached finding: unknown code or position")
+    try:
+        fix = Fix.from_json(raw_fix)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError("cached finding: bad fix") from exc
     return Finding(**d, fix=fix)
 
 
@@ -465,11 +496,13 @@ def _fingerprint(
     scan_fingerprint: str, settings: Settings, enabled: set[str], base: Path, root: Path
 ) -> str:
     from tasklint import __version__
+    from tasklint.project.cache import python_tag
     from tasklint.project.facts import collectors_signature
 
     text = "|".join(
         [
             __version__,
+            python_tag(),
             FINDINGS_FORMAT,
             collectors_signature(),
             repr(settings),
@@ -538,7 +571,18 @@ def _lint_paths(
     clear_caches()
     base = base or Path.cwd()
     paths = list(paths) or [Path(".")]
-    root = root or (Path(settings.base_dir) if settings.base_dir else common_root(paths))
+    if root is None and settings.base_dir:
+        root = Path(settings.base_dir)
+    elif root is None:
+        root, scope = project_scope(paths)
+        if scope is not None and project_files is None:
+            # no project around the paths: index only what was given (a file with its own
+            # package), and keep no cache (there is no project directory to keep it in)
+            project_files = list(iter_python_files(scope, Excluder(settings.excludes(), root)))
+            use_cache = False
+    if project_files is None:
+        walked_dirs = [resolved(p) for p in paths if os.path.isdir(p)]
+        settings = exclude_nested_projects(settings, resolved(root), walked_dirs)
     excluder = Excluder(settings.excludes(), resolved(root))
     files = list(iter_python_files(paths, excluder))
     walked = None
@@ -677,8 +721,8 @@ def lint_source(
     return RunResult(findings=findings, files=1, index=index, root=resolved(root))
 
 
-def _same_place(a: Finding, b: Finding) -> bool:
-    return a.code == b.code and a.line == b.line and a.col == b.col
+def _place(f: Finding) -> tuple[str, str, int, int]:
+    return (f.path, f.code, f.line, f.col)
 
 
 def _blamed_path(exc: BaseException, index: ProjectIndex) -> str | None:

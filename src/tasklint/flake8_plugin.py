@@ -8,19 +8,29 @@ reports the same findings; flake8's own select/ignore/per-file-ignores/noqa appl
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 from tasklint import __version__
-from tasklint.config import ConfigError, find_config_file, load_settings
+from tasklint.config import (
+    ConfigError,
+    exclude_nested_projects,
+    find_config_file,
+    load_settings,
+)
 from tasklint.engine import Linter
+from tasklint.output.escape import printable
 from tasklint.project import build_index
 from tasklint.project.discovery import (
     Excluder,
+    absolute,
+    iter_python_files,
     marked_root,
     module_name_for,
+    project_scope,
     resolved,
 )
 
@@ -42,21 +52,31 @@ def _key_for(path: Path) -> tuple[str, str]:
         config = find_config_file(path)
         root = config.parent if config is not None else marked_root(path)
         if root is None:
-            # no marker anywhere above: the directory flake8 runs in, as the CLI does
-            # (else every directory would be a project of its own, indexed again)
-            cwd = Path.cwd().resolve()
-            root = cwd if cwd in resolved(path).parents else _package_top(path)
+            return _unmarked_key(path)
         key = _KEYS[directory] = (str(root), str(config))
     return key
 
 
-def _package_top(path: Path) -> Path:
-    """The directory holding the top-level package of ``path`` (its ``sys.path`` entry):
-    in a tree without any project marker, the files of one package are one project."""
-    directory = resolved(path).parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
-        directory = directory.parent
-    return directory
+# Outside any project: the directories flake8 was given (walked, as asked), and the files
+# to index for a file given on its own (its own package, or itself), by linter key.
+_NOT_PARSED: list[Path] = []  # parse_options has not run (the plugin used as a library)
+_GIVEN_DIRS: list[Path] = _NOT_PARSED
+_ONLY: dict[tuple[str, str], list[Path]] = {}
+
+
+def _unmarked_key(path: Path) -> tuple[str, str]:
+    """No marker anywhere above, as in the CLI: inside a directory given to flake8 (or the
+    one it runs in, when given none), that directory is the project; a file given on its
+    own is checked with its own package only, never with its whole parent directory."""
+    full = absolute(path)
+    for given in _GIVEN_DIRS if _GIVEN_DIRS is not _NOT_PARSED else [absolute(Path.cwd())]:
+        if given in full.parents:
+            return (str(given), "None")
+    root, scope = project_scope([path])
+    files = scope or [full]
+    key = (str(root), "None|" + "|".join(str(p) for p in files))
+    _ONLY[key] = files
+    return key
 
 
 def _excluded(key: tuple[str, str], linter: Linter, path: Path) -> bool:
@@ -94,7 +114,15 @@ def _linter_for(path: Path) -> Linter | ConfigError:
         settings = settings.with_overrides(
             extend_select=(*settings.extend_select, *TasklintChecker.opt_in)
         )
-    index, _ = build_index(root, settings, use_cache=TasklintChecker.use_cache)
+    # a nested project with its own [tool.tasklint] is its own index, as in the CLI
+    settings = exclude_nested_projects(settings, resolved(root))
+    only = _ONLY.get(key)
+    if only is not None:  # outside any project: its own package only, and no cache
+        excluder = Excluder(settings.excludes(), resolved(root))
+        files = list(iter_python_files(only, excluder))
+        index, _ = build_index(root, settings, use_cache=False, only_files=files)
+    else:
+        index, _ = build_index(root, settings, use_cache=TasklintChecker.use_cache)
     linter = Linter(settings, index)
     _LINTERS[key] = linter
     return linter
@@ -178,7 +206,12 @@ class TasklintChecker:
         except ConfigError as exc:
             sys.stderr.write(f"tasklint: {exc}\n")
             raise SystemExit(2) from None
-        cls._prebuild(getattr(options, "filenames", None) or ["."])
+        names = getattr(options, "filenames", None) or ["."]
+        global _GIVEN_DIRS
+        _GIVEN_DIRS = [
+            absolute(Path(n)) for n in names if n not in ("-", "stdin") and os.path.isdir(n)
+        ]
+        cls._prebuild(names)
 
     @classmethod
     def _prebuild(cls, filenames: list[str]) -> None:
@@ -209,7 +242,8 @@ class TasklintChecker:
             yield (
                 1,
                 0,
-                f"TQ002 tasklint configuration error in {linter.source}: {first}",
+                f"TQ002 tasklint configuration error in {printable(str(linter.source))}: "
+                f"{printable(first)}",
                 type(self),
             )
             return
@@ -244,4 +278,4 @@ class TasklintChecker:
         except RecursionError as exc:
             findings = [linter.internal_error(str(path), "the tree walk", exc)]
         for f in findings:
-            yield f.line, f.col - 1, f"{f.code} {f.message}", type(self)
+            yield f.line, f.col - 1, f"{f.code} {printable(f.message)}", type(self)

@@ -20,11 +20,13 @@ from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer, wrapp
 from tasklint.config import Settings
 from tasklint.data.arq_worker import WORKER_PARAMETERS
 from tasklint.data.dramatiq_options import millisecond_option
+from tasklint.output.escape import printable
 from tasklint.project import build_index, parse_source, read_source
 from tasklint.project.celery_config import CeleryModel, is_test_module
 from tasklint.project.context import FileContext
 from tasklint.project.facts import FunctionFact
 from tasklint.project.index import ProjectIndex
+from tasklint.project.worker_imports import WorkerImports
 from tasklint.syntax.values import Value
 
 
@@ -83,6 +85,8 @@ class TaskRow:
     acks_late: Option
     queue: Option
     enqueued: bool
+    # does the worker import the task's module (TQ112), and why: "yes (<how>)", "no", "? (...)"
+    registered: str = "-"
 
     @property
     def location(self) -> str:
@@ -189,12 +193,23 @@ def _calls_with_ancestors(tree: ast.AST) -> list[tuple[ast.Call, list[ast.AST]]]
 
 
 def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> list[TaskRow]:
-    from tasklint.project.discovery import common_root
+    from tasklint.config import exclude_nested_projects
+    from tasklint.project.discovery import Excluder, iter_python_files, project_scope
 
-    root = Path(settings.base_dir) if settings.base_dir else common_root(paths or [Path(".")])
-    index, _ = build_index(root, settings, use_cache=use_cache)
+    only: list[Path] | None = None
+    if settings.base_dir:
+        root = Path(settings.base_dir)
+    else:
+        root, scope = project_scope(paths or [Path(".")])
+        if scope is not None:  # no project around the paths: only what was given
+            only = list(iter_python_files(scope, Excluder(settings.excludes(), root)))
+            use_cache = False
+    if only is None:
+        settings = exclude_nested_projects(settings, root.resolve())
+    index, _ = build_index(root, settings, use_cache=use_cache, only_files=only)
     model = CeleryModel(index, settings)
     enqueued, names = _enqueued_targets(index, settings)
+    worker = WorkerImports.of(index, settings)
     rows: list[TaskRow] = []
     root_path = Path(index.root)
 
@@ -238,6 +253,7 @@ def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> li
                 if queue and queue.value.kind == "const"
                 else (Option("unknown", source="task") if queue else NOT_SET),
                 enqueued=(task.module, task.function) in enqueued or task.registered_name in names,
+                registered=_registered(worker, task.module),
             )
         )
     arq_rows = _arq_rows(index, settings, names, relative)
@@ -274,6 +290,16 @@ def collect(paths: list[Path], settings: Settings, use_cache: bool = True) -> li
             )
     rows.sort(key=lambda r: (r.path, r.line, r.name))
     return rows
+
+
+def _registered(worker: WorkerImports, module: str) -> str:
+    """Does the worker import the task's module (TQ112)? With the discovery path."""
+    found = worker.registration(module)
+    if found.state == "registered":
+        return f"yes ({found.reason})"
+    if found.state == "unregistered":
+        return "no (the worker never imports the module)"
+    return f"? ({found.reason})"
 
 
 def _const_option(value: Value, source: str, scale: float = 1.0) -> Option:
@@ -446,7 +472,7 @@ def render(rows: list[TaskRow], fmt: str, stream: TextIO) -> None:
         stream.write("\n")
         return
     names = columns()
-    table = [[r.cells()[c] for c in names] for r in rows]
+    table = [[printable(r.cells()[c]) for c in names] for r in rows]
     if fmt == "markdown":
         stream.write("| " + " | ".join(names) + " |\n")
         stream.write("|" + "---|" * len(names) + "\n")
@@ -475,12 +501,48 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--config", type=Path)
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args(argv)
-    paths = args.paths or [Path(".")]
-    try:
-        settings = load_settings(paths[0], args.config)
-    except ConfigError as exc:
-        sys.stderr.write(f"tasklint: {exc}\n")
+    from tasklint.cli import check_paths
+
+    paths, errors = check_paths(args.paths or [Path(".")])
+    for error in errors:
+        sys.stderr.write(f"tasklint inventory: {printable(error)}\n")
+    if errors or not paths:
         return 2
-    rows = collect(paths, settings, use_cache=not args.no_cache)
+    from tasklint.cli import plan_projects
+
+    try:
+        if args.config is not None:
+            groups = [(load_settings(paths[0], args.config), paths)]
+        else:  # a monorepo: each project with its own configuration and index
+            groups = plan_projects(paths)
+    except ConfigError as exc:
+        sys.stderr.write(f"tasklint: {printable(str(exc))}\n")
+        return 2
+    rows: list[TaskRow] = []
+    for settings, members in groups:
+        found = collect(members, settings, use_cache=not args.no_cache)
+        if len(groups) > 1:  # locations from the working directory, as findings are
+            found = [_from_cwd(row, settings, members) for row in found]
+        rows.extend(found)
+    if len(groups) > 1:
+        rows.sort(key=_row_order)
     render(rows, args.format, sys.stdout)
     return 0
+
+
+def _row_order(r: TaskRow) -> tuple[str, int]:
+    return r.path, r.line
+
+
+def _from_cwd(row: TaskRow, settings: Settings, members: list[Path]) -> TaskRow:
+    import os
+    from dataclasses import replace
+
+    from tasklint.project.discovery import project_scope
+
+    root = Path(settings.base_dir) if settings.base_dir else project_scope(members)[0]
+    try:
+        shown = Path(os.path.relpath(root / row.path)).as_posix()
+    except ValueError:
+        return row
+    return replace(row, path=shown)

@@ -21,6 +21,7 @@ RULE_CODES: frozenset[str] = frozenset(
         "TQ109",
         "TQ110",
         "TQ111",
+        "TQ112",
         "TQ201",
         "TQ202",
         "TQ203",

@@ -36,5 +36,6 @@ def fingerprints(findings: list[Finding]) -> list[str]:
         key = (f.code, f.path, _normal(f.source or f.message), identity(f))
         seen[key] += 1
         raw = "\x1f".join([*key, str(seen[key])])
-        out.append(hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32])
+        # surrogatepass: a name from the code may hold a lone surrogate ("dup\ud800")
+        out.append(hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32])
     return out

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import TextIO
 
 from tasklint.findings import Finding
+from tasklint.output.escape import printable
 from tasklint.output.severity import level
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # GitHub's own escapes for line ends (it shows them as line breaks), then every other
+    # control, format character or lone surrogate as a backslash escape
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _prop(text: str) -> str:

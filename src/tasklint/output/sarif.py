@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from tasklint import HOMEPAGE, __version__
 from tasklint.findings import Finding
+from tasklint.output.escape import uri_path
 from tasklint.output.fingerprints import fingerprints
 from tasklint.output.severity import level
 
@@ -59,7 +60,7 @@ def document(findings: list[Finding]) -> dict[str, Any]:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": {"uri": uri_path(f.path), "uriBaseId": "%SRCROOT%"},
                             "region": region,
                         }
                     }

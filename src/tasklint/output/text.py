@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable, TextIO
 
 from tasklint.findings import Finding
+from tasklint.output.escape import printable
 
 BOLD = "\033[1m"
 RED = "\033[31m"
@@ -14,13 +15,14 @@ RESET = "\033[0m"
 
 def render(findings: list[Finding], stream: TextIO, color: bool = False) -> None:
     for f in findings:
+        path, message, name = printable(f.path), printable(f.message), printable(f.name)
         if color:
             stream.write(
-                f"{BOLD}{f.path}{RESET}:{f.line}:{f.col}: {RED}{BOLD}{f.code}{RESET} "
-                f"{f.message} {CYAN}[{f.name}]{RESET}\n"
+                f"{BOLD}{path}{RESET}:{f.line}:{f.col}: {RED}{BOLD}{f.code}{RESET} "
+                f"{message} {CYAN}[{name}]{RESET}\n"
             )
         else:
-            stream.write(f"{f.path}:{f.line}:{f.col}: {f.code} {f.message} [{f.name}]\n")
+            stream.write(f"{path}:{f.line}:{f.col}: {f.code} {message} [{name}]\n")
 
 
 def caret_line(line: str, col: int, end_col: int | None, same_line: bool) -> str:
@@ -56,4 +58,5 @@ def render_with_source(
         line = lines[f.line - 1]
         same_line = f.end_line is None or f.end_line == f.line
         caret = caret_line(line, f.col, f.end_col, same_line)
-        stream.write(f"{line}\n{RED}{caret}{RESET}\n" if color else f"{line}\n{caret}\n")
+        shown = printable(line)  # the source is the repository's: no escapes reach the terminal
+        stream.write(f"{shown}\n{RED}{caret}{RESET}\n" if color else f"{shown}\n{caret}\n")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
+import stat
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tasklint.config import Settings
-from tasklint.project.cache import FactsCache
+from tasklint.config import DEFAULT_MAX_FILE_SIZE, Settings
+from tasklint.project.cache import FactsCache, Stamp
 from tasklint.project.deployment import DeploymentFacts, read_deployment
 from tasklint.project.discovery import (
     SHADOWED_LIBRARIES,
@@ -28,6 +30,43 @@ from tasklint.syntax import lowering
 _T = TypeVar("_T")
 
 
+class RejectedSource(OSError):
+    """A path that is not read: not a regular file, too large, a directory that cannot be
+    listed. ``reason`` is the TQ001 message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# The size limit of the current run (``max-file-size``); set by scan_project, inherited by
+# forked workers.
+_MAX_SIZE: list[int] = [DEFAULT_MAX_FILE_SIZE]
+
+
+def check_source_file(path: Path) -> None:
+    """Raise unless ``path`` is a regular file within the size limit (never block on a FIFO,
+    never read ``/dev/zero`` or a huge file whole)."""
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        os.scandir(path).close()  # raises PermissionError for a directory that cannot be listed
+        raise RejectedSource("cannot read the directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise RejectedSource("not a regular file (a FIFO, socket or device): not read")
+    limit = _MAX_SIZE[0]
+    if st.st_size > limit:
+        raise RejectedSource(
+            f"too large: {st.st_size:,} bytes, above max-file-size "
+            f"({limit:,} bytes); raise max-file-size in [tool.tasklint] to check it"
+        )
+
+
+def read_bytes(path: Path) -> bytes:
+    check_source_file(path)
+    with open(path, "rb") as fh:
+        return fh.read(_MAX_SIZE[0] + 1)
+
+
 def read_source(path: Path, track: bool = True) -> str:
     """Decode a Python file as Python does (BOM, encoding cookie); raises on bad input.
 
@@ -39,6 +78,7 @@ def read_source(path: Path, track: bool = True) -> str:
 
     if track and _READS is not None:
         _READS.add(str(path))
+    check_source_file(path)
     with tokenize.open(path) as fh:
         return fh.read()
 
@@ -103,6 +143,8 @@ def parse_source(source: str, filename: str) -> ast.Module:
 
 
 def syntax_error_info(exc: BaseException) -> tuple[int, str]:
+    if isinstance(exc, RejectedSource):
+        return 1, exc.reason
     if isinstance(exc, SyntaxError):
         line = exc.lineno or 1
         msg = str(exc.msg)
@@ -150,7 +192,7 @@ def compute_facts(key: str) -> tuple[str, ModuleFacts | None, tuple[int, str] | 
     """(content digest, facts, parse error) of one file; never raises on bad input."""
     path = Path(key)
     try:
-        digest = _digest(path.read_bytes())
+        digest = _digest(read_bytes(path))
     except OSError as exc:
         return "", None, syntax_error_info(exc)
     module, is_package = module_name_for(path)
@@ -211,16 +253,36 @@ def parallel_map(func: Callable[[list[str]], list[_T]], keys: list[str], jobs: i
         return func(keys)
     import multiprocessing
 
+    # never more workers than the cores or the chunks can keep busy (``-j 500``)
+    jobs = min(jobs, usable_cores(), len(keys) // MIN_CHUNK)
+    if jobs <= 1:
+        return func(keys)
     size = max(MIN_CHUNK, min(200, len(keys) // (jobs * 4) or 1))
     chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+    jobs = min(jobs, len(chunks))
     out: list[_T] = []
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    # Ctrl-C reaches every process of the group: the workers ignore it (no traceback from
+    # each), the parent stops the pool and exits quietly
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
         for part in pool.imap(func, chunks):
             out.extend(part)
     return out
 
 
 MIN_CHUNK = 8
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _can_fork() -> bool:
@@ -234,11 +296,13 @@ class FileState:
     """One project file as the index sees it: its content digest and facts (or error)."""
 
     key: str
-    stamp: tuple[int, int] | None
+    stamp: Stamp | None
     digest: str
     # JSON from the cache, fresh facts, or CACHED (in the cache's module file, read lazily)
     facts_json: dict[str, Any] | ModuleFacts | str | None
     error: tuple[int, str] | None
+    # the module name the file has today (it depends on __init__.py files and markers)
+    module: str = ""
     facts_digest: str = ""  # "" when unknown (a cache entry of an older run)
 
 
@@ -260,7 +324,8 @@ class ProjectScan:
         """Changes whenever any project file's bytes change (rules read other files too)."""
         h = hashlib.blake2b(digest_size=16)
         for key in sorted(self.states):
-            h.update(f"{key}\0{self.states[key].digest}\n".encode("utf-8", "surrogatepass"))
+            state = self.states[key]
+            h.update(f"{key}\0{state.digest}\0{state.module}\n".encode("utf-8", "surrogatepass"))
         h.update(f"deployment\0{self.deployment.fingerprint()}\n".encode())
         return h.hexdigest()
 
@@ -276,10 +341,12 @@ class ProjectScan:
         h = hashlib.blake2b(digest_size=16)
         for key in sorted(self.states):
             state = self.states[key]
+            # the module name too: an unreadable file gives the index only its name
             if state.facts_digest and key not in bodies:
-                h.update(f"{key}\0facts\0{state.facts_digest}\n".encode("utf-8", "surrogatepass"))
+                line = f"{key}\0{state.module}\0facts\0{state.facts_digest}\n"
             else:  # facts unknown, or its body is read: its bytes decide
-                h.update(f"{key}\0bytes\0{state.digest}\n".encode("utf-8", "surrogatepass"))
+                line = f"{key}\0{state.module}\0bytes\0{state.digest}\n"
+            h.update(line.encode("utf-8", "surrogatepass"))
         h.update(f"deployment\0{self.deployment.fingerprint()}\n".encode())
         return h.hexdigest()
 
@@ -336,6 +403,7 @@ def scan_project(
     A file whose mtime moved but whose bytes did not (``touch``) keeps its cached facts.
     """
     root = resolved(root)
+    _MAX_SIZE[0] = settings.max_file_size
     if only_files is not None:
         files = [resolved(p) for p in only_files]
     elif walked is not None:
@@ -348,7 +416,8 @@ def scan_project(
         root=root, settings=settings, cache=cache, deployment=read_deployment(root, settings)
     )
     order: list[str] = []
-    stamps: dict[str, tuple[int, int] | None] = {}
+    stamps: dict[str, Stamp | None] = {}
+    modules: dict[str, str] = {}
     todo: list[str] = []
     for path in files:
         key = str(path)
@@ -357,10 +426,12 @@ def scan_project(
         order.append(key)
         stamp = FactsCache.stamp(path)
         stamps[key] = stamp
-        entry = cache.entry(key, stamp)
+        name, is_package = module_name_for(path)
+        module = modules[key] = f"{name}:{int(is_package)}"
+        entry = cache.entry(key, stamp, module)
         if entry is None and stamp is not None and cache.enabled and key in cache.entries:
             try:
-                entry = cache.by_digest(key, _digest(path.read_bytes()))
+                entry = cache.by_digest(key, _digest(read_bytes(path)), module)
             except OSError:
                 entry = None
             if entry is not None:
@@ -374,6 +445,7 @@ def scan_project(
                 str(entry["digest"]),
                 None if err else CACHED,
                 (int(err[0]), str(err[1])) if err else None,
+                module,
                 known if isinstance(known, str) else "",
             )
         else:
@@ -384,8 +456,10 @@ def scan_project(
         computed = [(*item, "") for item in parallel_map(_compute_many, todo, jobs)]
     for key, (digest, facts_json, error, lowered, known) in zip(todo, computed):
         lowering.remember(lowered)
-        scan.states[key] = FileState(key, stamps[key], digest, facts_json, error, known)
-        cache.put(key, stamps[key], facts_json, error, digest, facts_digest=known)
+        scan.states[key] = FileState(
+            key, stamps[key], digest, facts_json, error, modules[key], known
+        )
+        cache.put(key, stamps[key], facts_json, error, digest, modules[key], facts_digest=known)
     scan.states = {k: scan.states[k] for k in order}
     cache.prune(set(order))
     return scan

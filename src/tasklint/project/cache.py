@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +23,19 @@ from tasklint.project.facts import ModuleFacts
 CACHE_DIR = ".tasklint_cache"
 # bump when the core facts (facts.py, not a collector) or module naming change what they
 # record (3: namespace portions and the project root bound module names)
-FORMAT = 6  # 4: module facts in their own file, read lazily; 5: symbolic values (expr); 6: one-branch assignments unknown
+# 4: module facts in their own file, read lazily; 5: symbolic values (expr); 6: one-branch
+# assignments unknown; 7: ctime and module name kept in each entry
+FORMAT = 7
+
+# (mtime_ns, size, ctime_ns): chmod/chown change only the ctime, and they change what a
+# file reads as (an unreadable file is TQ001)
+Stamp = tuple[int, int, int]
+
+
+def python_tag() -> str:
+    """The interpreter's name and version: its parser decides what parses (TQ001) and what
+    the facts are, so a cache written by another Python is never read."""
+    return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 class FactsCache:
@@ -36,7 +49,8 @@ class FactsCache:
         from tasklint.syntax.lowering import parser_signature
 
         tag = hashlib.sha256(
-            f"{FORMAT}|{collectors_signature()}|{build_id()}|{parser_signature()}".encode()
+            f"{FORMAT}|{collectors_signature()}|{build_id()}|{parser_signature()}|"
+            f"{python_tag()}".encode()
         ).hexdigest()[:12]
         self.file = self.directory / f"facts-{__version__}-{tag}.json"
         self.modules_file = self.directory / f"modules-{__version__}-{tag}.json"
@@ -89,12 +103,14 @@ class FactsCache:
     @staticmethod
     def _read(path: Path, key: str) -> dict[str, Any]:
         try:
+            if not os.path.isfile(path) or _links_out(path):  # a FIFO, a device, a link
+                return {}
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
             if isinstance(data, dict) and isinstance(data.get(key), dict):
                 found: dict[str, Any] = data[key]
                 return found
-        except (OSError, ValueError, UnicodeDecodeError):
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
             pass
         return {}
 
@@ -117,15 +133,19 @@ class FactsCache:
             self._modules[key] = facts
 
     @staticmethod
-    def stamp(path: Path) -> tuple[int, int] | None:
+    def stamp(path: Path) -> Stamp | None:
         try:
             st = path.stat()
         except OSError:
             return None
-        return st.st_mtime_ns, st.st_size
+        return st.st_mtime_ns, st.st_size, st.st_ctime_ns
 
-    def entry(self, key: str, stamp: tuple[int, int] | None) -> dict[str, Any] | None:
-        """The entry of an unchanged file (same mtime and size), else None."""
+    def entry(
+        self, key: str, stamp: Stamp | None, module: str | None = None
+    ) -> dict[str, Any] | None:
+        """The entry of an unchanged file (same mtime, size and ctime, and, when given, the
+        same module name: that depends on other files, ``__init__.py`` and project markers),
+        else None. An unreadable file (no digest) is never taken from the cache."""
         if not self.enabled or stamp is None:
             return None
         entry = self.entries.get(key)
@@ -133,24 +153,33 @@ class FactsCache:
             isinstance(entry, dict)
             and entry.get("mtime") == stamp[0]
             and entry.get("size") == stamp[1]
+            and entry.get("ctime") == stamp[2]
             and isinstance(entry.get("digest"), str)
+            and entry["digest"]
+            and (module is None or entry.get("module") == module)
+            and _valid_error(entry.get("error"))
         ):
             return entry
         return None
 
-    def by_digest(self, key: str, digest: str) -> dict[str, Any] | None:
+    def by_digest(self, key: str, digest: str, module: str | None = None) -> dict[str, Any] | None:
         """The entry of a file whose bytes are unchanged although its mtime moved (touch)."""
-        if not self.enabled:
+        if not self.enabled or not digest:
             return None
         entry = self.entries.get(key)
-        if isinstance(entry, dict) and entry.get("digest") == digest:
+        if (
+            isinstance(entry, dict)
+            and entry.get("digest") == digest
+            and (module is None or entry.get("module") == module)
+            and _valid_error(entry.get("error"))
+        ):
             return entry
         return None
 
-    def restamp(self, key: str, stamp: tuple[int, int] | None) -> None:
+    def restamp(self, key: str, stamp: Stamp | None) -> None:
         entry = self.entries.get(key)
         if self.enabled and stamp is not None and isinstance(entry, dict):
-            entry["mtime"], entry["size"] = stamp
+            entry["mtime"], entry["size"], entry["ctime"] = stamp
             self.dirty = True
 
     def findings(self, key: str, fingerprint: str, shown: str) -> list[dict[str, Any]] | None:
@@ -198,10 +227,11 @@ class FactsCache:
     def put(
         self,
         key: str,
-        stamp: tuple[int, int] | None,
+        stamp: Stamp | None,
         facts: ModuleFacts | dict[str, Any] | None,
         error: tuple[int, str] | None = None,
         digest: str = "",
+        module: str | None = None,
         facts_digest: str = "",
     ) -> None:
         if not self.enabled or stamp is None:
@@ -210,8 +240,10 @@ class FactsCache:
         self.entries[key] = {
             "mtime": stamp[0],
             "size": stamp[1],
+            "ctime": stamp[2],
             "digest": digest,
             "error": list(error) if error else None,
+            "module": module,
             "facts_digest": facts_digest,
         }
         modules = self._module_facts()
@@ -245,6 +277,8 @@ class FactsCache:
     def save(self) -> None:
         if not self.enabled or not self.dirty:
             return
+        if _links_out(self.directory):
+            return  # a committed link would make tasklint write outside the project
         try:
             self.directory.mkdir(exist_ok=True)
             gitignore = self.directory / ".gitignore"
@@ -315,3 +349,19 @@ class FactsCache:
             except OSError:
                 pass
             raise
+
+
+def _valid_error(error: object) -> bool:
+    """A cached parse error: None, or ``[line, reason]`` as ``put`` writes it."""
+    return error is None or (
+        isinstance(error, list)
+        and len(error) == 2
+        and type(error[0]) is int
+        and error[0] >= 1
+        and isinstance(error[1], str)
+    )
+
+
+def _links_out(path: Path) -> bool:
+    """The cache directory or file is a symbolic link (its target may lie anywhere)."""
+    return os.path.islink(path) or os.path.islink(path.parent)

@@ -6,7 +6,7 @@ import fnmatch
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -21,6 +21,7 @@ def clear_caches() -> None:
     _RESOLVED.clear()
     _IS_PACKAGE.clear()
     _IS_ROOT.clear()
+    _CHAIN.clear()
 
 
 def resolved(path: Path) -> Path:
@@ -52,7 +53,8 @@ def _is_package_dir(directory: Path) -> bool:
     key = str(directory)
     hit = _IS_PACKAGE.get(key)
     if hit is None:
-        hit = _IS_PACKAGE[key] = (directory / "__init__.py").is_file()
+        # os.path.isfile: a directory that cannot be searched is no package, not an error
+        hit = _IS_PACKAGE[key] = os.path.isfile(directory / "__init__.py")
     return hit
 
 
@@ -84,30 +86,81 @@ SHADOWED_LIBRARIES = frozenset(
 
 
 def find_project_root(start: Path) -> Path:
-    """The nearest directory at or above ``start`` holding a project marker, else ``start``."""
+    """The nearest directory at or above ``start`` holding a project marker, else ``start``
+    (a directory) or the directory holding its top-level package (a file)."""
     marked = marked_root(start)
     if marked is not None:
         return marked
-    start = safe_resolve(start)
-    return start.parent if start.is_file() or not start.exists() else start
+    start = absolute(start)
+    return package_top(start) if not os.path.isdir(start) else start
+
+
+def absolute(path: Path) -> Path:
+    """The absolute path, ``..`` removed lexically, links not followed: where the user
+    named it (a link to ``/nonexistent`` given as the path does not move the project to
+    ``/``)."""
+    return Path(os.path.abspath(path))
 
 
 def marked_root(start: Path) -> Path | None:
-    """The nearest directory at or above ``start`` holding a project marker, if any."""
-    start = safe_resolve(start)
-    if start.is_file() or not start.exists():
+    """The nearest directory at or above ``start`` holding a project marker, if any; never
+    the file system root (a marker there marks no project)."""
+    start = absolute(start)
+    if not os.path.isdir(start):
         start = start.parent
     for candidate in (start, *start.parents):
-        for marker in ROOT_MARKERS:
-            if (candidate / marker).exists():
-                return candidate
+        if candidate.parent == candidate:
+            break
+        if _is_project_root(candidate):
+            return safe_resolve(candidate)
     return None
 
 
+def package_top(path: Path) -> Path:
+    """The directory holding the top-level package around a file (its ``sys.path`` entry),
+    or the file's own directory when that is no package."""
+    directory = absolute(path).parent
+    while _is_package_dir(directory) and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+def project_scope(paths: Sequence[Path]) -> tuple[Path, list[Path] | None]:
+    """(project root, what to index) for paths checked without configuration.
+
+    Inside a marked project: its root, and the whole of it (None). Outside any: a directory
+    given is walked, as asked; a file is checked with its own package only (the directories
+    with ``__init__.py`` around it), never with its whole parent directory.
+    """
+    given = [absolute(p) for p in paths] or [absolute(Path("."))]
+    common = Path(os.path.commonpath([str(p) for p in given]))
+    marked = marked_root(common)
+    if marked is not None:
+        return marked, None
+    scope: list[Path] = []
+    tops: list[Path] = []
+    for path in given:
+        if os.path.isdir(path):
+            scope.append(path)
+            tops.append(path)
+            continue
+        top = package_top(path)
+        tops.append(top)
+        if top == path.parent:
+            scope.append(path)  # a loose file: a project of one file
+        else:
+            scope.append(top / path.relative_to(top).parts[0])  # its top-level package
+    root = Path(os.path.commonpath([str(t) for t in tops]))
+    return safe_resolve(root), scope
+
+
 def common_root(paths: Iterable[Path]) -> Path:
-    resolved = [safe_resolve(p) for p in paths] or [Path.cwd().resolve()]
-    common = Path(os.path.commonpath([str(p) for p in resolved]))
-    return find_project_root(common)
+    return project_scope(list(paths))[0]
+
+
+def inside(path: Path, roots: Iterable[Path]) -> bool:
+    """``path`` (resolved) lies at or below one of ``roots`` (resolved)."""
+    return any(path == root or root in path.parents for root in roots)
 
 
 def _alternation(patterns: Iterable[str]) -> re.Pattern[str] | None:
@@ -191,13 +244,14 @@ def iter_python_files(paths: Iterable[Path], excluder: Excluder) -> Iterator[Pat
     """Python files under ``paths`` that no exclude pattern matches (explicit files included)."""
     seen: set[str] = set()
     for path in paths:
-        if path.is_file() or not path.is_dir():  # missing or unreadable: reported as TQ001
+        if not os.path.isdir(path):  # a file; missing or unreadable: reported as TQ001
             key = os.path.normcase(str(path))
+            real = resolved(path)
+            if real != absolute(path) and not inside(real, (excluder.root,)):
+                continue  # through a link out of the project: neither read nor reported
             if key not in seen and not excluder.excluded_anywhere(path):
                 seen.add(key)
                 yield path
-            continue
-        if not path.is_dir():
             continue
         visited: set[tuple[int, int]] = set()
         yield from _walk(path, excluder, visited, seen, top=True)
@@ -217,6 +271,8 @@ def _walk(
         with os.scandir(directory) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError:
+        if not top:  # listed as a directory by its parent
+            yield directory  # cannot be listed: reported (TQ001), never skipped in silence
         return
     ident = (st.st_dev, st.st_ino)
     if ident in visited:
@@ -253,6 +309,8 @@ def _walk(
         if entry.is_symlink():
             if excluder.excluded(file_path) or not file_path.is_file():
                 continue  # a dangling link or one to a file outside: the slow, exact check
+            if not inside(resolved(file_path), (excluder.root,)):
+                continue  # a link out of the project: neither read nor reported
         elif is_excluded(name) or not entry.is_file():
             continue
         else:
@@ -276,6 +334,32 @@ def module_name_for(path: Path) -> tuple[str, bool]:
             return "__init__", False  # a repository root is no package of its own code
         parts.append(directory.name)
         directory = directory.parent
+    parts.extend(_chain(directory))
+    if len(parts) == 1 and not is_package and parts[0] in SHADOWED_LIBRARIES:
+        # ``docker/settings/celery.py`` in a plain folder is no top-level ``celery``: it would
+        # hide the library every other module imports. Name it from the project root.
+        root = find_project_root(path.parent)
+        try:
+            rel = path.with_suffix("").relative_to(root).parts
+        except ValueError:
+            rel = ()
+        if len(rel) > 1 and all(p.isidentifier() for p in rel):
+            return ".".join(rel), False
+    return ".".join(reversed(parts)), is_package
+
+
+_CHAIN: dict[str, tuple[str, ...]] = {}
+
+
+def _chain(start: Path) -> tuple[str, ...]:
+    """The package names from ``start`` upwards (innermost first), memoised per directory:
+    every file of a directory shares them."""
+    key = str(start)
+    hit = _CHAIN.get(key)
+    if hit is not None:
+        return hit
+    parts: list[str] = []
+    directory = start
     while directory.parent != directory:
         if _is_project_root(directory):
             break  # an ``__init__.py`` beside pyproject.toml/.git: the clone's name is arbitrary
@@ -290,17 +374,8 @@ def module_name_for(path: Path) -> tuple[str, bool]:
             break
         parts.extend(d.name for d in gap)
         directory = gap[-1].parent
-    if len(parts) == 1 and not is_package and parts[0] in SHADOWED_LIBRARIES:
-        # ``docker/settings/celery.py`` in a plain folder is no top-level ``celery``: it would
-        # hide the library every other module imports. Name it from the project root.
-        root = find_project_root(path.parent)
-        try:
-            rel = path.with_suffix("").relative_to(root).parts
-        except ValueError:
-            rel = ()
-        if len(rel) > 1 and all(p.isidentifier() for p in rel):
-            return ".".join(rel), False
-    return ".".join(reversed(parts)), is_package
+    found = _CHAIN[key] = tuple(parts)
+    return found
 
 
 _IS_ROOT: dict[str, bool] = {}
@@ -310,8 +385,27 @@ def _is_project_root(directory: Path) -> bool:
     key = str(directory)
     hit = _IS_ROOT.get(key)
     if hit is None:
-        hit = _IS_ROOT[key] = any(os.path.exists(directory / m) for m in ROOT_MARKERS)
+        hit = _IS_ROOT[key] = any(_marks(directory, m) for m in ROOT_MARKERS)
     return hit
+
+
+def _marks(directory: Path, marker: str) -> bool:
+    """``marker`` in ``directory`` marks a project root. A ``setup.py`` or ``setup.cfg``
+    inside a package (beside ``__init__.py``) is one of its modules or data files
+    (``bookwyrm/views/setup.py`` is a view), unless it uses setuptools/distutils."""
+    path = directory / marker
+    if not os.path.exists(path):
+        return False
+    if marker not in ("setup.py", "setup.cfg") or not os.path.exists(directory / "__init__.py"):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    if marker == "setup.cfg":
+        return b"[metadata]" in head or b"[options]" in head
+    return b"setuptools" in head or b"distutils" in head
 
 
 def _namespace_gap(directory: Path, limit: int = 4) -> list[Path]:

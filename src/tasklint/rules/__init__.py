@@ -24,6 +24,7 @@ from tasklint.rules import (
     tq109_unknown_task_option,  # noqa: F401
     tq110_dramatiq_time_limit_in_seconds,  # noqa: F401
     tq111_routing_option_on_task,  # noqa: F401
+    tq112_task_not_registered,  # noqa: F401
     tq201_enqueue_in_transaction,  # noqa: F401
     tq202_enqueue_before_commit,  # noqa: F401
     tq203_enqueue_reachable_from_transaction,  # noqa: F401

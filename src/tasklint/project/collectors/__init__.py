@@ -12,5 +12,6 @@ from tasklint.project.collectors import (
     settings_exports,  # noqa: F401
     signal_connections,  # noqa: F401
     task_refs,  # noqa: F401
+    worker_imports,  # noqa: F401
     wrappers,  # noqa: F401
 )

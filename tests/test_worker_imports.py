@@ -1,0 +1,123 @@
+"""The worker's import set (project/worker_imports.py): the textual helpers that decide
+whether a computed import may run while the worker starts, and the inventory reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasklint.config import Settings
+from tasklint.project import build_index
+from tasklint.project.worker_imports import WorkerImports, _decorated, _enclosing_def
+
+SOURCE = '''\
+"""docstring naming load()"""
+import importlib
+
+VALUE = compute(
+    load("x"),
+)
+
+
+def outer(
+    name: str,
+) -> None:
+    if name:
+        return load(name)
+
+
+class Holder:
+    attr = load("y")
+
+    @property
+    def value(self):
+        return load("z")
+
+    def plain(self):
+        return 1
+
+
+@receiver(post_save)
+def handler(sender, **kwargs):
+    pass
+
+
+@app.task(
+    bind=True,
+)
+def task_like(self):
+    pass
+
+
+@receiver(
+    post_save,
+)
+def late_handler(sender, **kwargs):
+    pass
+'''
+
+
+def lines() -> list[str]:
+    return SOURCE.splitlines()
+
+
+def line_of(text: str, start: int = 0) -> int:
+    return next(i for i, line in enumerate(lines()) if i >= start and text in line)
+
+
+def test_enclosing_def_reads_indentation() -> None:
+    src = lines()
+    assert _enclosing_def(src, line_of('load("x")')) is None  # a continuation at module level
+    assert _enclosing_def(src, line_of("return load(name)")) == "outer"  # past `) -> None:`
+    assert _enclosing_def(src, line_of('attr = load("y")')) is None  # a class body runs
+    assert _enclosing_def(src, line_of('return load("z")')) == "value"
+
+
+def test_decorated_tells_start_up_decorators_from_passive_ones() -> None:
+    src = lines()
+    assert not _decorated(src, line_of("def outer("))
+    assert _decorated(src, line_of("def value("))  # a property runs on attribute access
+    assert not _decorated(src, line_of("def plain("))
+    assert _decorated(src, line_of("def handler("))  # a signal receiver
+    # decorators spread over lines are read from their first line
+    assert not _decorated(src, line_of("def task_like("))  # a task runs when called
+    assert _decorated(src, line_of("def late_handler("))
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_registration_names_the_discovery_path(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.tasklint]\n",
+            "proj/__init__.py": "",
+            "proj/app.py": (
+                "from celery import Celery\n\n"
+                "app = Celery('proj', include=['proj.jobs'])\n"
+                "app.autodiscover_tasks(['shop'])\n"
+            ),
+            "proj/jobs.py": "from proj import helpers\n",
+            "proj/helpers.py": "def lazy():\n    from proj import later\n",
+            "proj/later.py": "",
+            "proj/orphan.py": "",
+            "shop/__init__.py": "",
+            "shop/tasks.py": "",
+        },
+    )
+    index, _ = build_index(tmp_path, Settings(), use_cache=False)
+    worker = WorkerImports.of(index, Settings())
+    assert worker.unknown is None
+    assert worker.registration("proj.jobs").reason.startswith("named by include=")
+    assert worker.registration("proj.helpers").reason == "imported by proj.jobs"
+    assert worker.registration("shop.tasks").reason == (
+        "discovered by autodiscover_tasks('shop') as `tasks`"
+    )
+    assert worker.registration("proj").reason == "the parent package of proj.app"
+    later = worker.registration("proj.later")
+    assert later.state == "unknown" and "inside a function of proj.helpers" in later.reason
+    assert worker.registration("proj.orphan").state == "unregistered"
