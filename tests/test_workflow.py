@@ -92,7 +92,9 @@ def test_stdin_buffer_replaces_the_file_for_project_rules(project: Path) -> None
         '@shared_task(name="shop.charge", time_limit=60)\n'
         "def charge_again():\n    pass\n"
     )
-    proc = tasklint(project, "-", "--stdin-filename", "shop/refunds.py", stdin=buffer)
+    proc = tasklint(
+        project, "--select", "TQ108", "-", "--stdin-filename", "shop/refunds.py", stdin=buffer
+    )
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.startswith("shop/refunds.py:4:2: TQ108 Task name `shop.charge`")
     assert "billing.py" in proc.stdout and proc.stdout.count("\n") == 1

@@ -82,6 +82,8 @@ def annotation_level(task: CeleryTask, app: AppConfig, name: str) -> Found:
     annotations = value.value
     items = annotations if isinstance(annotations, list) else [annotations]
     for item in items:
+        if item is None:
+            continue  # ``task_annotations = None``: Celery's default, no annotations
         if not isinstance(item, dict):
             return UNKNOWN  # a class or a string naming one
         for key in (task.registered_name, "*"):

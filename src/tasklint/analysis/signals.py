@@ -9,6 +9,7 @@ function it decorates (RULES.md, "Signal receivers").
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from tasklint.analysis.enqueue import decorator_wrapper
 from tasklint.project.context import FileContext
@@ -91,8 +92,48 @@ def receivers(ctx: FileContext) -> dict[str, str]:
             names = _signal_names(node.func.value, ctx)
             if names:
                 found.setdefault(node.args[0].id, names[0])
+    if connects:
+        _method_receivers(ctx, found)
     ctx.memo["tq204_receivers"] = found
     return found
+
+
+def _method_receivers(ctx: FileContext, found: dict[str, str]) -> None:
+    """``signal.connect(self.m)`` / ``connect(cls.m)`` inside a module-level class (an
+    ``AppConfig.ready()``), or ``connect(C.m)`` anywhere in the module: the receiver is the
+    method ``C.m`` (key ``"C.m"``), when ``C`` defines ``m`` itself."""
+    classes = {
+        stmt.name: {
+            f.name for f in stmt.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        for stmt in ctx.tree.body
+        if isinstance(stmt, ast.ClassDef)
+    }
+    if not classes:
+        return
+
+    def record(call: ast.Call, owner: str | None) -> None:
+        if not (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr == "connect"
+            and call.args
+            and isinstance(call.args[0], ast.Attribute)
+            and isinstance(call.args[0].value, ast.Name)
+        ):
+            return
+        holder, method = call.args[0].value.id, call.args[0].attr
+        cls = owner if holder in ("self", "cls") else holder
+        if cls is None or method not in classes.get(cls, ()):
+            return
+        names = _signal_names(call.func.value, ctx)
+        if names:
+            found.setdefault(f"{cls}.{method}", names[0])
+
+    for stmt in ctx.tree.body:
+        owner = stmt.name if isinstance(stmt, ast.ClassDef) else None
+        for node in walk(stmt):
+            if isinstance(node, ast.Call):
+                record(node, owner)
 
 
 def connected_elsewhere(index: ProjectIndex) -> dict[str, dict[str, str]]:
@@ -113,11 +154,18 @@ def connected_elsewhere(index: ProjectIndex) -> dict[str, dict[str, str]]:
             if signal not in SIGNALS:
                 continue
             target = index.resolve(str(entry[0]))
-            if target.module is None or target.name is None or target.rest:
+            if target.module is None or target.name is None:
                 continue
-            if index.function(target) is None:
+            if len(target.rest) == 1:  # ``connect(Model.method)``: a method of a project class
+                klass = index.klass(replace(target, rest=()))
+                if klass is None or target.rest[0] not in klass.methods:
+                    continue
+                key = f"{target.name}.{target.rest[0]}"
+            elif target.rest or index.function(target) is None:
                 continue
-            out.setdefault(target.module, {}).setdefault(target.name, signal.rsplit(".", 1)[-1])
+            else:
+                key = target.name
+            out.setdefault(target.module, {}).setdefault(key, signal.rsplit(".", 1)[-1])
     index.__dict__["_tq204_connected"] = out
     return out
 

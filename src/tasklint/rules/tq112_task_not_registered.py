@@ -54,7 +54,13 @@ class TaskNotRegistered(Rule):
     # file: shop/celery.py
     from celery import Celery
 
-    app = Celery("shop", include=["shop.jobs"])
+    app = Celery(
+        "shop",
+        include=["shop.jobs"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+    )
     app.autodiscover_tasks(["shop"])
 
     # file: shop/jobs.py

@@ -74,8 +74,10 @@ class EnqueueInSignalHandler(Rule):
     ## Known limitations
     Receivers are `@receiver(...)` functions, functions connected with
     `signal.connect(handler)` in the same module or in another project module (e.g. in
-    `AppConfig.ready()`), and functions decorated by a project decorator that does either
-    with the function it decorates. A call in a receiver to a project function that
+    `AppConfig.ready()`), methods connected as `signal.connect(self.m)`,
+    `signal.connect(cls.m)` or `signal.connect(Model.m)` (the class defining `m`), and
+    functions decorated by a project decorator that does either with the function it
+    decorates. A call in a receiver to a project function that
     enqueues (directly or through further project calls, as in TQ203) is reported on the
     call's line; other calls are not followed.
 
@@ -100,7 +102,13 @@ class EnqueueInSignalHandler(Rule):
     def prepare(self, index: ProjectIndex, settings: Settings) -> None:
         self.decorators = connecting_decorators(index)
         self.connected = tuple(
-            sorted({name for names in connected_elsewhere(index).values() for name in names})
+            sorted(
+                {
+                    name.rsplit(".", 1)[-1]
+                    for names in connected_elsewhere(index).values()
+                    for name in names
+                }
+            )
         )
 
     def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
@@ -111,12 +119,21 @@ class EnqueueInSignalHandler(Rule):
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         ancestors = ctx.ancestors
-        if len(ancestors) < 2 or not isinstance(
-            ancestors[1], (ast.FunctionDef, ast.AsyncFunctionDef)
-        ):
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+        if len(ancestors) >= 3 and isinstance(ancestors[1], ast.ClassDef):
+            # a method connected as ``signal.connect(self.m)`` / ``connect(Model.m)``
+            if not isinstance(ancestors[2], functions):
+                return
+            handler = ancestors[2]
+            key = f"{ancestors[1].name}.{handler.name}"
+            body_start = 3
+        elif len(ancestors) >= 2 and isinstance(ancestors[1], functions):
+            handler = ancestors[1]
+            key = handler.name
+            body_start = 2
+        else:
             return
-        handler = ancestors[1]
-        signal = receivers(ctx).get(handler.name)
+        signal = receivers(ctx).get(key)
         if signal is None:
             return
         enqueue = EnqueueRecognizer.of(ctx).enqueue(node)
@@ -124,7 +141,7 @@ class EnqueueInSignalHandler(Rule):
             return
         if enqueue is None and not isinstance(node.func, (ast.Name, ast.Attribute)):
             return
-        for i in range(2, len(ancestors)):
+        for i in range(body_start, len(ancestors)):
             anc = ancestors[i]
             if isinstance(anc, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 return  # deferred or nested code
@@ -136,7 +153,7 @@ class EnqueueInSignalHandler(Rule):
             return  # TQ201 / TQ203 report it
         if enqueue is not None:
             yield self.finding(
-                ctx, node, target=enqueue.target, through="", handler=handler.name, signal=signal
+                ctx, node, target=enqueue.target, through="", handler=key, signal=signal
             )
             return
         if is_on_commit_call(node, ctx, ctx.scope()):
@@ -156,6 +173,6 @@ class EnqueueInSignalHandler(Rule):
             node,
             target=last.what,
             through=f" by `{summaries.label(callee)}()` ({where}:{last.line})",
-            handler=handler.name,
+            handler=key,
             signal=signal,
         )
