@@ -22,6 +22,8 @@ from tasklint.project import (
     read_source,
     scan_project,
     syntax_error_info,
+    take_reads,
+    track_reads,
 )
 from tasklint.project.cache import FactsCache
 from tasklint.project.context import FileContext
@@ -42,10 +44,15 @@ from tasklint.suppression import (
     unused_codes_edit,
     unused_suppressions,
 )
+from tasklint.syntax.walk import share_walk
 
 
 def display_path(path: Path, base: Path) -> str:
     """Path relative to ``base`` when below it, ``/``-separated."""
+    if os.sep == "/":  # the common case without pathlib (once per file, even when warm)
+        full, top = str(resolved(path)), str(resolved(base)).rstrip("/")
+        if full.startswith(top + "/"):
+            return full[len(top) + 1 :]
     try:
         return resolved(path).relative_to(resolved(base)).as_posix()
     except ValueError:
@@ -117,6 +124,17 @@ class Linter:
             self._project_findings = by_path
         return self._project_findings
 
+    def use_project_findings(self, stored: dict[str, list[dict[str, Any]]]) -> bool:
+        """Take the project rules' findings from the cache (written for the same project
+        fingerprint, so the same index); False when an entry cannot be read back."""
+        try:
+            self._project_findings = {
+                path: [_finding_from_json(d) for d in items] for path, items in stored.items()
+            }
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return False
+        return True
+
     def findings_for(self, abs_path: str, shown: str, lines: list[str]) -> list[Finding]:
         """Project-rule findings that belong to one file, re-pathed for display."""
         out = []
@@ -164,12 +182,18 @@ class Linter:
         is_package: bool,
         source: str | None = None,
         abs_path: str | None = None,
+        active: list[Rule] | None = None,
     ) -> list[Finding]:
-        """Run every enabled rule on a parsed file; rule failures become TQ002."""
+        """Run every enabled rule on a parsed file; rule failures become TQ002.
+
+        ``active``: the rules whose gate ``source`` passes, when the caller knows them."""
         findings: list[Finding] = []
         if abs_path is not None and self.project_rules:
             findings.extend(self.findings_for(abs_path, path, lines))
-        rules = self.rules if source is None else self.active_rules(source)
+        if active is not None:
+            rules = active
+        else:
+            rules = self.rules if source is None else self.active_rules(source)
         if not rules:
             return self._path_filtered(path, findings)
         ctx = FileContext(
@@ -253,8 +277,10 @@ class Linter:
         module, is_package = module_name_for(path)
         abs_path = str(resolved(path))
         try:
-            source = read_source(path) if text is None else text
-            if parse_error is None and not self.active_rules(source):
+            # its own file: not a body read elsewhere (read_source records those)
+            source = read_source(path, track=False) if text is None else text
+            active = self.active_rules(source) if parse_error is None else None
+            if parse_error is None and not active:
                 lines = source.splitlines()
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
                 return with_ranges(self._suppress(pending, source, shown), source)
@@ -276,9 +302,10 @@ class Linter:
                 return []
             return [finding]
         lines = source.splitlines()
+        share_walk(tree)  # rules that walk the whole module walk it once between them
         try:
             findings = self.check_tree(
-                tree, shown, lines, module, is_package, source, abs_path=abs_path
+                tree, shown, lines, module, is_package, source, abs_path=abs_path, active=active
             )
         except RecursionError as exc:
             findings = (
@@ -286,6 +313,8 @@ class Linter:
                 if "TQ002" in self.enabled
                 else []
             )
+        finally:
+            share_walk(None)
         return with_ranges(self._suppress(findings, source, shown), source, tree)
 
     def _suppress(self, findings: list[Finding], source: str, shown: str) -> list[Finding]:
@@ -440,13 +469,15 @@ def _finding_from_json(d: Any) -> Finding:
 _WORKER: tuple[Linter, dict[str, tuple[int, str]]] | None = None
 
 
-def _lint_chunk(items: list[str]) -> list[list[Finding]]:
+def _lint_chunk(items: list[str]) -> list[tuple[list[Finding], list[str]]]:
+    """Findings of each file, with the other files read since the previous file."""
     assert _WORKER is not None
     linter, errors = _WORKER
     out = []
     for item in items:
         file, shown = item.split("\0", 1)
-        out.append(linter.check_path(Path(file), shown, errors.get(str(resolved(Path(file))))))
+        found = linter.check_path(Path(file), shown, errors.get(str(resolved(Path(file)))))
+        out.append((found, take_reads()))
     return out
 
 
@@ -495,9 +526,46 @@ def lint_paths(
 ) -> RunResult:
     """Lint files and directories; findings are sorted and paths relative to ``base``.
 
-    With the cache on, a file's findings are reused when no byte of the project changed
-    (rules follow calls into other files) and neither did the settings; ``jobs`` > 1 forks
-    workers for the parsing; the output does not depend on it.
+    With the cache on, a file's findings are reused when its bytes are unchanged and so is
+    everything else they depend on (see ``_lint_paths``); ``jobs`` > 1 forks workers for
+    the parsing; the output does not depend on it.
+    """
+    import gc
+
+    # Parsing allocates millions of tracked objects, almost none in cycles: collect the
+    # young generation every 50,000 allocations rather than 700 (workers inherit this).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        return _lint_paths(paths, settings, use_cache, base, root, project_files, jobs)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # the structures frozen by _lint_paths are ordinary garbage again
+
+
+def _frozen() -> None:
+    """Exempt everything built so far (facts, index) from cyclic garbage collection: it
+    lives until the run ends, and a full collection traverses it again and again (on 12,007
+    files more than half the project rules' time); frozen before forking, workers share it."""
+    import gc
+
+    gc.freeze()
+
+
+def _lint_paths(
+    paths: Sequence[Path],
+    settings: Settings,
+    use_cache: bool = True,
+    base: Path | None = None,
+    root: Path | None = None,
+    project_files: Sequence[Path] | None = None,
+    jobs: int = 1,
+) -> RunResult:
+    """lint_paths itself (which unfreezes what this one freezes).
+
+    With the cache on, a file's findings are reused when its bytes, every project file's
+    facts, the bytes of the files rules read besides their own (recorded by read_source
+    while linting) and the settings are unchanged.
     """
     global _WORKER
     clear_caches()
@@ -527,8 +595,16 @@ def lint_paths(
     scan = scan_project(
         root, settings, cache, extra_files=files, only_files=project_files, jobs=jobs, walked=walked
     )
+    _frozen()
     enabled = settings.enabled_codes(ALL_RULES, default_codes())
-    fingerprint = _fingerprint(scan.fingerprint(), settings, enabled, base, root)
+    # findings depend on the file's own bytes (its cache entry), the index (every file's
+    # facts) and the bodies rules read in other files (recorded by earlier runs)
+    bodies = set(scan.states) if "*" in cache.bodies else cache.bodies & set(scan.states)
+
+    def fingerprint_over(read: set[str]) -> str:
+        return _fingerprint(scan.facts_fingerprint(read), settings, enabled, base, root)
+
+    fingerprint = fingerprint_over(bodies)
     findings: list[Finding] = []
     todo: list[tuple[str, str]] = []
     for file in files:
@@ -545,19 +621,44 @@ def lint_paths(
     index: ProjectIndex | None = None
     if todo:
         index = scan.index()
-        linter = Linter(settings, index, enabled=set(enabled))
-        if linter.project_rules:
-            linter.project_findings()  # once, before any fork
-        _WORKER = (linter, scan.errors())
+        track_reads(use_cache)
         try:
+            linter = Linter(settings, index, enabled=set(enabled))
+            stored = cache.project_findings(fingerprint) if use_cache else None
+            if stored is not None and not linter.use_project_findings(stored):
+                stored = None  # a damaged entry: compute them again
+            if linter.project_rules:
+                linter.project_findings()  # once, before any fork
+            read = set(take_reads())
+            _frozen()
+            _WORKER = (linter, scan.errors())
             items = [f"{name}\0{shown}" for name, shown in todo]
             results = parallel_map(_lint_chunk, items, jobs)
         finally:
             _WORKER = None
-        for (name, shown), got in zip(todo, results):
+            track_reads(False)
+        for _, reads in results:
+            read.update(reads)
+        # every project file linted again: the bodies this run read are all that count;
+        # else the bodies earlier runs read still back the findings kept from them
+        relinted = {str(resolved(Path(name))) for name, _ in todo}
+        kept = set() if relinted >= set(scan.states) and stored is None else bodies
+        grown = kept | (read & set(scan.states))
+        new_fingerprint = fingerprint_over(grown) if grown != bodies else fingerprint
+        cache.retag_findings(fingerprint, new_fingerprint)  # still valid: see fingerprint_over
+        cache.set_bodies(grown)
+        if linter.project_rules:
+            cache.put_project_findings(
+                new_fingerprint,
+                {k: [_finding_to_json(f) for f in v] for k, v in linter.project_findings().items()},
+            )
+        for (name, shown), (got, _) in zip(todo, results):
             findings.extend(got)
             cache.put_findings(
-                str(resolved(Path(name))), fingerprint, shown, [_finding_to_json(f) for f in got]
+                str(resolved(Path(name))),
+                new_fingerprint,
+                shown,
+                [_finding_to_json(f) for f in got],
             )
     cache.save()
     findings.sort(key=Finding.sort_key)

@@ -67,13 +67,39 @@ def read_bytes(path: Path) -> bytes:
         return fh.read(_MAX_SIZE[0] + 1)
 
 
-def read_source(path: Path) -> str:
-    """Decode a Python file as Python does (BOM, encoding cookie); raises on bad input."""
+def read_source(path: Path, track: bool = True) -> str:
+    """Decode a Python file as Python does (BOM, encoding cookie); raises on bad input.
+
+    While :func:`track_reads` is on, the path is recorded (``track=False``: the engine
+    reading the file it lints): which other files' bodies the rules read decides which
+    edits can change the findings of files that were not edited.
+    """
     import tokenize
 
+    if track and _READS is not None:
+        _READS.add(str(path))
     check_source_file(path)
     with tokenize.open(path) as fh:
         return fh.read()
+
+
+# Paths read by read_source since track_reads(True) (None: not tracking).
+_READS: set[str] | None = None
+
+
+def track_reads(on: bool) -> None:
+    """Start (with an empty record) or stop recording the files read_source reads."""
+    global _READS
+    _READS = set() if on else None
+
+
+def take_reads() -> list[str]:
+    """The files read since the last call (sorted); the record is emptied, not stopped."""
+    if not _READS:
+        return []
+    out = sorted(_READS)
+    _READS.clear()
+    return out
 
 
 # What reading, decoding or parsing a file can raise on bad input (TQ001, never a crash).
@@ -199,6 +225,28 @@ def _compute_many(
     return [(*compute_facts(k), lowering.drain()) for k in keys]
 
 
+def facts_digest(facts: ModuleFacts | None, error: tuple[int, str] | None) -> str:
+    """A digest of what one file gives the project index: its facts, or its parse error."""
+    import json
+
+    if facts is None:
+        text = f"error:{error!r}"
+    else:
+        text = json.dumps(facts.to_json(), sort_keys=True, default=repr)
+    return _digest(text.encode("utf-8", "surrogatepass"))
+
+
+def _compute_many_digested(
+    keys: list[str],
+) -> list[tuple[str, ModuleFacts | None, tuple[int, str] | None, list[Any], str]]:
+    """_compute_many, with the digest of each file's facts (computed in the worker)."""
+    out = []
+    for key in keys:
+        digest, facts, error = compute_facts(key)
+        out.append((digest, facts, error, lowering.drain(), facts_digest(facts, error)))
+    return out
+
+
 def parallel_map(func: Callable[[list[str]], list[_T]], keys: list[str], jobs: int) -> list[_T]:
     """``func`` over ``keys`` in chunks, in ``jobs`` forked workers; results in input order."""
     if jobs <= 1 or len(keys) < 2 * MIN_CHUNK or not _can_fork():
@@ -255,6 +303,7 @@ class FileState:
     error: tuple[int, str] | None
     # the module name the file has today (it depends on __init__.py files and markers)
     module: str = ""
+    facts_digest: str = ""  # "" when unknown (a cache entry of an older run)
 
 
 CACHED = "cached"
@@ -280,6 +329,27 @@ class ProjectScan:
         h.update(f"deployment\0{self.deployment.fingerprint()}\n".encode())
         return h.hexdigest()
 
+    def facts_fingerprint(self, bodies: set[str]) -> str:
+        """Changes whenever what the index is built from changes (every file's facts or
+        parse error, the set of files, the deployment) or the bytes of a file in ``bodies``
+        (files whose source the rules read besides the file they lint).
+
+        Each file's findings depend only on its own bytes (checked by its cache entry), the
+        index, the settings and the files rules read on demand; so an edit that changes no
+        facts and touches no file in ``bodies`` changes no other file's findings.
+        """
+        h = hashlib.blake2b(digest_size=16)
+        for key in sorted(self.states):
+            state = self.states[key]
+            # the module name too: an unreadable file gives the index only its name
+            if state.facts_digest and key not in bodies:
+                line = f"{key}\0{state.module}\0facts\0{state.facts_digest}\n"
+            else:  # facts unknown, or its body is read: its bytes decide
+                line = f"{key}\0{state.module}\0bytes\0{state.digest}\n"
+            h.update(line.encode("utf-8", "surrogatepass"))
+        h.update(f"deployment\0{self.deployment.fingerprint()}\n".encode())
+        return h.hexdigest()
+
     def _facts(self, key: str, found: dict[str, Any] | ModuleFacts | str) -> ModuleFacts:
         if isinstance(found, ModuleFacts):
             return found
@@ -287,7 +357,10 @@ class ProjectScan:
             found_json = self.cache.facts_json(key) if self.cache is not None else None
             if found_json is None:
                 raise LookupError(key)  # written by an interrupted run: compute again
-            found = found_json
+            facts = ModuleFacts.from_json(found_json)
+            if self.cache is not None:
+                self.cache.adopt(key, facts)
+            return facts
         return ModuleFacts.from_json(found)
 
     def index(self) -> ProjectIndex:
@@ -365,6 +438,7 @@ def scan_project(
                 cache.restamp(key, stamp)
         if entry is not None:
             err = entry.get("error")
+            known = entry.get("facts_digest")
             scan.states[key] = FileState(
                 key,
                 stamp,
@@ -372,15 +446,20 @@ def scan_project(
                 None if err else CACHED,
                 (int(err[0]), str(err[1])) if err else None,
                 module,
+                known if isinstance(known, str) else "",
             )
         else:
             todo.append(key)
-    for key, (digest, facts_json, error, lowered) in zip(
-        todo, parallel_map(_compute_many, todo, jobs)
-    ):
+    if cache.enabled:  # the facts digest keys cached findings (engine.lint_paths)
+        computed = parallel_map(_compute_many_digested, todo, jobs)
+    else:
+        computed = [(*item, "") for item in parallel_map(_compute_many, todo, jobs)]
+    for key, (digest, facts_json, error, lowered, known) in zip(todo, computed):
         lowering.remember(lowered)
-        scan.states[key] = FileState(key, stamps[key], digest, facts_json, error, modules[key])
-        cache.put(key, stamps[key], facts_json, error, digest, modules[key])
+        scan.states[key] = FileState(
+            key, stamps[key], digest, facts_json, error, modules[key], known
+        )
+        cache.put(key, stamps[key], facts_json, error, digest, modules[key], facts_digest=known)
     scan.states = {k: scan.states[k] for k in order}
     cache.prune(set(order))
     return scan

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,47 @@ class FactsCache:
         self._modules: dict[str, Any] | None = None  # loaded on first use
         self.dirty = False
         self.modules_dirty = False
+        # files whose source rules read besides the file they lint (engine.lint_paths)
+        self.bodies: set[str] = set()
+        # project rules' findings (JSON, by absolute path) for one project fingerprint
+        self._project: dict[str, Any] = {}
         if enabled:
-            self.entries = self._read(self.file, "entries")
+            data = self._read_all(self.file)
+            found = data.get("entries")
+            self.entries = found if isinstance(found, dict) else {}
+            bodies = data.get("bodies")
+            if isinstance(bodies, list) and all(isinstance(x, str) for x in bodies):
+                self.bodies = set(bodies)
+            elif self.entries:
+                self.bodies = {"*"}  # unreadable: every file's body counts
+            project = data.get("project")
+            if isinstance(project, dict):
+                self._project = project
+
+    @staticmethod
+    def _read_all(path: Path) -> dict[str, Any]:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError, UnicodeDecodeError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def project_findings(self, fingerprint: str) -> dict[str, list[dict[str, Any]]] | None:
+        """Project rules' findings (JSON, by absolute path) computed for ``fingerprint``."""
+        if not self.enabled or self._project.get("fingerprint") != fingerprint:
+            return None
+        by_path = self._project.get("by_path")
+        if isinstance(by_path, dict) and all(isinstance(v, list) for v in by_path.values()):
+            return by_path
+        return None
+
+    def put_project_findings(
+        self, fingerprint: str, by_path: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        if self.enabled:
+            self._project = {"fingerprint": fingerprint, "by_path": by_path}
+            self.dirty = True
 
     @staticmethod
     def _read(path: Path, key: str) -> dict[str, Any]:
@@ -82,7 +122,15 @@ class FactsCache:
     def facts_json(self, key: str) -> dict[str, Any] | None:
         """The cached facts of an unchanged file (None: not cached, compute them again)."""
         found = self._module_facts().get(key)
+        if isinstance(found, ModuleFacts):
+            return found.to_json()
         return found if isinstance(found, dict) else None
+
+    def adopt(self, key: str, facts: ModuleFacts) -> None:
+        """Hold the facts read back from ``facts_json(key)`` as the dataclass the index
+        uses instead of their JSON (one copy in memory; written back as JSON if needed)."""
+        if self._modules is not None and key in self._modules:
+            self._modules[key] = facts
 
     @staticmethod
     def stamp(path: Path) -> Stamp | None:
@@ -158,6 +206,24 @@ class FactsCache:
             entry["findings"] = {"fingerprint": fingerprint, "shown": shown, "items": items}
             self.dirty = True
 
+    def retag_findings(self, old: str, new: str) -> None:
+        """Findings cached under fingerprint ``old`` hold under ``new`` too."""
+        if not self.enabled or old == new:
+            return
+        if self._project.get("fingerprint") == old:
+            self._project["fingerprint"] = new
+            self.dirty = True
+        for entry in self.entries.values():
+            cached = entry.get("findings") if isinstance(entry, dict) else None
+            if isinstance(cached, dict) and cached.get("fingerprint") == old:
+                cached["fingerprint"] = new
+                self.dirty = True
+
+    def set_bodies(self, bodies: set[str]) -> None:
+        if self.enabled and bodies != self.bodies:
+            self.bodies = set(bodies)
+            self.dirty = True
+
     def put(
         self,
         key: str,
@@ -166,9 +232,11 @@ class FactsCache:
         error: tuple[int, str] | None = None,
         digest: str = "",
         module: str | None = None,
+        facts_digest: str = "",
     ) -> None:
         if not self.enabled or stamp is None:
             return
+        old = self.entries.get(key)
         self.entries[key] = {
             "mtime": stamp[0],
             "size": stamp[1],
@@ -176,12 +244,21 @@ class FactsCache:
             "digest": digest,
             "error": list(error) if error else None,
             "module": module,
+            "facts_digest": facts_digest,
         }
         modules = self._module_facts()
+        if (
+            facts_digest
+            and isinstance(old, dict)
+            and old.get("facts_digest") == facts_digest
+            and (facts is None) == (key not in modules)
+        ):
+            self.dirty = True  # same facts (an edit that changes none): keep the module file
+            return
         if facts is None:
             modules.pop(key, None)
         else:
-            modules[key] = facts.to_json() if isinstance(facts, ModuleFacts) else facts
+            modules[key] = facts  # made JSON when written (_write_modules)
         self.dirty = self.modules_dirty = True
 
     def prune(self, keep: set[str]) -> None:
@@ -209,8 +286,11 @@ class FactsCache:
                 gitignore.write_text("# created by tasklint\n*\n", encoding="utf-8")
             if self.modules_dirty and self._modules is not None:
                 # the facts first: a reader never finds a stamp whose facts are not written
-                self._write(self.modules_file, {"modules": self._modules})
-            self._write(self.file, {"entries": self.entries})
+                self._write_modules(self._modules)
+            self._write(
+                self.file,
+                {"entries": self.entries, "bodies": sorted(self.bodies), "project": self._project},
+            )
             self._remove_stale()
         except OSError:
             return  # read-only tree, full disk...: run without a cache
@@ -226,11 +306,42 @@ class FactsCache:
                     except OSError:
                         pass
 
-    def _write(self, path: Path, data: dict[str, Any]) -> None:
+    def _write_modules(self, modules: dict[str, Any]) -> None:
+        """The module facts, one module at a time: fresh facts stay dataclasses until here
+        (no JSON copy of every module's facts held in memory next to them)."""
+
+        def chunks() -> Iterable[str]:
+            yield '{"version": ' + json.dumps(__version__) + ', "modules": {'
+            sep = ""
+            for key, value in modules.items():
+                data = value.to_json() if isinstance(value, ModuleFacts) else value
+                yield sep + json.dumps(key) + ": " + json.dumps(data)
+                sep = ", "
+            yield "}}"
+
+        self._write_chunks(self.modules_file, chunks())
+
+    def _write_chunks(self, path: Path, chunks: Iterable[str]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"version": __version__, **data}, fh)
+                for chunk in chunks:
+                    fh.write(chunk)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    def _write(self, path: Path, data: dict[str, Any]) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
+        try:
+            # json.dumps, not json.dump: only the one-shot encoder is the C one
+            text = json.dumps({"version": __version__, **data})
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
             os.replace(tmp, path)
         except BaseException:
             try:

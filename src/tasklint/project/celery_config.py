@@ -9,7 +9,9 @@ settings stay silent for that app.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -225,13 +227,29 @@ def is_test_module(module: str, settings: Settings, index: ProjectIndex | None =
         return True
     if index is not None and _under_test_directory(index, module):
         return True
-    parts = module.split(".")
-    for pattern in settings.test_modules:
-        if fnmatch.fnmatchcase(module, pattern):
-            return True
-        if any(fnmatch.fnmatchcase(p, pattern) for p in parts if "." not in pattern):
-            return True
-    return False
+    return _matches_test_globs(module, tuple(settings.test_modules))
+
+
+@functools.lru_cache(maxsize=65536)
+def _matches_test_globs(module: str, patterns: tuple[str, ...]) -> bool:
+    """The whole module name or one of its parts matches a glob (asked for the same
+    modules over and over by the project rules: remembered)."""
+    whole, part = _test_glob_patterns(patterns)
+    if whole is not None and whole.match(module):
+        return True
+    return part is not None and any(part.match(p) for p in module.split("."))
+
+
+@functools.lru_cache(maxsize=64)
+def _test_glob_patterns(
+    patterns: tuple[str, ...],
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """One regex for the globs a whole module name may match (fnmatchcase each), one for
+    those a name part may match (the globs without a dot)."""
+    dotless = [p for p in patterns if "." not in p]
+    whole = re.compile("|".join(fnmatch.translate(p) for p in patterns)) if patterns else None
+    part = re.compile("|".join(fnmatch.translate(p) for p in dotless)) if dotless else None
+    return whole, part
 
 
 TEST_DIRECTORIES = frozenset({"test", "tests", "testing"})

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
-from tasklint.syntax.walk import walk
+from tasklint.syntax.walk import share_walk, walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -262,6 +262,26 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     return False
 
 
+# Statements that hold no statement: walks looking for statements (imports, defs) skip them.
+_SIMPLE_STATEMENTS = (
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Expr,
+    ast.Return,
+    ast.Delete,
+    ast.Raise,
+    ast.Assert,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Import,
+    ast.ImportFrom,
+)
+
+
 class _FactCollector:
     def __init__(self, resolver: NameResolver, facts: ModuleFacts, mentions_celery: bool) -> None:
         self.resolver = resolver
@@ -296,6 +316,8 @@ class _FactCollector:
                         visit(h.body, "fallback" if scope == "module" else scope)
                     visit(stmt.orelse, scope)  # type: ignore[attr-defined]
                     visit(stmt.finalbody, scope)  # type: ignore[attr-defined]
+                elif isinstance(stmt, _SIMPLE_STATEMENTS):
+                    continue
                 else:
                     for child in ast.iter_child_nodes(stmt):
                         if isinstance(child, ast.stmt):
@@ -417,6 +439,8 @@ class _FactCollector:
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     names.add(child.name)
                     stack.append(child)
+                elif isinstance(child, _SIMPLE_STATEMENTS):
+                    continue
                 elif (
                     isinstance(child, (ast.stmt, ast.excepthandler))
                     or type(child).__name__ == "match_case"
@@ -735,6 +759,17 @@ def module_facts(
         source is not None and ("shared_task" in source or ".task(" in source)
     )
     collector = _FactCollector(resolver, facts, mentions_celery)
+    share_walk(tree)  # collectors that walk the whole module walk it once between them
+    try:
+        _collect_all(collector, tree, resolver, facts)
+    finally:
+        share_walk(None)
+    return facts
+
+
+def _collect_all(
+    collector: _FactCollector, tree: ast.Module, resolver: NameResolver, facts: ModuleFacts
+) -> None:
     collector.collect_imports(tree)
     collector.collect_symbols(tree)
     collector.collect_defs(tree)
@@ -745,7 +780,6 @@ def module_facts(
             continue  # a collector that cannot read this module contributes nothing
         if data is not None:
             facts.extras[name] = json_safe(data)
-    return facts
 
 
 def _is_container(value: Value | None) -> bool:

@@ -264,6 +264,8 @@ class _ScopeBuilder:
         stack: list[tuple[ast.AST, Scope]] = [(node, scope)]
         while stack:
             current, sc = stack.pop()
+            if isinstance(current, _LEAVES):
+                continue  # binds nothing, holds nothing that binds (the most common nodes)
             if isinstance(current, ast.Lambda):
                 for d in [*current.args.defaults, *current.args.kw_defaults]:
                     if d is not None:
@@ -301,6 +303,9 @@ class _ScopeBuilder:
                 continue
             for child in ast.iter_child_nodes(current):
                 stack.append((child, sc))
+
+
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context)
 
 
 class NameResolver:
