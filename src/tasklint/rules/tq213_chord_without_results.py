@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -51,9 +52,14 @@ def env_may_set_backend(root: str) -> bool:
         for name in filenames:
             if not DEPLOY_NAMES.search(name):
                 continue
+            path = os.path.join(dirpath, name)
             try:
-                with open(os.path.join(dirpath, name), encoding="utf-8", errors="replace") as fh:
-                    if "CELERY_RESULT_BACKEND" in fh.read(1_000_000):
+                # only regular files inside the project: never a link (its target may lie
+                # outside), a FIFO or a device
+                if not stat.S_ISREG(os.lstat(path).st_mode):
+                    continue
+                with open(path, "rb") as fh:
+                    if b"CELERY_RESULT_BACKEND" in fh.read(1_000_000):
                         return True
             except OSError:
                 return True  # cannot tell
