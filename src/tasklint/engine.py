@@ -571,6 +571,7 @@ def _lint_paths(
     clear_caches()
     base = base or Path.cwd()
     paths = list(paths) or [Path(".")]
+    walked_scope: list[Path] | None = None
     if root is None and settings.base_dir:
         root = Path(settings.base_dir)
     elif root is None:
@@ -583,11 +584,15 @@ def _lint_paths(
             given_dirs = {resolved(p) for p in paths if os.path.isdir(p)}
             if resolved(root) not in given_dirs or len(given_dirs) != len(paths):
                 use_cache = False
+            elif [resolved(p) for p in scope] == [resolved(p) for p in paths]:
+                walked_scope = project_files  # the paths are the scope: one walk
     if project_files is None:
         walked_dirs = [resolved(p) for p in paths if os.path.isdir(p)]
         settings = exclude_nested_projects(settings, resolved(root), walked_dirs)
     excluder = Excluder(settings.excludes(), resolved(root))
-    files = list(iter_python_files(paths, excluder))
+    files = (
+        list(walked_scope) if walked_scope is not None else list(iter_python_files(paths, excluder))
+    )
     walked = None
     if project_files is None and all(resolved(p) == resolved(root) for p in paths):
         walked = files  # the same walk build_index would do: do it once
