@@ -10,16 +10,13 @@ from tasklint.analysis.edits import char_col
 from tasklint.analysis.enqueue import (
     ENQUEUE_TRIGGERS,
     EnqueueRecognizer,
-    enqueue_triggered,
-    mentions_wrapped_call,
-    wrapper_task_names,
 )
 from tasklint.analysis.transactions import enclosing_transaction
 from tasklint.config import Settings
 from tasklint.findings import Edit, Finding, Fix
 from tasklint.project.context import FileContext
-from tasklint.project.index import ProjectIndex
-from tasklint.rules._base import Rule, register
+from tasklint.rules._base import register
+from tasklint.rules._enqueue_site import EnqueueSiteRule
 
 ON_COMMIT_FIXES = {"delay": "delay_on_commit", "apply_async": "apply_async_on_commit"}
 
@@ -31,7 +28,7 @@ def describe_scope(node: ast.AST) -> str:
 
 
 @register
-class EnqueueInTransaction(Rule):
+class EnqueueInTransaction(EnqueueSiteRule):
     """
     ## What it does
     Flags a task enqueue (`.delay()`, `.apply_async()`, `send_task`, a canvas, arq
@@ -113,24 +110,6 @@ class EnqueueInTransaction(Rule):
     message = "`{target}` is enqueued inside {scope}: the worker can run before the commit; {fix}"
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
-
-    wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
-    index: ProjectIndex | None = None
-
-    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
-        self.wrapped = tuple(sorted(wrapper_task_names(index)))
-        self.index = index
-
-    def wants(self, source: str, settings: Settings) -> bool:
-        if enqueue_triggered(source) or any(
-            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
-        ):
-            return True
-        return (
-            bool(self.wrapped)
-            and self.index is not None
-            and mentions_wrapped_call(self.index, source)
-        )
 
     def extra_triggers(self, settings: Settings) -> tuple[str, ...]:
         return settings.enqueue_functions

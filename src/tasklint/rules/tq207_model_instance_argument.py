@@ -12,24 +12,20 @@ from tasklint.analysis.enqueue import (
     Enqueue,
     EnqueueRecognizer,
     apply_async_arguments,
-    enqueue_triggered,
-    mentions_wrapped_call,
     wrapper_forwarding,
-    wrapper_task_names,
 )
 from tasklint.analysis.models import ModelValues
 from tasklint.analysis.summaries import Summaries
-from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.celery_config import CeleryModel, CeleryTask
 from tasklint.project.context import FileContext
-from tasklint.project.index import ProjectIndex
-from tasklint.rules._base import Rule, register
+from tasklint.rules._base import register
+from tasklint.rules._enqueue_site import EnqueueSiteRule
 from tasklint.syntax.names import Scope
 
 
 @register
-class ModelInstanceArgument(Rule):
+class ModelInstanceArgument(EnqueueSiteRule):
     """
     ## What it does
     Flags a Django model instance or queryset — from `M.objects.get/first/create/filter/...`,
@@ -104,23 +100,6 @@ class ModelInstanceArgument(Rule):
     message = "`{arg}` is a {kind} passed to `{target}`: {consequence}; pass its primary key"
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
-    wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
-    index: ProjectIndex | None = None
-
-    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
-        self.wrapped = tuple(sorted(wrapper_task_names(index)))
-        self.index = index
-
-    def wants(self, source: str, settings: Settings) -> bool:
-        if enqueue_triggered(source) or any(
-            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
-        ):
-            return True
-        return (
-            bool(self.wrapped)
-            and self.index is not None
-            and mentions_wrapped_call(self.index, source)
-        )
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         enqueue = EnqueueRecognizer.of(ctx).enqueue(node)

@@ -11,15 +11,12 @@ from tasklint.analysis.enqueue import (
     EnqueueRecognizer,
     apply_async_arguments,
     decorator_wrapper,
-    enqueue_triggered,
-    mentions_wrapped_call,
-    wrapper_task_names,
 )
-from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
-from tasklint.project.index import ProjectIndex, TaskInfo
-from tasklint.rules._base import Rule, register
+from tasklint.project.index import TaskInfo
+from tasklint.rules._base import register
+from tasklint.rules._enqueue_site import EnqueueSiteRule
 
 
 def bind_error(params: dict[str, Any], n_args: int, keywords: list[str], bound: bool) -> str | None:
@@ -115,7 +112,7 @@ def _apply_async(call: ast.Call) -> tuple[int, list[str]] | None:
 
 
 @register
-class TaskArgumentMismatch(Rule):
+class TaskArgumentMismatch(EnqueueSiteRule):
     """
     ## What it does
     Flags an enqueue of a project task whose arguments cannot bind to the task function's
@@ -175,23 +172,6 @@ class TaskArgumentMismatch(Rule):
     message = "Task `{task}` {problem}: the worker fails with TypeError when it runs the message"
     node_types = (ast.Call,)
     triggers = ENQUEUE_TRIGGERS
-    wrapped: tuple[str, ...] = ()  # tasks that calling enqueues (enqueue wrappers)
-    index: ProjectIndex | None = None
-
-    def prepare(self, index: ProjectIndex, settings: Settings) -> None:
-        self.wrapped = tuple(sorted(wrapper_task_names(index)))
-        self.index = index
-
-    def wants(self, source: str, settings: Settings) -> bool:
-        if enqueue_triggered(source) or any(
-            name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
-        ):
-            return True
-        return (
-            bool(self.wrapped)
-            and self.index is not None
-            and mentions_wrapped_call(self.index, source)
-        )
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         func = node.func
