@@ -878,3 +878,52 @@ def test_a_directory_given_outside_any_project_keeps_its_cache_inside(tmp_path: 
     shutil.rmtree(tree / ".tasklint_cache")
     run(tree / "pkg", "--format", "json", "jobs.py")
     assert not any(p.name == ".tasklint_cache" for p in tmp_path.rglob("*"))
+
+
+def _run_stdin(cwd: Path, data: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(SRC), "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "tasklint", *args],
+        cwd=cwd,
+        env=env,
+        input=data,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_stdin_filename_outside_any_project_indexes_no_directory(tmp_path: Path) -> None:
+    """``--stdin-filename`` outside any marked project is checked with its own package only:
+    its directory is neither walked nor given a cache (it walked the whole tree, even /)."""
+    scratch = tmp_path / "scratch"
+    (scratch / "other").mkdir(parents=True)
+    (scratch / "other" / "m.py").write_text("@@@ not python\n", encoding="utf-8")
+    proc = _run_stdin(tmp_path, "x = 1\n", "-", "--stdin-filename", str(scratch / "n.py"))
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "other" not in proc.stdout  # the unrelated broken file was not read
+    assert not any(p.name == ".tasklint_cache" for p in tmp_path.rglob("*"))
+
+
+def test_configuration_errors_keep_their_line_breaks_and_bound_sizes(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.tasklint]\nmax-file-size = 99999999999999999999999999\nselect = ["TQX"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "m.py").write_text("x = 1\n", encoding="utf-8")
+    proc = run(tmp_path, "--no-cache", ".")
+    no_traceback(proc)
+    assert proc.returncode == 2
+    assert "\\n" not in proc.stderr  # a real line break, not an escaped one
+    assert "\n  max-file-size: expected" in proc.stderr
+    assert "\n  select: unknown rule code" in proc.stderr
+
+
+def test_encoding_errors_name_no_absolute_path(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.tasklint]\n", encoding="utf-8")
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbf# -*- coding: latin-1 -*-\nx = 1\n")
+    proc = run(tmp_path, "--no-cache", "--format", "json", ".")
+    no_traceback(proc)
+    assert "TQ001" in proc.stdout
+    assert str(tmp_path) not in proc.stdout

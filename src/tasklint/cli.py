@@ -75,7 +75,9 @@ def _codes(value: str) -> list[str]:
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(f"tasklint: {printable(message)}\n")
+    # escape what the message quotes (paths, names from the code), keep its own line breaks
+    lines = [printable(line) for line in message.split("\n")]
+    sys.stderr.write("tasklint: " + "\n".join(lines) + "\n")
 
 
 def check_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:

@@ -172,8 +172,15 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None  # nan, inf, 1e400
 
 
+MAX_FILE_SIZE_LIMIT = 1 << 40  # 1 TiB: beyond any real file, and within a read's size
+
+
 def _size(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 0 < value <= MAX_FILE_SIZE_LIMIT
+    ):
         return None
     return value
 
@@ -246,7 +253,10 @@ TOP_FIELDS = (
     Field("extend-exclude", "extend_exclude", _glob_list, "a list of glob patterns"),
     Field("test-modules", "test_modules", _glob_list, "a list of module-name globs"),
     Field(
-        "max-file-size", "max_file_size", _size, "a positive whole number of bytes, e.g. 10485760"
+        "max-file-size",
+        "max_file_size",
+        _size,
+        "a positive whole number of bytes up to 2**40, e.g. 10485760",
     ),
 )
 CELERY_FIELDS = (

@@ -694,13 +694,26 @@ def lint_source(
     ``filename``'s content (the file need not exist yet), so project rules see the edit.
     """
     from tasklint.project import _digest, compute_facts_of
-    from tasklint.project.discovery import find_project_root
 
     clear_caches()
     base = base or Path.cwd()
-    root = Path(settings.base_dir) if settings.base_dir else find_project_root(filename)
+    only: list[Path] | None = None
+    if settings.base_dir:
+        root = Path(settings.base_dir)
+    else:
+        # as for a file given on the command line: inside a marked project, its root; outside
+        # any, the buffer's own package only and no cache (never its whole directory, never /)
+        root, scope = project_scope([filename])
+        if scope is not None:
+            only = [
+                p
+                for p in iter_python_files(
+                    [s for s in scope if os.path.isdir(s)], Excluder(settings.excludes(), root)
+                )
+            ]
+            use_cache = False
     cache = FactsCache(root.resolve(), enabled=use_cache)
-    scan = scan_project(root, settings, cache)
+    scan = scan_project(root, settings, cache, only_files=only)
     cache.save()
     key = str(resolved(filename))
     parse_error: tuple[int, str] | None = None

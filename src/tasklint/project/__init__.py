@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 import stat
 import warnings
 from collections.abc import Callable, Iterable
@@ -148,6 +149,9 @@ def syntax_error_info(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, SyntaxError):
         line = exc.lineno or 1
         msg = str(exc.msg)
+        # tokenize names the file by absolute path ("encoding problem for '/abs/x.py': ..."):
+        # the finding already says which file, and no output names a path outside the roots
+        msg = re.sub(r" for '[^']*'", "", msg)
         if msg.startswith("invalid or missing encoding declaration"):
             # tokenize names the file by absolute path; the finding already says which file
             return line, "cannot decode the file: not UTF-8 and no valid encoding declaration"
@@ -412,9 +416,10 @@ def scan_project(
         excluder = Excluder(settings.excludes(), root)
         files = [resolved(p) for p in iter_python_files([root], excluder)]
     files.extend(resolved(p) for p in extra_files)
-    scan = ProjectScan(
-        root=root, settings=settings, cache=cache, deployment=read_deployment(root, settings)
-    )
+    # deployment files belong to a project: a set of files checked outside any marked
+    # project (``only_files``) has none, and its directory is not walked for them
+    deployment = read_deployment(root, settings) if only_files is None else DeploymentFacts()
+    scan = ProjectScan(root=root, settings=settings, cache=cache, deployment=deployment)
     order: list[str] = []
     stamps: dict[str, Stamp | None] = {}
     modules: dict[str, str] = {}
