@@ -75,9 +75,16 @@ def _codes(value: str) -> list[str]:
 
 
 def _say(message: str) -> None:
-    # escape what the message quotes (paths, names from the code), keep its own line breaks
-    lines = [printable(line) for line in message.split("\n")]
-    sys.stderr.write("tasklint: " + "\n".join(lines) + "\n")
+    sys.stderr.write(f"tasklint: {printable(message)}\n")
+
+
+def _say_config_error(exc: ConfigError) -> None:
+    """One line per problem: each part is escaped (it quotes paths and values), the line
+    breaks between them are tasklint's own."""
+    where = f" in {exc.source}" if exc.source else ""
+    lines = [f"invalid tasklint configuration{where}:"]
+    lines.extend(f"  {error}" for error in exc.errors)
+    sys.stderr.write("tasklint: " + "\n".join(printable(line) for line in lines) + "\n")
 
 
 def check_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
@@ -454,7 +461,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     try:
         groups = _plan(paths, args.config, args)
     except ConfigError as exc:
-        _say(str(exc))
+        _say_config_error(exc)
         return EXIT_ERROR
     if not groups:
         _say("error: nothing to check")
