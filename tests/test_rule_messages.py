@@ -35,7 +35,8 @@ def export(order):
 """
 
 
-def test_tq207_leads_with_the_json_failure(tmp_path: Path) -> None:
+def _tq207_messages(tmp_path: Path, task_extra: str) -> list[str]:
+    """TQ207 messages for a view that enqueues a model instance (task options extra)."""
     views = (
         "from django.shortcuts import get_object_or_404\n\n"
         "from shop.models import Order\nfrom shop.tasks import export\n\n\n"
@@ -46,36 +47,27 @@ def test_tq207_leads_with_the_json_failure(tmp_path: Path) -> None:
     models = "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n"
     files = {
         "shop/__init__.py": "",
-        "shop/tasks.py": TASKS.format(extra="", task_extra=""),
+        "shop/tasks.py": TASKS.format(extra="", task_extra=task_extra),
         "shop/models.py": models,
         "shop/views.py": views,
     }
     found = _lint(tmp_path, files, "TQ207")
-    assert len(found) == 1
-    message = found[0][1]
+    return [message for _, message in found]
+
+
+def test_tq207_leads_with_the_json_failure(tmp_path: Path) -> None:
+    found_messages = _tq207_messages(tmp_path, "")
+    assert len(found_messages) == 1
+    message = found_messages[0]
     assert "JSON serializer (Celery's default)" in message
     assert "kombu.exceptions.EncodeError" in message
 
 
 def test_tq207_keeps_the_stale_copy_wording_for_pickle(tmp_path: Path) -> None:
-    views = (
-        "from django.shortcuts import get_object_or_404\n\n"
-        "from shop.models import Order\nfrom shop.tasks import export\n\n\n"
-        "def view(request, pk):\n"
-        "    order = get_object_or_404(Order, pk=pk)\n"
-        "    export.delay(order)\n"
-    )
-    models = "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n"
-    files = {
-        "shop/__init__.py": "",
-        "shop/tasks.py": TASKS.format(extra="", task_extra=', serializer="pickle"'),
-        "shop/models.py": models,
-        "shop/views.py": views,
-    }
-    found = _lint(tmp_path, files, "TQ207")
-    assert len(found) == 1
-    assert "EncodeError" not in found[0][1]
-    assert "stale copy" in found[0][1]
+    found_messages = _tq207_messages(tmp_path, ', serializer="pickle"')
+    assert len(found_messages) == 1
+    assert "EncodeError" not in found_messages[0]
+    assert "stale copy" in found_messages[0]
 
 
 def test_tq104_says_what_is_redelivered(tmp_path: Path) -> None:
