@@ -7,7 +7,7 @@ import hashlib
 import os
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -425,9 +425,19 @@ class RunResult:
 
 
 def _finding_to_json(f: Finding) -> dict[str, object]:
-    data = asdict(f)
-    data["fix"] = f.fix.to_json() if f.fix is not None else None  # the cache carries fixes
-    return data
+    # field by field, not dataclasses.asdict (a deep copy: 1 s on 10,000 findings)
+    return {
+        "path": f.path,
+        "line": f.line,
+        "col": f.col,
+        "code": f.code,
+        "message": f.message,
+        "name": f.name,
+        "end_line": f.end_line,
+        "end_col": f.end_col,
+        "source": f.source,
+        "fix": f.fix.to_json() if f.fix is not None else None,  # the cache carries fixes
+    }
 
 
 _FINDING_FIELDS: dict[str, tuple[type, ...]] = {
@@ -630,7 +640,10 @@ def _lint_paths(
         try:
             linter = Linter(settings, index, enabled=set(enabled))
             stored = cache.project_findings(fingerprint) if use_cache else None
-            if stored is not None and not linter.use_project_findings(stored):
+            # only the files linted again need theirs read back (the rest stay JSON)
+            if stored is not None and not linter.use_project_findings(
+                {k: stored[k] for k in {str(resolved(Path(n))) for n, _ in todo} if k in stored}
+            ):
                 stored = None  # a damaged entry: compute them again
             if linter.project_rules:
                 linter.project_findings()  # once, before any fork
@@ -652,7 +665,9 @@ def _lint_paths(
         new_fingerprint = fingerprint_over(grown) if grown != bodies else fingerprint
         cache.retag_findings(fingerprint, new_fingerprint)  # still valid: see fingerprint_over
         cache.set_bodies(grown)
-        if linter.project_rules:
+        if stored is not None:
+            pass  # read from the cache for this index: kept as they are (retagged above)
+        elif linter.project_rules:
             cache.put_project_findings(
                 new_fingerprint,
                 {k: [_finding_to_json(f) for f in v] for k, v in linter.project_findings().items()},

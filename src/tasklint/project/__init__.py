@@ -303,7 +303,7 @@ class FileState:
     stamp: Stamp | None
     digest: str
     # JSON from the cache, fresh facts, or CACHED (in the cache's module file, read lazily)
-    facts_json: dict[str, Any] | ModuleFacts | str | None
+    facts_json: Any
     error: tuple[int, str] | None
     # the module name the file has today (it depends on __init__.py files and markers)
     module: str = ""
@@ -358,13 +358,10 @@ class ProjectScan:
         if isinstance(found, ModuleFacts):
             return found
         if isinstance(found, str):  # CACHED
-            found_json = self.cache.facts_json(key) if self.cache is not None else None
-            if found_json is None:
+            cached = self.cache.module(key) if self.cache is not None else None
+            if cached is None:
                 raise LookupError(key)  # written by an interrupted run: compute again
-            facts = ModuleFacts.from_json(found_json)
-            if self.cache is not None:
-                self.cache.adopt(key, facts)
-            return facts
+            return cached
         return ModuleFacts.from_json(found)
 
     def index(self) -> ProjectIndex:
@@ -385,6 +382,8 @@ class ProjectScan:
                 if fresh is None:
                     continue
                 facts = fresh
+                if self.cache is not None and state.facts_json == CACHED:
+                    self.cache.restore(key, fresh)  # the module file heals
             if facts.module in index.modules and index.modules[facts.module].path != key:
                 continue  # two files claim one module name: keep the first (sorted walk)
             if shadows_library(facts, self.root):

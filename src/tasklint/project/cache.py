@@ -24,8 +24,9 @@ CACHE_DIR = ".tasklint_cache"
 # bump when the core facts (facts.py, not a collector) or module naming change what they
 # record (3: namespace portions and the project root bound module names)
 # 4: module facts in their own file, read lazily; 5: symbolic values (expr); 6: one-branch
-# assignments unknown; 7: ctime and module name kept in each entry
-FORMAT = 7
+# assignments unknown; 7: ctime and module name kept in each entry; 8: module facts as
+# positional lists (ModuleFacts.to_json)
+FORMAT = 8
 
 # (mtime_ns, size, ctime_ns): chmod/chown change only the ctime, and they change what a
 # file reads as (an unreadable file is TQ001)
@@ -119,18 +120,22 @@ class FactsCache:
             self._modules = self._read(self.modules_file, "modules") if self.enabled else {}
         return self._modules
 
-    def facts_json(self, key: str) -> dict[str, Any] | None:
-        """The cached facts of an unchanged file (None: not cached, compute them again)."""
-        found = self._module_facts().get(key)
-        if isinstance(found, ModuleFacts):
-            return found.to_json()
-        return found if isinstance(found, dict) else None
+    def module(self, key: str) -> ModuleFacts | None:
+        """The cached facts of an unchanged file (None: not cached, compute them again);
+        raises on a damaged entry. Held as the dataclass from then on, not as JSON."""
+        modules = self._module_facts()
+        found = modules.get(key)
+        if found is None or isinstance(found, ModuleFacts):
+            return found
+        facts = ModuleFacts.from_json(found)
+        modules[key] = facts
+        return facts
 
-    def adopt(self, key: str, facts: ModuleFacts) -> None:
-        """Hold the facts read back from ``facts_json(key)`` as the dataclass the index
-        uses instead of their JSON (one copy in memory; written back as JSON if needed)."""
-        if self._modules is not None and key in self._modules:
-            self._modules[key] = facts
+    def restore(self, key: str, facts: ModuleFacts) -> None:
+        """Facts collected again for a file whose cached facts were missing or damaged."""
+        if self.enabled and key in self.entries:
+            self._module_facts()[key] = facts
+            self.dirty = self.modules_dirty = True
 
     @staticmethod
     def stamp(path: Path) -> Stamp | None:
@@ -246,15 +251,17 @@ class FactsCache:
             "module": module,
             "facts_digest": facts_digest,
         }
-        modules = self._module_facts()
         if (
             facts_digest
             and isinstance(old, dict)
             and old.get("facts_digest") == facts_digest
-            and (facts is None) == (key not in modules)
+            # the facts digest covers the parse error too; the module file, when already
+            # read, must also agree (an interrupted run may have left it behind)
+            and (self._modules is None or (facts is None) == (key not in self._modules))
         ):
             self.dirty = True  # same facts (an edit that changes none): keep the module file
             return
+        modules = self._module_facts()
         if facts is None:
             modules.pop(key, None)
         else:

@@ -7,7 +7,7 @@ data (strings, numbers, lists, dicts), so they can be cached on disk as JSON and
 from __future__ import annotations
 
 import ast
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tasklint.syntax.names import NameResolver, Scope
@@ -50,7 +50,7 @@ def collectors_signature() -> str:
     return ",".join(f"{name}:{version}" for name, (version, _) in sorted(_COLLECTORS.items()))
 
 
-@dataclass
+@dataclass(slots=True)
 class DecoratorFact:
     qualname: str | None
     is_call: bool
@@ -66,7 +66,7 @@ class DecoratorFact:
     splat_lines: list[list[int]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionFact:
     name: str
     line: int
@@ -92,14 +92,14 @@ class FunctionFact:
     returns_forwarded: DecoratorFact | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class AttributeFact:
     line: int
     col: int
     value: Value
 
 
-@dataclass
+@dataclass(slots=True)
 class ClassFact:
     name: str
     line: int
@@ -110,7 +110,7 @@ class ClassFact:
     reads: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class SymbolFact:
     """A module-level name: how it is bound."""
 
@@ -130,7 +130,7 @@ class SymbolFact:
     annotation: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportFact:
     line: int
     col: int
@@ -141,7 +141,7 @@ class ImportFact:
     scope: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleFacts:
     module: str
     path: str
@@ -157,58 +157,139 @@ class ModuleFacts:
     # facts from registered collectors (arq settings, Celery configuration, ...), by name
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_json(self) -> list[Any]:
+        """Compact JSON: each record a list of its fields in declaration order, trailing
+        defaults left out (the cache file is read back on every run that lints a file)."""
+        return _codecs()[ModuleFacts].encode(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ModuleFacts:
-        def value(d: dict[str, Any]) -> Value:
-            return Value(**d)
+    def from_json(cls, data: Any) -> ModuleFacts:
+        """The facts ``to_json`` wrote; raises (ValueError, TypeError...) on any other shape."""
+        found = _codecs()[ModuleFacts].decode(data)
+        if not isinstance(found, ModuleFacts):
+            raise ValueError("not module facts")
+        return found
 
-        def deco(d: dict[str, Any]) -> DecoratorFact:
-            d = dict(d)
-            d["keywords"] = {k: value(v) for k, v in d["keywords"].items()}
-            d["splats"] = [value(v) for v in d.get("splats", [])]
-            return DecoratorFact(**d)
 
-        def func(d: dict[str, Any]) -> FunctionFact:
-            d = dict(d)
-            d["decorators"] = [deco(x) for x in d["decorators"]]
-            if d.get("returns_decorated") is not None:
-                d["returns_decorated"] = deco(d["returns_decorated"])
-            if d.get("returns_forwarded") is not None:
-                d["returns_forwarded"] = deco(d["returns_forwarded"])
-            return FunctionFact(**d)
+_NO_DEFAULT: Any = object()
 
-        def klass(d: dict[str, Any]) -> ClassFact:
-            d = dict(d)
-            d["methods"] = {k: func(v) for k, v in d["methods"].items()}
-            d["attributes"] = {
-                k: AttributeFact(v["line"], v["col"], value(v["value"]))
-                for k, v in d.get("attributes", {}).items()
-            }
-            return ClassFact(**d)
 
-        def symbol(d: dict[str, Any]) -> SymbolFact:
-            d = dict(d)
-            if d.get("folded") is not None:
-                d["folded"] = value(d["folded"])
-            if d.get("call") is not None:
-                d["call"] = deco(d["call"])
-            return SymbolFact(**d)
+class _Codec:
+    """Positional JSON for one facts dataclass: ``[field, ...]`` with trailing defaults
+    dropped; nested records (by field name) go through their own codec."""
 
-        return cls(
-            module=data["module"],
-            path=data["path"],
-            is_package=data["is_package"],
-            symbols={k: symbol(v) for k, v in data["symbols"].items()},
-            functions={k: func(v) for k, v in data["functions"].items()},
-            classes={k: klass(v) for k, v in data["classes"].items()},
-            imports=[ImportFact(**x) for x in data["imports"]],
-            imported_packages=list(data["imported_packages"]),
-            defined_function_names=list(data["defined_function_names"]),
-            extras=dict(data.get("extras") or {}),
+    __slots__ = ("cls", "defaults", "encoders", "names", "nested", "size")
+
+    def __init__(self, cls: type, nested: dict[str, tuple[str, _Codec]]) -> None:
+        import dataclasses
+
+        self.cls = cls
+        fields = dataclasses.fields(cls)
+        self.names = tuple(f.name for f in fields)
+        self.size = len(fields)
+        defaults: list[Any] = []
+        for f in fields:
+            if f.default is not dataclasses.MISSING:
+                defaults.append(f.default)
+            elif f.default_factory is not dataclasses.MISSING:
+                defaults.append(f.default_factory())
+            else:
+                defaults.append(_NO_DEFAULT)
+        self.defaults = tuple(defaults)
+        self.encoders: tuple[Callable[[Any], Any] | None, ...] = tuple(
+            _encoder(*nested[name]) if name in nested else None for name in self.names
         )
+        self.nested: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
+            (i, _decoder(*nested[name])) for i, name in enumerate(self.names) if name in nested
+        )
+
+    def encode(self, obj: Any) -> list[Any]:
+        row = [
+            getattr(obj, name) if enc is None else enc(getattr(obj, name))
+            for name, enc in zip(self.names, self.encoders)
+        ]
+        n = len(row)
+        defaults = self.defaults
+        while n:
+            default = defaults[n - 1]
+            last = row[n - 1]
+            if default is _NO_DEFAULT or type(last) is not type(default) or last != default:
+                break
+            n -= 1
+        return row if n == len(row) else row[:n]
+
+    def decode(self, row: Any) -> Any:
+        if type(row) is not list or len(row) > self.size:
+            raise ValueError(f"not a cached {self.cls.__name__}")
+        if self.nested:
+            row = list(row)
+            n = len(row)
+            for i, dec in self.nested:
+                if i < n:
+                    row[i] = dec(row[i])
+        return self.cls(*row)
+
+
+def _encoder(kind: str, codec: _Codec) -> Callable[[Any], Any]:
+    enc = codec.encode
+    if kind == "one":
+        return lambda v: None if v is None else enc(v)
+    if kind == "list":
+        return lambda v: [enc(x) for x in v]
+    return lambda v: {k: enc(x) for k, x in v.items()}
+
+
+def _decoder(kind: str, codec: _Codec) -> Callable[[Any], Any]:
+    dec = codec.decode
+
+    def one(v: Any) -> Any:
+        return None if v is None else dec(v)
+
+    def many(v: Any) -> Any:
+        if type(v) is not list:
+            raise ValueError("not a cached list")
+        return [dec(x) for x in v]
+
+    def by_name(v: Any) -> Any:
+        if type(v) is not dict:
+            raise ValueError("not a cached mapping")
+        return {k: dec(x) for k, x in v.items()}
+
+    return one if kind == "one" else many if kind == "list" else by_name
+
+
+_CODECS: dict[type, _Codec] = {}
+
+
+def _codecs() -> dict[type, _Codec]:
+    """One codec per facts dataclass (built on first use: every class is defined by then)."""
+    if not _CODECS:
+        value = _Codec(Value, {})
+        deco = _Codec(DecoratorFact, {"keywords": ("dict", value), "splats": ("list", value)})
+        func = _Codec(
+            FunctionFact,
+            {
+                "decorators": ("list", deco),
+                "returns_decorated": ("one", deco),
+                "returns_forwarded": ("one", deco),
+            },
+        )
+        attribute = _Codec(AttributeFact, {"value": ("one", value)})
+        klass = _Codec(ClassFact, {"methods": ("dict", func), "attributes": ("dict", attribute)})
+        symbol = _Codec(SymbolFact, {"folded": ("one", value), "call": ("one", deco)})
+        imports = _Codec(ImportFact, {})
+        module = _Codec(
+            ModuleFacts,
+            {
+                "symbols": ("dict", symbol),
+                "functions": ("dict", func),
+                "classes": ("dict", klass),
+                "imports": ("list", imports),
+            },
+        )
+        _CODECS.update({c.cls: c for c in (value, deco, func, attribute, klass, symbol, module)})
+        _CODECS[ImportFact] = imports
+    return _CODECS
 
 
 def _is_type_checking(test: ast.expr) -> bool:
