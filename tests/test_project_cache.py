@@ -105,7 +105,9 @@ def test_module_facts_are_read_only_when_a_file_must_be_linted_again(tmp_path: P
     tasks = next(folder.rglob("tasks.py"))
     tasks.write_text(tasks.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert _run(folder) == expected  # facts of the unchanged files computed again
-    assert "modules" in json.loads(modules.read_text(encoding="utf-8"))
+    header, *lines = modules.read_text(encoding="utf-8").splitlines()
+    assert "modules" in json.loads(header)  # written again, whole: one line per module
+    assert len(lines) == len(list(folder.rglob("*.py")))
 
 
 def test_cache_files_of_other_versions_are_removed(tmp_path: Path) -> None:

@@ -370,6 +370,7 @@ class ProjectScan:
             settings=index_settings(self.settings),
             deployment=self.deployment,
         )
+        fresh_facts: list[ModuleFacts] = []
         for key, state in self.states.items():
             if state.facts_json is None:
                 if state.error is not None:  # its task names are unknown, not absent
@@ -384,11 +385,16 @@ class ProjectScan:
                 facts = fresh
                 if self.cache is not None and state.facts_json == CACHED:
                     self.cache.restore(key, fresh)  # the module file heals
+            if state.facts_json is facts and state.stamp is not None:  # not a buffer
+                fresh_facts.append(facts)
             if facts.module in index.modules and index.modules[facts.module].path != key:
                 continue  # two files claim one module name: keep the first (sorted walk)
             if shadows_library(facts, self.root):
                 continue
             index.add(facts)
+        if self.cache is not None:  # after the loop: the module file is read by then, if at all
+            for facts in fresh_facts:
+                self.cache.keep(facts.path, facts)
         return index
 
 

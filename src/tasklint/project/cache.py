@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tasklint import __version__, build_id
+from tasklint.findings import Finding
 from tasklint.project.facts import ModuleFacts
 
 CACHE_DIR = ".tasklint_cache"
@@ -95,29 +96,41 @@ class FactsCache:
         return None
 
     def put_project_findings(
-        self, fingerprint: str, by_path: dict[str, list[dict[str, Any]]]
+        self, fingerprint: str, by_path: dict[str, list[Finding]] | dict[str, list[Any]]
     ) -> None:
         if self.enabled:
             self._project = {"fingerprint": fingerprint, "by_path": by_path}
             self.dirty = True
 
     @staticmethod
-    def _read(path: Path, key: str) -> dict[str, Any]:
+    def _read_modules(path: Path) -> dict[str, Any]:
+        """The module file: a header line, then one ``KEY<tab>FACTS`` line per module (both
+        JSON; a tab inside JSON text is always escaped). The facts stay text until asked
+        for (``module``): never every module's JSON tree in memory at once."""
+        found: dict[str, Any] = {}
         try:
             if not os.path.isfile(path) or _links_out(path):  # a FIFO, a device, a link
                 return {}
             with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-            if isinstance(data, dict) and isinstance(data.get(key), dict):
-                found: dict[str, Any] = data[key]
-                return found
-        except (OSError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
-            pass
-        return {}
+                if fh.readline().rstrip("\n") != _modules_header():
+                    return {}
+                for line in fh:
+                    key, tab, row = line.partition("\t")
+                    if not tab:
+                        continue  # a damaged line: that module is a miss
+                    try:
+                        name = json.loads(key)
+                    except (ValueError, RecursionError):
+                        continue
+                    if isinstance(name, str):
+                        found[name] = row
+        except (OSError, ValueError, UnicodeDecodeError, MemoryError):
+            return {}
+        return found
 
     def _module_facts(self) -> dict[str, Any]:
         if self._modules is None:
-            self._modules = self._read(self.modules_file, "modules") if self.enabled else {}
+            self._modules = self._read_modules(self.modules_file) if self.enabled else {}
         return self._modules
 
     def module(self, key: str) -> ModuleFacts | None:
@@ -127,7 +140,7 @@ class FactsCache:
         found = modules.get(key)
         if found is None or isinstance(found, ModuleFacts):
             return found
-        facts = ModuleFacts.from_json(found)
+        facts = ModuleFacts.from_json(json.loads(found))
         modules[key] = facts
         return facts
 
@@ -135,6 +148,13 @@ class FactsCache:
         """Facts collected again for a file whose cached facts were missing or damaged."""
         if self.enabled and key in self.entries:
             self._module_facts()[key] = facts
+            self.dirty = self.modules_dirty = True
+
+    def keep(self, key: str, facts: ModuleFacts) -> None:
+        """Fresh facts ``put`` did not store because its entry's facts digest matched: once
+        the module file is read, make sure it holds them (a damaged file may not)."""
+        if self._modules is not None and key not in self._modules and key in self.entries:
+            self._modules[key] = facts
             self.dirty = self.modules_dirty = True
 
     @staticmethod
@@ -203,13 +223,19 @@ class FactsCache:
             return items
         return None
 
-    def put_findings(
-        self, key: str, fingerprint: str, shown: str, items: list[dict[str, Any]]
-    ) -> None:
+    def put_findings(self, key: str, fingerprint: str, shown: str, items: list[Finding]) -> None:
         entry = self.entries.get(key) if self.enabled else None
         if isinstance(entry, dict):
             entry["findings"] = {"fingerprint": fingerprint, "shown": shown, "items": items}
             self.dirty = True
+
+    def hold_findings(self, key: str, items: list[Finding]) -> None:
+        """Hold the findings just read back from ``findings(key, ...)`` as objects (the
+        same findings: the cache file does not change)."""
+        entry = self.entries.get(key)
+        cached = entry.get("findings") if isinstance(entry, dict) else None
+        if isinstance(cached, dict):
+            cached["items"] = items
 
     def retag_findings(self, old: str, new: str) -> None:
         """Findings cached under fingerprint ``old`` hold under ``new`` too."""
@@ -294,10 +320,7 @@ class FactsCache:
             if self.modules_dirty and self._modules is not None:
                 # the facts first: a reader never finds a stamp whose facts are not written
                 self._write_modules(self._modules)
-            self._write(
-                self.file,
-                {"entries": self.entries, "bodies": sorted(self.bodies), "project": self._project},
-            )
+            self._write_chunks(self.file, self._state_chunks())
             self._remove_stale()
         except OSError:
             return  # read-only tree, full disk...: run without a cache
@@ -318,15 +341,40 @@ class FactsCache:
         (no JSON copy of every module's facts held in memory next to them)."""
 
         def chunks() -> Iterable[str]:
-            yield '{"version": ' + json.dumps(__version__) + ', "modules": {'
-            sep = ""
+            yield _modules_header() + "\n"
             for key, value in modules.items():
-                data = value.to_json() if isinstance(value, ModuleFacts) else value
-                yield sep + json.dumps(key) + ": " + json.dumps(data)
-                sep = ", "
-            yield "}}"
+                if isinstance(value, str):  # never read back this run: the text it was
+                    row = value if value.endswith("\n") else value + "\n"
+                else:
+                    data = value.to_json() if isinstance(value, ModuleFacts) else value
+                    row = json.dumps(data) + "\n"
+                yield json.dumps(key) + "\t" + row
 
         self._write_chunks(self.modules_file, chunks())
+
+    def _state_chunks(self) -> Iterable[str]:
+        """The facts file, one entry at a time (one JSON text of every entry and finding
+        would be held in memory whole next to them); findings are written as JSON here."""
+        dumps = json.JSONEncoder(default=_plain).encode
+        yield '{"version": ' + dumps(__version__) + ', "bodies": ' + dumps(sorted(self.bodies))
+        project = self._project
+        by_path = project.get("by_path")
+        if isinstance(by_path, dict):
+            rest = {k: v for k, v in project.items() if k != "by_path"}
+            yield ', "project": ' + dumps(rest)[:-1] + (", " if rest else "") + '"by_path": {'
+            sep = ""
+            for key, items in by_path.items():
+                yield sep + dumps(key) + ": " + dumps(items)
+                sep = ", "
+            yield "}}"
+        else:
+            yield ', "project": ' + dumps(project)
+        yield ', "entries": {'
+        sep = ""
+        for key, entry in self.entries.items():
+            yield sep + dumps(key) + ": " + dumps(entry)
+            sep = ", "
+        yield "}}"
 
     def _write_chunks(self, path: Path, chunks: Iterable[str]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
@@ -342,20 +390,33 @@ class FactsCache:
                 pass
             raise
 
-    def _write(self, path: Path, data: dict[str, Any]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
-        try:
-            # json.dumps, not json.dump: only the one-shot encoder is the C one
-            text = json.dumps({"version": __version__, **data})
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+
+def finding_to_json(f: Finding) -> dict[str, object]:
+    """A finding as the cache holds it (field by field: ``dataclasses.asdict`` is a deep
+    copy, 1 s on 10,000 findings)."""
+    return {
+        "path": f.path,
+        "line": f.line,
+        "col": f.col,
+        "code": f.code,
+        "message": f.message,
+        "name": f.name,
+        "end_line": f.end_line,
+        "end_col": f.end_col,
+        "source": f.source,
+        "fix": f.fix.to_json() if f.fix is not None else None,  # the cache carries fixes
+    }
+
+
+def _plain(value: object) -> object:
+    """JSON for what the cache holds as objects until it is written (findings)."""
+    if isinstance(value, Finding):
+        return finding_to_json(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _modules_header() -> str:
+    return json.dumps({"version": __version__, "modules": "one per line"})
 
 
 def _valid_error(error: object) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any, Callable
 
 from tasklint.syntax.names import NameResolver, Scope
@@ -174,11 +175,32 @@ class ModuleFacts:
 _NO_DEFAULT: Any = object()
 
 
+# Decoded facts are read-only (only fresh facts are filled in, by the collectors): every
+# empty list or dict of a decoded record is this one object, and names are interned (on
+# 20,000 modules, 200,000 empty containers and 400,000 copies of 50,000 distinct strings).
+_EMPTY_LIST: list[Any] = []
+_EMPTY_DICT: dict[str, Any] = {}
+_STR_TYPES = {"str", "str | None", str}
+_STR_LIST_TYPES = {"list[str]", "list[str | None]"}
+
+
 class _Codec:
     """Positional JSON for one facts dataclass: ``[field, ...]`` with trailing defaults
     dropped; nested records (by field name) go through their own codec."""
 
-    __slots__ = ("cls", "defaults", "encoders", "names", "nested", "size")
+    __slots__ = (
+        "cls",
+        "defaults",
+        "empties",
+        "encoders",
+        "fill",
+        "names",
+        "nested",
+        "required",
+        "size",
+        "str_lists",
+        "strs",
+    )
 
     def __init__(self, cls: type, nested: dict[str, tuple[str, _Codec]]) -> None:
         import dataclasses
@@ -188,14 +210,28 @@ class _Codec:
         self.names = tuple(f.name for f in fields)
         self.size = len(fields)
         defaults: list[Any] = []
-        for f in fields:
+        fill: list[Any] = []
+        empties: list[int] = []
+        for i, f in enumerate(fields):
             if f.default is not dataclasses.MISSING:
                 defaults.append(f.default)
+                fill.append(f.default)
             elif f.default_factory is not dataclasses.MISSING:
-                defaults.append(f.default_factory())
+                made = f.default_factory()
+                defaults.append(made)
+                shared = _shared_empty(made)
+                fill.append(made if shared is None else shared)
+                if shared is not None and f.name not in nested:
+                    empties.append(i)
             else:
                 defaults.append(_NO_DEFAULT)
+                fill.append(_NO_DEFAULT)
         self.defaults = tuple(defaults)
+        self.fill = tuple(fill)
+        self.required = sum(1 for d in defaults if d is _NO_DEFAULT)
+        self.strs = tuple(i for i, f in enumerate(fields) if f.type in _STR_TYPES)
+        self.str_lists = tuple(i for i, f in enumerate(fields) if f.type in _STR_LIST_TYPES)
+        self.empties = tuple(i for i in empties if i not in self.str_lists)
         self.encoders: tuple[Callable[[Any], Any] | None, ...] = tuple(
             _encoder(*nested[name]) if name in nested else None for name in self.names
         )
@@ -219,15 +255,34 @@ class _Codec:
         return row if n == len(row) else row[:n]
 
     def decode(self, row: Any) -> Any:
-        if type(row) is not list or len(row) > self.size:
+        if type(row) is not list or not self.required <= len(row) <= self.size:
             raise ValueError(f"not a cached {self.cls.__name__}")
-        if self.nested:
-            row = list(row)
-            n = len(row)
-            for i, dec in self.nested:
-                if i < n:
-                    row[i] = dec(row[i])
+        row = list(row)  # never the caller's list (to_json rows share the live lists)
+        if len(row) < self.size:
+            row.extend(self.fill[len(row) :])
+        for i, dec in self.nested:
+            row[i] = dec(row[i])
+        for i in self.strs:
+            v = row[i]
+            if type(v) is str:
+                row[i] = intern(v)
+        for i in self.str_lists:
+            v = row[i]
+            if type(v) is list:
+                row[i] = [intern(x) if type(x) is str else x for x in v] if v else _EMPTY_LIST
+        for i in self.empties:
+            v = row[i]
+            if not v and type(v) in (list, dict):
+                row[i] = _EMPTY_LIST if type(v) is list else _EMPTY_DICT
         return self.cls(*row)
+
+
+def _shared_empty(made: Any) -> Any:
+    if type(made) is list and not made:
+        return _EMPTY_LIST
+    if type(made) is dict and not made:
+        return _EMPTY_DICT
+    return None
 
 
 def _encoder(kind: str, codec: _Codec) -> Callable[[Any], Any]:
@@ -248,12 +303,12 @@ def _decoder(kind: str, codec: _Codec) -> Callable[[Any], Any]:
     def many(v: Any) -> Any:
         if type(v) is not list:
             raise ValueError("not a cached list")
-        return [dec(x) for x in v]
+        return [dec(x) for x in v] if v else _EMPTY_LIST
 
     def by_name(v: Any) -> Any:
         if type(v) is not dict:
             raise ValueError("not a cached mapping")
-        return {k: dec(x) for k, x in v.items()}
+        return {intern(k): dec(x) for k, x in v.items()} if v else _EMPTY_DICT
 
     return one if kind == "one" else many if kind == "list" else by_name
 
