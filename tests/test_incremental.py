@@ -96,13 +96,8 @@ def test_edits_keep_findings_identical(tmp_path: Path, relative: str, old: str, 
 
 
 def test_generated_project_edits(tmp_path: Path, linted: list[str]) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from generate import generate  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
     folder = tmp_path / "gen"
-    generate(folder, 12, seed=3)
+    _generated(folder)
     first = _run(folder)
     assert first and first == _run(folder, use_cache=False)
     files = sorted(p for p in folder.rglob("*.py") if ".tasklint_cache" not in p.parts)
@@ -220,3 +215,42 @@ def test_shared_walk_is_made_once_and_equals_ast_walk() -> None:
     finally:
         share_walk(None)
     assert walk(tree) is not first
+
+
+def _generated(folder: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from generate import generate  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    generate(folder, 12, seed=3)
+
+
+def test_project_findings_of_an_edited_file_come_back_from_the_cache(
+    tmp_path: Path, linted: list[str]
+) -> None:
+    """The project rules' findings live in their own cache file, one line per file; an edit
+    that changes no facts reads back the edited file's line only, and a lost line is a
+    miss (every project finding computed again), never a file without findings."""
+    from tasklint.project.cache import CACHE_DIR
+    from tasklint.rules import ALL_RULES
+
+    folder = tmp_path / "p"
+    shutil.copytree(FIXTURES / "django_split_settings", folder)
+    first = _run(folder)
+    project_codes = {code for code, rule in ALL_RULES.items() if rule().is_project_rule()}
+    owners = sorted({f[0] for f in first if f[3] in project_codes})
+    assert owners, "the project has project-rule findings"
+    victim = folder / owners[0]
+    for edit in range(2):
+        linted.clear()
+        victim.write_text(victim.read_text(encoding="utf-8") + f"\n# edit {edit}\n", "utf-8")
+        assert _run(folder) == first
+        assert linted == [owners[0]]
+        (project,) = (folder / CACHE_DIR).glob("project-*.json")
+        header, *lines = project.read_text(encoding="utf-8").splitlines()
+        mine = [line for line in lines if line.startswith(f'"{victim.resolve()}"\t')]
+        assert len(mine) == 1  # one line per file with project findings (written again)
+        # a lost line (the edited file's own): read back, it would drop its findings
+        project.write_text("\n".join([header, *(x for x in lines if x not in mine)]) + "\n")
+    assert _run(folder) == _run(folder, use_cache=False) == first

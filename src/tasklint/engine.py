@@ -625,11 +625,10 @@ def _lint_paths(
         track_reads(use_cache)
         try:
             linter = Linter(settings, index, enabled=set(enabled))
-            stored = cache.project_findings(fingerprint) if use_cache else None
-            # only the files linted again need theirs read back (the rest stay JSON)
-            if stored is not None and not linter.use_project_findings(
-                {k: stored[k] for k in {str(resolved(Path(n))) for n, _ in todo} if k in stored}
-            ):
+            # only the files linted again need theirs read back (the rest stay JSON text)
+            relinted = {str(resolved(Path(name))) for name, _ in todo}
+            stored = cache.project_findings(fingerprint, relinted) if use_cache else None
+            if stored is not None and not linter.use_project_findings(stored):
                 stored = None  # a damaged entry: compute them again
             if linter.project_rules:
                 linter.project_findings()  # once, before any fork
@@ -645,7 +644,6 @@ def _lint_paths(
             read.update(reads)
         # every project file linted again: the bodies this run read are all that count;
         # else the bodies earlier runs read still back the findings kept from them
-        relinted = {str(resolved(Path(name))) for name, _ in todo}
         kept = set() if relinted >= set(scan.states) and stored is None else bodies
         grown = kept | (read & set(scan.states))
         new_fingerprint = fingerprint_over(grown) if grown != bodies else fingerprint

@@ -26,8 +26,8 @@ CACHE_DIR = ".tasklint_cache"
 # record (3: namespace portions and the project root bound module names)
 # 4: module facts in their own file, read lazily; 5: symbolic values (expr); 6: one-branch
 # assignments unknown; 7: ctime and module name kept in each entry; 8: module facts as
-# positional lists (ModuleFacts.to_json)
-FORMAT = 8
+# positional lists (ModuleFacts.to_json); 9: project findings in their own file
+FORMAT = 9
 
 # (mtime_ns, size, ctime_ns): chmod/chown change only the ctime, and they change what a
 # file reads as (an unreadable file is TQ001)
@@ -56,14 +56,17 @@ class FactsCache:
         ).hexdigest()[:12]
         self.file = self.directory / f"facts-{__version__}-{tag}.json"
         self.modules_file = self.directory / f"modules-{__version__}-{tag}.json"
+        self.project_file = self.directory / f"project-{__version__}-{tag}.json"
         self.entries: dict[str, Any] = {}
         self._modules: dict[str, Any] | None = None  # loaded on first use
         self.dirty = False
         self.modules_dirty = False
         # files whose source rules read besides the file they lint (engine.lint_paths)
         self.bodies: set[str] = set()
-        # project rules' findings (JSON, by absolute path) for one project fingerprint
-        self._project: dict[str, Any] = {}
+        # project rules' findings for one project fingerprint (read on first use):
+        # the fingerprint, and by absolute path their JSON text or the findings
+        self._project: tuple[str, dict[str, Any]] | None = None
+        self.project_dirty = False
         if enabled:
             data = self._read_all(self.file)
             found = data.get("entries")
@@ -73,9 +76,6 @@ class FactsCache:
                 self.bodies = set(bodies)
             elif self.entries:
                 self.bodies = {"*"}  # unreadable: every file's body counts
-            project = data.get("project")
-            if isinstance(project, dict):
-                self._project = project
 
     @staticmethod
     def _read_all(path: Path) -> dict[str, Any]:
@@ -86,51 +86,60 @@ class FactsCache:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def project_findings(self, fingerprint: str) -> dict[str, list[dict[str, Any]]] | None:
-        """Project rules' findings (JSON, by absolute path) computed for ``fingerprint``."""
-        if not self.enabled or self._project.get("fingerprint") != fingerprint:
+    def _project_state(self) -> tuple[str, dict[str, Any]]:
+        """The project file: a header line with the fingerprint and the number of lines,
+        then one ``PATH<tab>ITEMS`` line per file (both JSON; the items stay text until
+        asked for)."""
+        if self._project is None:
+            self._project = ("", {})
+            if self.enabled:
+                meta, by_path = _read_lines(self.project_file)
+                fingerprint = meta.get("project")
+                # every line read back (a lost line would look like a file without findings)
+                if (
+                    isinstance(fingerprint, str)
+                    and meta.get("count") == len(by_path)
+                    and meta == _project_meta(fingerprint, len(by_path))
+                ):
+                    self._project = (fingerprint, by_path)
+        return self._project
+
+    def project_findings(
+        self, fingerprint: str, paths: Iterable[str]
+    ) -> dict[str, list[Any]] | None:
+        """Project rules' findings of ``paths`` (JSON, by absolute path) computed for
+        ``fingerprint``; None when not cached or damaged."""
+        if not self.enabled:
             return None
-        by_path = self._project.get("by_path")
-        if isinstance(by_path, dict) and all(isinstance(v, list) for v in by_path.values()):
-            return by_path
-        return None
+        cached, by_path = self._project_state()
+        if cached != fingerprint:
+            return None
+        out: dict[str, list[Any]] = {}
+        for path in paths:
+            found = by_path.get(path)
+            if isinstance(found, str):
+                try:
+                    found = json.loads(found)
+                except (ValueError, RecursionError):
+                    return None
+            if found is not None:
+                if not isinstance(found, list):
+                    return None
+                out[path] = found
+        return out
 
-    def put_project_findings(
-        self, fingerprint: str, by_path: dict[str, list[Finding]] | dict[str, list[Any]]
-    ) -> None:
+    def put_project_findings(self, fingerprint: str, by_path: dict[str, list[Finding]]) -> None:
         if self.enabled:
-            self._project = {"fingerprint": fingerprint, "by_path": by_path}
-            self.dirty = True
-
-    @staticmethod
-    def _read_modules(path: Path) -> dict[str, Any]:
-        """The module file: a header line, then one ``KEY<tab>FACTS`` line per module (both
-        JSON; a tab inside JSON text is always escaped). The facts stay text until asked
-        for (``module``): never every module's JSON tree in memory at once."""
-        found: dict[str, Any] = {}
-        try:
-            if not os.path.isfile(path) or _links_out(path):  # a FIFO, a device, a link
-                return {}
-            with open(path, encoding="utf-8") as fh:
-                if fh.readline().rstrip("\n") != _modules_header():
-                    return {}
-                for line in fh:
-                    key, tab, row = line.partition("\t")
-                    if not tab:
-                        continue  # a damaged line: that module is a miss
-                    try:
-                        name = json.loads(key)
-                    except (ValueError, RecursionError):
-                        continue
-                    if isinstance(name, str):
-                        found[name] = row
-        except (OSError, ValueError, UnicodeDecodeError, MemoryError):
-            return {}
-        return found
+            self._project = (fingerprint, dict(by_path))
+            self.dirty = self.project_dirty = True
 
     def _module_facts(self) -> dict[str, Any]:
         if self._modules is None:
-            self._modules = self._read_modules(self.modules_file) if self.enabled else {}
+            self._modules = {}
+            if self.enabled:
+                meta, found = _read_lines(self.modules_file)
+                if meta == _modules_meta():
+                    self._modules = found
         return self._modules
 
     def module(self, key: str) -> ModuleFacts | None:
@@ -241,9 +250,10 @@ class FactsCache:
         """Findings cached under fingerprint ``old`` hold under ``new`` too."""
         if not self.enabled or old == new:
             return
-        if self._project.get("fingerprint") == old:
-            self._project["fingerprint"] = new
-            self.dirty = True
+        project, by_path = self._project_state()
+        if project == old:
+            self._project = (new, by_path)
+            self.dirty = self.project_dirty = True
         for entry in self.entries.values():
             cached = entry.get("findings") if isinstance(entry, dict) else None
             if isinstance(cached, dict) and cached.get("fingerprint") == old:
@@ -320,17 +330,19 @@ class FactsCache:
             if self.modules_dirty and self._modules is not None:
                 # the facts first: a reader never finds a stamp whose facts are not written
                 self._write_modules(self._modules)
+            if self.project_dirty and self._project is not None:
+                self._write_project(*self._project)
             self._write_chunks(self.file, self._state_chunks())
             self._remove_stale()
         except OSError:
             return  # read-only tree, full disk...: run without a cache
-        self.dirty = self.modules_dirty = False
+        self.dirty = self.modules_dirty = self.project_dirty = False
 
     def _remove_stale(self) -> None:
         """Cache files of other tasklint versions or collector sets: never read again."""
-        for pattern in ("facts-*.json", "modules-*.json"):
+        for pattern in ("facts-*.json", "modules-*.json", "project-*.json"):
             for old in self.directory.glob(pattern):
-                if old not in (self.file, self.modules_file):
+                if old not in (self.file, self.modules_file, self.project_file):
                     try:
                         old.unlink()
                     except OSError:
@@ -341,7 +353,7 @@ class FactsCache:
         (no JSON copy of every module's facts held in memory next to them)."""
 
         def chunks() -> Iterable[str]:
-            yield _modules_header() + "\n"
+            yield json.dumps(_modules_meta()) + "\n"
             for key, value in modules.items():
                 if isinstance(value, str):  # never read back this run: the text it was
                     row = value if value.endswith("\n") else value + "\n"
@@ -357,24 +369,25 @@ class FactsCache:
         would be held in memory whole next to them); findings are written as JSON here."""
         dumps = json.JSONEncoder(default=_plain).encode
         yield '{"version": ' + dumps(__version__) + ', "bodies": ' + dumps(sorted(self.bodies))
-        project = self._project
-        by_path = project.get("by_path")
-        if isinstance(by_path, dict):
-            rest = {k: v for k, v in project.items() if k != "by_path"}
-            yield ', "project": ' + dumps(rest)[:-1] + (", " if rest else "") + '"by_path": {'
-            sep = ""
-            for key, items in by_path.items():
-                yield sep + dumps(key) + ": " + dumps(items)
-                sep = ", "
-            yield "}}"
-        else:
-            yield ', "project": ' + dumps(project)
         yield ', "entries": {'
         sep = ""
         for key, entry in self.entries.items():
             yield sep + dumps(key) + ": " + dumps(entry)
             sep = ", "
         yield "}}"
+
+    def _write_project(self, fingerprint: str, by_path: dict[str, Any]) -> None:
+        def chunks() -> Iterable[str]:
+            dumps = json.JSONEncoder(default=_plain).encode
+            yield json.dumps(_project_meta(fingerprint, len(by_path))) + "\n"
+            for path, items in by_path.items():
+                if isinstance(items, str):  # never read back this run: the text it was
+                    row = items if items.endswith("\n") else items + "\n"
+                else:
+                    row = dumps(items) + "\n"
+                yield json.dumps(path) + "\t" + row
+
+        self._write_chunks(self.project_file, chunks())
 
     def _write_chunks(self, path: Path, chunks: Iterable[str]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
@@ -415,8 +428,42 @@ def _plain(value: object) -> object:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-def _modules_header() -> str:
-    return json.dumps({"version": __version__, "modules": "one per line"})
+def _modules_meta() -> dict[str, Any]:
+    return {"version": __version__, "modules": "one per line"}
+
+
+def _project_meta(fingerprint: str, count: int) -> dict[str, Any]:
+    return {"version": __version__, "project": fingerprint, "count": count}
+
+
+def _read_lines(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """A file of ``KEY<tab>JSON`` lines (KEY a JSON string; a tab inside JSON text is
+    always escaped) after a JSON header line: the header, and the JSON texts by key, not
+    parsed (a damaged line is left out). Unreadable: ({}, {})."""
+    found: dict[str, str] = {}
+    try:
+        if not os.path.isfile(path) or _links_out(path):  # a FIFO, a device, a link
+            return {}, {}
+        with open(path, encoding="utf-8") as fh:
+            try:
+                meta = json.loads(fh.readline())
+            except (ValueError, RecursionError):
+                return {}, {}
+            if not isinstance(meta, dict):
+                return {}, {}
+            for line in fh:
+                key, tab, row = line.partition("\t")
+                if not tab or not row.endswith("\n"):
+                    continue  # a damaged or cut line
+                try:
+                    name = json.loads(key)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(name, str):
+                    found[name] = row
+    except (OSError, ValueError, UnicodeDecodeError, MemoryError):
+        return {}, {}
+    return meta, found
 
 
 def _valid_error(error: object) -> bool:
