@@ -163,6 +163,12 @@ class ModuleFacts:
         defaults left out (the cache file is read back on every run that lints a file)."""
         return _codecs()[ModuleFacts].encode(self)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (a forked worker's facts on their way to the parent) as ``to_json``'s
+        lists, unpickled through ``from_json``: names interned and empty containers shared
+        in the parent, which holds every module's facts until the run ends."""
+        return (_module_from_json, (self.to_json(),))
+
     @classmethod
     def from_json(cls, data: Any) -> ModuleFacts:
         """The facts ``to_json`` wrote; raises (ValueError, TypeError...) on any other shape."""
@@ -170,6 +176,10 @@ class ModuleFacts:
         if not isinstance(found, ModuleFacts):
             raise ValueError("not module facts")
         return found
+
+
+def _module_from_json(data: Any) -> ModuleFacts:
+    return ModuleFacts.from_json(data)
 
 
 _NO_DEFAULT: Any = object()
@@ -197,6 +207,7 @@ class _Codec:
         "names",
         "nested",
         "required",
+        "shared",
         "size",
         "str_lists",
         "strs",
@@ -232,6 +243,8 @@ class _Codec:
         self.strs = tuple(i for i, f in enumerate(fields) if f.type in _STR_TYPES)
         self.str_lists = tuple(i for i, f in enumerate(fields) if f.type in _STR_LIST_TYPES)
         self.empties = tuple(i for i in empties if i not in self.str_lists)
+        # plain values many records repeat (a signature): one object for equal ones
+        self.shared = tuple(i for i, f in enumerate(fields) if f.name in _SHARED_FIELDS)
         self.encoders: tuple[Callable[[Any], Any] | None, ...] = tuple(
             _encoder(*nested[name]) if name in nested else None for name in self.names
         )
@@ -274,7 +287,38 @@ class _Codec:
             v = row[i]
             if not v and type(v) in (list, dict):
                 row[i] = _EMPTY_LIST if type(v) is list else _EMPTY_DICT
+        for i in self.shared:
+            row[i] = _shared_plain(row[i])
         return self.cls(*row)
+
+
+_SHARED_FIELDS = {"params"}
+_SHARED: dict[Any, Any] = {}
+
+
+def _shared_plain(value: Any) -> Any:
+    """One object for equal flat dicts of scalars and lists of scalars (``params``):
+    thousands of functions share a signature (``(self, obj_id)``)."""
+    if type(value) is not dict:
+        return value
+    parts: list[tuple[Any, ...]] = []
+    for k, v in value.items():
+        if type(v) is list:
+            if not all(type(x) in (str, int, bool) for x in v):
+                return value
+            parts.append((k, "list", tuple((type(x), x) for x in v)))
+        elif type(v) in (str, int, bool) or v is None:
+            parts.append((k, type(v), v))
+        else:
+            return value
+    key = tuple(parts)
+    found = _SHARED.get(key)
+    if found is None:
+        found = _SHARED[key] = {
+            intern(k): [intern(x) if type(x) is str else x for x in v] if type(v) is list else v
+            for k, v in value.items()
+        }
+    return found
 
 
 def _shared_empty(made: Any) -> Any:
