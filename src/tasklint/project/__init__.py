@@ -295,7 +295,7 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-@dataclass
+@dataclass(slots=True)
 class FileState:
     """One project file as the index sees it: its content digest and facts (or error)."""
 
