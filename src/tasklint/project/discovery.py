@@ -6,7 +6,7 @@ import fnmatch
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -22,6 +22,7 @@ def clear_caches() -> None:
     _IS_PACKAGE.clear()
     _IS_ROOT.clear()
     _CHAIN.clear()
+    _PREFIX.clear()
 
 
 def resolved(path: Path) -> Path:
@@ -38,7 +39,16 @@ def resolved(path: Path) -> Path:
         candidate = resolved(path.parent) / path.name
         out = safe_resolve(candidate) if os.path.islink(candidate) else candidate
     _RESOLVED[key] = out
+    # a resolved path resolves to itself: callers that resolve again (module_name_for on a
+    # path scan_project resolved) hit the memo instead of an lstat
+    _RESOLVED.setdefault(str(out), out)
     return out
+
+
+def _remember(path: Path, real: Path) -> None:
+    """Record ``resolved(path) == real`` (and ``resolved(real) == real``)."""
+    _RESOLVED[str(path)] = real
+    _RESOLVED[str(real)] = real
 
 
 def safe_resolve(path: Path) -> Path:
@@ -263,13 +273,15 @@ def _walk(
     visited: set[tuple[int, int]],
     seen: set[str],
     top: bool = False,
+    rel_dir: str | None = None,
 ) -> Iterator[Path]:
     """``os.walk`` without following links, sorted, with exclusion decided on strings: the
-    directory's path relative to the root is computed once, not once per entry."""
+    directory's path relative to the root is computed once, not once per entry (and handed
+    down: ``rel_dir``, when known, is ``excluder.relative(directory)``)."""
     try:
-        st = directory.stat()
+        st = os.stat(directory)
         with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            entries = sorted(it, key=_entry_name)
     except OSError:
         if not top:  # listed as a directory by its parent
             yield directory  # cannot be listed: reported (TQ001), never skipped in silence
@@ -278,19 +290,22 @@ def _walk(
     if ident in visited:
         return
     visited.add(ident)
-    if not top and any(e.name == "pyvenv.cfg" for e in entries):
+    by_name = {e.name: e for e in entries}
+    if not top and "pyvenv.cfg" in by_name:
         return  # a virtualenv
-    rel_dir = excluder.relative(directory)
+    if rel_dir is None:
+        rel_dir = excluder.relative(directory)
     exact = rel_dir is None and excluder.has_path_patterns
     # an entry that is no symlink resolves to its name below the resolved directory
     real_dir = resolved(directory)
+    _learn(real_dir, by_name)
 
     def is_excluded(name: str) -> bool:
         if exact:  # outside the root: the slow, exact check
             return excluder.excluded(directory / name)
         return excluder.excluded_name(name, rel_dir)
 
-    subdirs: list[Path] = []
+    subdirs: list[tuple[Path, str]] = []
     for entry in entries:
         name = entry.name
         try:
@@ -299,14 +314,14 @@ def _walk(
             continue
         if is_dir:
             if not is_excluded(name):
-                sub = directory / name
-                _RESOLVED[str(sub)] = real_dir / name
-                subdirs.append(sub)
+                sub = _child(directory, name)
+                _remember(sub, _child(real_dir, name))
+                subdirs.append((sub, name))
             continue
         if not name.endswith(".py"):
             continue
-        file_path = directory / name
         if entry.is_symlink():
+            file_path = directory / name
             if excluder.excluded(file_path) or not file_path.is_file():
                 continue  # a dangling link or one to a file outside: the slow, exact check
             if not inside(resolved(file_path), (excluder.root,)):
@@ -314,18 +329,95 @@ def _walk(
         elif is_excluded(name) or not entry.is_file():
             continue
         else:
-            _RESOLVED[str(file_path)] = real_dir / name
+            file_path = _child(directory, name)
+            _remember(file_path, _child(real_dir, name))
         key = os.path.normcase(str(file_path))
         if key not in seen:
             seen.add(key)
             yield file_path
-    for sub in subdirs:
-        yield from _walk(sub, excluder, visited, seen)
+    for sub, name in subdirs:
+        # below the root, a subdirectory's relative path is its parent's plus its name
+        # (it is no link: it resolves to its name below the resolved directory)
+        sub_rel = None if rel_dir is None else f"{rel_dir}/{name}" if rel_dir else name
+        yield from _walk(sub, excluder, visited, seen, rel_dir=sub_rel)
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _child_fast(directory: Path, name: str) -> Path:
+    return directory._make_child_relpath(name)  # type: ignore[attr-defined,no-any-return]
+
+
+def _child_slow(directory: Path, name: str) -> Path:
+    return directory / name
+
+
+# ``directory / name`` for a name read from a listing (never empty, ``.``, ``..`` or holding a
+# separator). Up to Python 3.11 pathlib's own helper for that (used by ``Path.iterdir``) skips
+# parsing the name again: a fifth of the cost, once or twice per file of every run. Checked
+# here against ``/``; later versions (where it is no faster or gone) use ``/``.
+_child: Callable[[Path, str], Path] = _child_slow
+if sys.version_info < (3, 12) and hasattr(Path, "_make_child_relpath"):
+    try:
+        if all(
+            _child_fast(Path(d), "x.py") == Path(d) / "x.py"
+            and str(_child_fast(Path(d), "x.py")) == str(Path(d) / "x.py")
+            for d in (".", "a", "a/b", os.sep, os.path.join(os.sep, "a"))
+        ):
+            _child = _child_fast
+    except Exception:  # pragma: no cover - a pathlib without the helper's usual signature
+        pass
+
+
+def _learn(directory: Path, by_name: dict[str, os.DirEntry[str]]) -> None:
+    """What module names need to know of a listed directory (is it a package, does it hold
+    a project marker), from its listing: no ``stat`` per marker and directory later.
+    Only what the listing settles exactly is recorded; the rest is asked when needed."""
+    key = str(directory)
+    if key not in _IS_ROOT and not any(m in by_name for m in ROOT_MARKERS):
+        _IS_ROOT[key] = False  # os.path.exists of a name the directory does not hold
+    if key in _IS_PACKAGE:
+        return
+    init = by_name.get("__init__.py")
+    if init is None:
+        _IS_PACKAGE[key] = False
+        return
+    try:
+        regular = init.is_file(follow_symlinks=False)  # no stat: the listing's file type
+    except OSError:
+        return
+    # os.path.isfile follows a link, and fails in a directory that can be listed but not
+    # searched: those cases are left to _is_package_dir
+    if regular and os.access(directory, os.X_OK):
+        _IS_PACKAGE[key] = True
 
 
 def module_name_for(path: Path) -> tuple[str, bool]:
     """(dotted module name, is_package) from the ``__init__.py`` chain above ``path``."""
     path = resolved(path)
+    name = path.name
+    if name != "__init__.py":
+        # the common case, once per file even when warm: the dotted prefix every plain
+        # module of a directory shares, memoised per directory (clear_caches forgets it)
+        directory = os.path.dirname(str(path))
+        prefix = _PREFIX.get(directory)
+        if prefix is None:
+            prefix = _PREFIX[directory] = "".join(p + "." for p in reversed(_chain(path.parent)))
+        stem = path.stem
+        if prefix or stem not in SHADOWED_LIBRARIES:
+            return prefix + stem, False
+    return _module_name(path)
+
+
+# resolved directory -> the dotted package prefix of a plain module in it ("" at the top)
+_PREFIX: dict[str, str] = {}
+
+
+def _module_name(path: Path) -> tuple[str, bool]:
+    """module_name_for the long way: packages and a single-file module named like a
+    library."""
     is_package = path.name == "__init__.py"
     parts: list[str] = [] if is_package else [path.stem]
     directory = path.parent
