@@ -194,6 +194,10 @@ class Excluder:
         ]
         self._rel_re = _alternation(norm(p) for p in path_patterns)
         self._rel_prefixes = tuple(p.rstrip("*") + "/" for p in path_patterns)
+        # what each path pattern's matches start with (its text before the first wildcard):
+        # a directory whose relative path agrees with none needs no path check per entry
+        self._literal_prefixes = tuple(re.split(r"[*?\[]", p, maxsplit=1)[0] for p in path_patterns)
+        self._names: dict[str, bool] = {}  # name -> the name patterns match it
 
     @property
     def has_path_patterns(self) -> bool:
@@ -210,12 +214,30 @@ class Excluder:
             return None
         return "" if rel == "." else rel
 
-    def excluded_name(self, name: str, rel_dir: str | None) -> bool:
+    def paths_may_match_below(self, rel_dir: str | None) -> bool:
+        """Whether a path pattern can match an entry of the directory ``rel_dir`` (as
+        returned by ``relative``); when not, ``excluded_name`` needs only the name."""
+        if self._rel_re is None or rel_dir is None:
+            return False
+        if os.path.normcase("A") != "A":
+            return True  # a case-folding system: no shortcut
+        start = f"{rel_dir}/" if rel_dir else ""
+        return any(
+            start.startswith(literal) or literal.startswith(start)
+            for literal in self._literal_prefixes
+        )
+
+    def excluded_name(self, name: str, rel_dir: str | None, paths: bool = True) -> bool:
         """``excluded(directory / name)`` for an entry that is no symlink, given
-        ``relative(directory)``."""
-        if self._name_re is not None and self._name_re.match(os.path.normcase(name)):
+        ``relative(directory)`` (and ``paths_may_match_below(rel_dir)`` as ``paths``)."""
+        hit = self._names.get(name)
+        if hit is None:
+            hit = self._names[name] = self._name_re is not None and bool(
+                self._name_re.match(os.path.normcase(name))
+            )
+        if hit:
             return True
-        if self._rel_re is None:
+        if self._rel_re is None or not paths:
             return False
         if rel_dir is None:
             return False  # outside the root: callers use excluded() there
@@ -277,7 +299,10 @@ def _walk(
 ) -> Iterator[Path]:
     """``os.walk`` without following links, sorted, with exclusion decided on strings: the
     directory's path relative to the root is computed once, not once per entry (and handed
-    down: ``rel_dir``, when known, is ``excluder.relative(directory)``)."""
+    down: ``rel_dir``, when known, is ``excluder.relative(directory)``).
+
+    A file that is no link is yielded resolved (what every caller asks of it first: it is
+    the same file); ``seen`` keeps the path as spelled below the walked directory."""
     try:
         st = os.stat(directory)
         with os.scandir(directory) as it:
@@ -296,14 +321,18 @@ def _walk(
     if rel_dir is None:
         rel_dir = excluder.relative(directory)
     exact = rel_dir is None and excluder.has_path_patterns
+    paths = excluder.paths_may_match_below(rel_dir)
     # an entry that is no symlink resolves to its name below the resolved directory
     real_dir = resolved(directory)
     _learn(real_dir, by_name)
+    spelled = str(directory)
+    # str(directory / name) without a Path: pathlib drops a lone "."
+    prefix = "" if spelled == "." else os.path.join(spelled, "")
 
     def is_excluded(name: str) -> bool:
         if exact:  # outside the root: the slow, exact check
             return excluder.excluded(directory / name)
-        return excluder.excluded_name(name, rel_dir)
+        return excluder.excluded_name(name, rel_dir, paths)
 
     subdirs: list[tuple[Path, str]] = []
     for entry in entries:
@@ -329,9 +358,9 @@ def _walk(
         elif is_excluded(name) or not entry.is_file():
             continue
         else:
-            file_path = _child(directory, name)
-            _remember(file_path, _child(real_dir, name))
-        key = os.path.normcase(str(file_path))
+            file_path = _child(real_dir, name)
+            _RESOLVED[str(file_path)] = file_path
+        key = os.path.normcase(prefix + name)
         if key not in seen:
             seen.add(key)
             yield file_path
