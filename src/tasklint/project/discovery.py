@@ -23,6 +23,7 @@ def clear_caches() -> None:
     _IS_ROOT.clear()
     _CHAIN.clear()
     _PREFIX.clear()
+    _PACKAGE.clear()
 
 
 def resolved(path: Path) -> Path:
@@ -427,21 +428,28 @@ def module_name_for(path: Path) -> tuple[str, bool]:
     """(dotted module name, is_package) from the ``__init__.py`` chain above ``path``."""
     path = resolved(path)
     name = path.name
-    if name != "__init__.py":
-        # the common case, once per file even when warm: the dotted prefix every plain
-        # module of a directory shares, memoised per directory (clear_caches forgets it)
-        directory = os.path.dirname(str(path))
-        prefix = _PREFIX.get(directory)
-        if prefix is None:
-            prefix = _PREFIX[directory] = "".join(p + "." for p in reversed(_chain(path.parent)))
-        stem = path.stem
-        if prefix or stem not in SHADOWED_LIBRARIES:
-            return prefix + stem, False
+    # once per file even when warm: what a directory's files share is memoised per
+    # directory (clear_caches forgets it)
+    directory = os.path.dirname(str(path))
+    if name == "__init__.py":
+        found = _PACKAGE.get(directory)
+        if found is None:
+            found = _PACKAGE[directory] = _module_name(path)
+        return found
+    prefix = _PREFIX.get(directory)
+    if prefix is None:
+        prefix = _PREFIX[directory] = "".join(p + "." for p in reversed(_chain(path.parent)))
+    dot = name.rfind(".")
+    stem = name[:dot] if 0 < dot < len(name) - 1 else name  # Path.stem
+    if prefix or stem not in SHADOWED_LIBRARIES:
+        return prefix + stem, False
     return _module_name(path)
 
 
 # resolved directory -> the dotted package prefix of a plain module in it ("" at the top)
 _PREFIX: dict[str, str] = {}
+# resolved directory -> module_name_for its __init__.py
+_PACKAGE: dict[str, tuple[str, bool]] = {}
 
 
 def _module_name(path: Path) -> tuple[str, bool]:
@@ -473,30 +481,44 @@ _CHAIN: dict[str, tuple[str, ...]] = {}
 
 
 def _chain(start: Path) -> tuple[str, ...]:
-    """The package names from ``start`` upwards (innermost first), memoised per directory:
-    every file of a directory shares them."""
+    """The package names from ``start`` upwards (innermost first), memoised per directory,
+    the directories on the way up included: every file of a directory shares them, and
+    every subdirectory shares its parent's."""
     key = str(start)
     hit = _CHAIN.get(key)
     if hit is not None:
         return hit
-    parts: list[str] = []
+    # up to a directory whose chain is known or that ends it, then the chains on the way
+    # back down, each what it adds in front of its parent's
+    pending: list[tuple[str, tuple[str, ...]]] = []
+    tail: tuple[str, ...] = ()
     directory = start
-    while directory.parent != directory:
-        if _is_project_root(directory):
-            break  # an ``__init__.py`` beside pyproject.toml/.git: the clone's name is arbitrary
+    while True:
+        here = str(directory)
+        known = _CHAIN.get(here)
+        if known is not None:
+            tail = known
+            break
+        parent = directory.parent
+        if parent == directory or _is_project_root(directory):
+            # an ``__init__.py`` beside pyproject.toml/.git: the clone's name is arbitrary
+            _CHAIN[here] = ()
+            break
         if _is_package_dir(directory):
-            parts.append(directory.name)
-            directory = directory.parent
+            pending.append((here, (directory.name,)))
+            directory = parent
             continue
         # a directory without ``__init__.py`` inside a regular package is a namespace
         # subpackage of it (``pkg/__init__.py`` + ``pkg/worker/arq.py`` is ``pkg.worker.arq``)
         gap = _namespace_gap(directory)
         if not gap:
+            _CHAIN[here] = ()
             break
-        parts.extend(d.name for d in gap)
+        pending.append((here, tuple(d.name for d in gap)))
         directory = gap[-1].parent
-    found = _CHAIN[key] = tuple(parts)
-    return found
+    for here, names in reversed(pending):
+        tail = _CHAIN[here] = names + tail
+    return _CHAIN[key]
 
 
 _IS_ROOT: dict[str, bool] = {}
