@@ -198,6 +198,13 @@ class Excluder:
         # what each path pattern's matches start with (its text before the first wildcard):
         # a directory whose relative path agrees with none needs no path check per entry
         self._literal_prefixes = tuple(re.split(r"[*?\[]", p, maxsplit=1)[0] for p in path_patterns)
+        # and the directories those texts go through ("a/", "a/b/" for "a/b/c*")
+        self._literal_dirs = frozenset(
+            literal[: i + 1]
+            for literal in self._literal_prefixes
+            for i, char in enumerate(literal)
+            if char == "/"
+        )
         self._names: dict[str, bool] = {}  # name -> the name patterns match it
 
     @property
@@ -222,11 +229,11 @@ class Excluder:
             return False
         if os.path.normcase("A") != "A":
             return True  # a case-folding system: no shortcut
-        start = f"{rel_dir}/" if rel_dir else ""
-        return any(
-            start.startswith(literal) or literal.startswith(start)
-            for literal in self._literal_prefixes
-        )
+        if not rel_dir:
+            return True  # the root: every pattern's text starts at or below it
+        start = f"{rel_dir}/"
+        # a text the directory lies below, or one that goes on below the directory
+        return start.startswith(self._literal_prefixes) or start in self._literal_dirs
 
     def excluded_name(self, name: str, rel_dir: str | None, paths: bool = True) -> bool:
         """``excluded(directory / name)`` for an entry that is no symlink, given
