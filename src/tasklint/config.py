@@ -41,11 +41,6 @@ DEFAULT_EXCLUDES = (
 )
 
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11
-    import tomli as tomllib
-
 DEFAULT_TEST_MODULES = (
     "test",
     "tests",
@@ -375,6 +370,11 @@ def parse_settings(
 
 def read_pyproject(path: Path) -> dict[str, Any] | None:
     """The ``[tool.tasklint]`` table of a pyproject.toml, or None when it has none."""
+    # imported here: a tree without a pyproject.toml never needs a TOML parser
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11
+        import tomli as tomllib
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
