@@ -441,16 +441,21 @@ def module_name_for(path: Path) -> tuple[str, bool]:
     if name == "__init__.py":
         found = _PACKAGE.get(directory)
         if found is None:
-            found = _PACKAGE[directory] = _module_name(path)
+            if _root_at(directory):
+                found = ("__init__", False)  # a repository root is no package of its own code
+            else:
+                parts = (os.path.basename(directory), *_chain_at(os.path.dirname(directory)))
+                found = (".".join(reversed(parts)), True)
+            _PACKAGE[directory] = found
         return found
     prefix = _PREFIX.get(directory)
     if prefix is None:
-        prefix = _PREFIX[directory] = "".join(p + "." for p in reversed(_chain(path.parent)))
+        prefix = _PREFIX[directory] = "".join(p + "." for p in reversed(_chain_at(directory)))
     dot = name.rfind(".")
     stem = name[:dot] if 0 < dot < len(name) - 1 else name  # Path.stem
     if prefix or stem not in SHADOWED_LIBRARIES:
         return prefix + stem, False
-    return _module_name(path)
+    return _shadowing_name(path, stem)
 
 
 # resolved directory -> the dotted package prefix of a plain module in it ("" at the top)
@@ -459,39 +464,27 @@ _PREFIX: dict[str, str] = {}
 _PACKAGE: dict[str, tuple[str, bool]] = {}
 
 
-def _module_name(path: Path) -> tuple[str, bool]:
-    """module_name_for the long way: packages and a single-file module named like a
-    library."""
-    is_package = path.name == "__init__.py"
-    parts: list[str] = [] if is_package else [path.stem]
-    directory = path.parent
-    if is_package:
-        if _is_project_root(directory):
-            return "__init__", False  # a repository root is no package of its own code
-        parts.append(directory.name)
-        directory = directory.parent
-    parts.extend(_chain(directory))
-    if len(parts) == 1 and not is_package and parts[0] in SHADOWED_LIBRARIES:
-        # ``docker/settings/celery.py`` in a plain folder is no top-level ``celery``: it would
-        # hide the library every other module imports. Name it from the project root.
-        root = find_project_root(path.parent)
-        try:
-            rel = path.with_suffix("").relative_to(root).parts
-        except ValueError:
-            rel = ()
-        if len(rel) > 1 and all(p.isidentifier() for p in rel):
-            return ".".join(rel), False
-    return ".".join(reversed(parts)), is_package
+def _shadowing_name(path: Path, stem: str) -> tuple[str, bool]:
+    """module_name_for a single-file module named like a library, outside any package."""
+    # ``docker/settings/celery.py`` in a plain folder is no top-level ``celery``: it would
+    # hide the library every other module imports. Name it from the project root.
+    root = find_project_root(path.parent)
+    try:
+        rel = path.with_suffix("").relative_to(root).parts
+    except ValueError:
+        rel = ()
+    if len(rel) > 1 and all(p.isidentifier() for p in rel):
+        return ".".join(rel), False
+    return stem, False
 
 
 _CHAIN: dict[str, tuple[str, ...]] = {}
 
 
-def _chain(start: Path) -> tuple[str, ...]:
-    """The package names from ``start`` upwards (innermost first), memoised per directory,
-    the directories on the way up included: every file of a directory shares them, and
-    every subdirectory shares its parent's."""
-    key = str(start)
+def _chain_at(key: str) -> tuple[str, ...]:
+    """The package names from the resolved directory ``key`` upwards (innermost first),
+    memoised per directory, the directories on the way up included: every file of a
+    directory shares them, and every subdirectory shares its parent's."""
     hit = _CHAIN.get(key)
     if hit is not None:
         return hit
@@ -499,33 +492,44 @@ def _chain(start: Path) -> tuple[str, ...]:
     # back down, each what it adds in front of its parent's
     pending: list[tuple[str, tuple[str, ...]]] = []
     tail: tuple[str, ...] = ()
-    directory = start
+    here = key  # on strings: a Path is made only for what the memos do not know
     while True:
-        here = str(directory)
         known = _CHAIN.get(here)
         if known is not None:
             tail = known
             break
-        parent = directory.parent
-        if parent == directory or _is_project_root(directory):
+        parent = os.path.dirname(here)
+        if parent == here or _root_at(here):
             # an ``__init__.py`` beside pyproject.toml/.git: the clone's name is arbitrary
             _CHAIN[here] = ()
             break
-        if _is_package_dir(directory):
-            pending.append((here, (directory.name,)))
-            directory = parent
+        if _package_at(here):
+            pending.append((here, (os.path.basename(here),)))
+            here = parent
             continue
         # a directory without ``__init__.py`` inside a regular package is a namespace
         # subpackage of it (``pkg/__init__.py`` + ``pkg/worker/arq.py`` is ``pkg.worker.arq``)
-        gap = _namespace_gap(directory)
+        gap = _namespace_gap(Path(here))
         if not gap:
             _CHAIN[here] = ()
             break
         pending.append((here, tuple(d.name for d in gap)))
-        directory = gap[-1].parent
+        here = str(gap[-1].parent)
     for here, names in reversed(pending):
         tail = _CHAIN[here] = names + tail
     return _CHAIN[key]
+
+
+def _root_at(directory: str) -> bool:
+    """``_is_project_root`` of a resolved directory's string."""
+    hit = _IS_ROOT.get(directory)
+    return _is_project_root(Path(directory)) if hit is None else hit
+
+
+def _package_at(directory: str) -> bool:
+    """``_is_package_dir`` of a resolved directory's string."""
+    hit = _IS_PACKAGE.get(directory)
+    return _is_package_dir(Path(directory)) if hit is None else hit
 
 
 _IS_ROOT: dict[str, bool] = {}
