@@ -205,7 +205,8 @@ class Excluder:
             for i, char in enumerate(literal)
             if char == "/"
         )
-        self._names: dict[str, bool] = {}  # name -> the name patterns match it
+        # name -> the name patterns match it (read by _walk directly)
+        self.excluded_names: dict[str, bool] = {}
 
     @property
     def has_path_patterns(self) -> bool:
@@ -238,9 +239,9 @@ class Excluder:
     def excluded_name(self, name: str, rel_dir: str | None, paths: bool = True) -> bool:
         """``excluded(directory / name)`` for an entry that is no symlink, given
         ``relative(directory)`` (and ``paths_may_match_below(rel_dir)`` as ``paths``)."""
-        hit = self._names.get(name)
+        hit = self.excluded_names.get(name)
         if hit is None:
-            hit = self._names[name] = self._name_re is not None and bool(
+            hit = self.excluded_names[name] = self._name_re is not None and bool(
                 self._name_re.match(os.path.normcase(name))
             )
         if hit:
@@ -342,6 +343,9 @@ def _walk(
             return excluder.excluded(directory / name)
         return excluder.excluded_name(name, rel_dir, paths)
 
+    # most entries: a file no path pattern can reach, excluded or not by its name alone
+    by_name_only = None if exact or paths else excluder.excluded_names
+    real_child = _child_maker(real_dir)
     subdirs: list[tuple[Path, str]] = []
     for entry in entries:
         name = entry.name
@@ -363,10 +367,13 @@ def _walk(
                 continue  # a dangling link or one to a file outside: the slow, exact check
             if not inside(resolved(file_path), (excluder.root,)):
                 continue  # a link out of the project: neither read nor reported
-        elif is_excluded(name) or not entry.is_file():
-            continue
         else:
-            file_path = _child(real_dir, name)
+            excluded = by_name_only.get(name) if by_name_only is not None else None
+            if excluded is None:
+                excluded = is_excluded(name)
+            if excluded or not entry.is_file():
+                continue
+            file_path = real_child(name)
             _RESOLVED[str(file_path)] = file_path
         key = os.path.normcase(prefix + name)
         if key not in seen:
@@ -381,6 +388,13 @@ def _walk(
 
 def _entry_name(entry: os.DirEntry[str]) -> str:
     return entry.name
+
+
+def _child_maker(directory: Path) -> Callable[[str], Path]:
+    """``lambda name: _child(directory, name)``, bound once per directory."""
+    if _child is _child_fast:
+        return directory._make_child_relpath  # type: ignore[attr-defined,no-any-return]
+    return directory.joinpath
 
 
 def _child_fast(directory: Path, name: str) -> Path:
