@@ -18,7 +18,6 @@ from tasklint.config import ConfigError, Settings, load_settings
 from tasklint.findings import Finding
 from tasklint.output import REPORTERS
 from tasklint.output.escape import printable
-from tasklint.rules import ALL_RULES
 
 if TYPE_CHECKING:
     from tasklint.engine import RunResult
@@ -272,6 +271,7 @@ def _use_color(stream: object) -> bool:
 
 def list_rules(fmt: str) -> str:
     from tasklint.docs import family
+    from tasklint.rules import ALL_RULES
 
     rows = [
         {
@@ -342,6 +342,7 @@ def _fix(
     run's result, whose findings are what remains."""
     from tasklint import fixes
     from tasklint.engine import default_jobs, lint_paths
+    from tasklint.rules import ALL_RULES
 
     base = Path.cwd()
     names = {code: rule.name for code, rule in ALL_RULES.items()}
@@ -623,6 +624,8 @@ def _report(
     else:
         REPORTERS[args.format](findings, out, color)
     if args.statistics and not args.quiet:
+        from tasklint.rules import ALL_RULES
+
         counts = Counter(f.code for f in findings)
         stream = sys.stderr if args.format != "text" else out
         for code, n in sorted(counts.items()):
