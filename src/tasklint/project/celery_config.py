@@ -223,11 +223,25 @@ def settings_only_in_test_config(index: ProjectIndex) -> frozenset[str]:
 def is_test_module(module: str, settings: Settings, index: ProjectIndex | None = None) -> bool:
     """A test- or development-only module (``test-modules`` globs; with ``index``, also a
     settings module named only by the test configuration)."""
-    if index is not None and module in settings_only_in_test_config(index):
-        return True
-    if index is not None and _under_test_directory(index, module):
-        return True
-    return _matches_test_globs(module, tuple(settings.test_modules))
+    patterns = tuple(settings.test_modules)
+    if index is None:
+        return _matches_test_globs(module, patterns)
+    # asked for the same modules over and over (every project rule, the worker's import
+    # set): remembered per index and globs (ProjectIndex.add forgets it)
+    memo = index.__dict__.get("_test_module_memo")
+    if not isinstance(memo, dict):
+        memo = index.__dict__["_test_module_memo"] = {}
+    known = memo.get(patterns)
+    if known is None:
+        known = memo[patterns] = {}
+    found = known.get(module)
+    if found is None:
+        found = known[module] = (
+            module in settings_only_in_test_config(index)
+            or _under_test_directory(index, module)
+            or _matches_test_globs(module, patterns)
+        )
+    return found
 
 
 @functools.lru_cache(maxsize=65536)
@@ -262,6 +276,8 @@ def _under_test_directory(index: ProjectIndex, module: str) -> bool:
     facts = index.modules.get(module)
     if facts is None:
         return False
+    if "test" not in facts.path.lower():
+        return False  # no part of the path can be a test directory
     try:
         rel = Path(facts.path).relative_to(index.root).parts[:-1]
     except ValueError:

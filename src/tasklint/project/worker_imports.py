@@ -34,6 +34,7 @@ import io
 import re
 import tokenize
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,19 @@ def _prefixes(module: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+def _template_tag_libraries(modules: Iterable[str]) -> dict[str, list[str]]:
+    """The modules under ``<name>.templatetags.``, by ``<name>`` (every such ``name`` of a
+    module, in the modules' order): one pass instead of a scan per installed app."""
+    out: dict[str, list[str]] = {}
+    marker = ".templatetags."
+    for module in modules:
+        at = module.find(marker)
+        while at != -1:
+            out.setdefault(module[:at], []).append(module)
+            at = module.find(marker, at + 1)
+    return out
+
+
 class _Builder:
     def __init__(self, index: ProjectIndex, settings: Settings) -> None:
         self.index = index
@@ -199,14 +213,18 @@ class _Builder:
         # modules imported at module level by a name read from the Django settings
         self.late_roots: dict[str, str] = {}
         self._packages: set[str] | None = None
+        self._production: list[ModuleFacts] | None = None
 
     # -- helpers -------------------------------------------------------------------------
     def production(self) -> list[ModuleFacts]:
-        return [
-            self.index.modules[m]
-            for m in sorted(self.index.modules)
-            if not is_test_module(m, self.settings, self.index)
-        ]
+        """The project's non-test modules, by name (worked out once per build)."""
+        if self._production is None:
+            self._production = [
+                self.index.modules[m]
+                for m in sorted(self.index.modules)
+                if not is_test_module(m, self.settings, self.index)
+            ]
+        return self._production
 
     def root(self, module: str, why: str) -> None:
         if module in self.index.modules:
@@ -634,10 +652,10 @@ class _Builder:
             for cls_module, cls in self.ready_classes(name, config):
                 for target in cls.get("ready_imports", []):
                     self.root(target, f"imported in {cls['class']}.ready() ({cls_module})")
+        libraries = _template_tag_libraries(self.index.modules)
         for name in names:  # the template-tag check imports every template tag library
-            for module in self.index.modules:
-                if module.startswith(f"{name}.templatetags."):
-                    self.root(module, f"a template tag library of installed app {name}")
+            for module in libraries.get(name, ()):
+                self.root(module, f"a template tag library of installed app {name}")
         self.settings_paths(settings_module)
         return names
 
