@@ -12,7 +12,7 @@ import fnmatch
 import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -285,6 +285,31 @@ def _under_test_directory(index: ProjectIndex, module: str) -> bool:
     return any(part.lower() in TEST_DIRECTORIES for part in rel)
 
 
+class _Members:
+    """``x in apps`` for a list of apps, without comparing ``x`` with every app: the same
+    answer as the list (identity, else dataclass equality), looked up by the fields that
+    equal apps share."""
+
+    def __init__(self, apps: Iterable[AppConfig] = ()) -> None:
+        self._ids: set[int] = set()  # the listed objects themselves (alive: listed here)
+        self._by_key: dict[tuple[str, str, int, int, str], list[AppConfig]] = {}
+        for app in apps:
+            self.add(app)
+
+    def add(self, app: AppConfig) -> None:
+        self._ids.add(id(app))
+        key = (app.ident, app.path, app.line, app.col, app.module)
+        self._by_key.setdefault(key, []).append(app)
+
+    def __contains__(self, app: object) -> bool:
+        if id(app) in self._ids:
+            return True
+        if not isinstance(app, AppConfig):
+            return False
+        bucket = self._by_key.get((app.ident, app.path, app.line, app.col, app.module), ())
+        return any(other == app for other in bucket)
+
+
 class CeleryModel:
     """Assembled once per run from the index; rules query it."""
 
@@ -295,6 +320,7 @@ class CeleryModel:
         self._app_by_qualname: dict[str, AppConfig] = {}
         self._worker_apps: list[AppConfig] | None = None
         self._worker_reach: dict[str, set[str] | None] = {}
+        self._worker_app_members: _Members | None = None
         self._build_apps()
         self._tasks: list[CeleryTask] | None = None
 
@@ -908,9 +934,8 @@ class CeleryModel:
         shared = options.get("shared")
         if not (shared is not None and shared.value == Value("const", False)):
             apps = self._apps_sharing(apps, facts.module)
-        workers = [
-            a for a in apps if a in self.worker_apps() and self._worker_runs(a, facts.module)
-        ]
+        worker_apps = self._worker_members()
+        workers = [a for a in apps if a in worker_apps and self._worker_runs(a, facts.module)]
         name_opt = options.get("name")
         registered = f"{facts.module}.{func.name}"
         if name_opt is not None and name_opt.value.kind == "const":
@@ -1015,11 +1040,24 @@ class CeleryModel:
         if len(self.apps) < 2:
             return apps
         top = module.split(".")[0]
-        out = [a for a in self.worker_apps() if a not in apps and self._worker_runs(a, module)]
+        given = _Members(apps)
+        out = [a for a in self.worker_apps() if a not in given and self._worker_runs(a, module)]
         out.extend(apps)
-        out.extend(a for a in self.apps if a not in out and a.module.split(".")[0] == top)
-        workers = [a for a in out if a in self.worker_apps()]
-        return workers + [a for a in out if a not in workers]
+        seen = _Members(out)
+        for a in self.apps:
+            if a not in seen and a.module.split(".")[0] == top:
+                out.append(a)
+                seen.add(a)
+        worker_apps = self._worker_members()
+        workers = [a for a in out if a in worker_apps]
+        chosen = _Members(workers)
+        return workers + [a for a in out if a not in chosen]
+
+    def _worker_members(self) -> _Members:
+        """``worker_apps()`` for membership tests (built once)."""
+        if self._worker_app_members is None:
+            self._worker_app_members = _Members(self.worker_apps())
+        return self._worker_app_members
 
     def _worker_runs(self, worker: AppConfig, module: str) -> bool:
         """Can the worker of ``worker`` import ``module``: its own top-level package, a
@@ -1030,7 +1068,10 @@ class CeleryModel:
             reach = self._worker_reach[worker.ident] = self._reach(worker)
         if reach is None:
             return True
-        return any(module == p or module.startswith(p + ".") for p in reach)
+        # ``module`` is ``p`` or under ``p.`` for some ``p`` of the reach: one of its dotted
+        # prefixes is in it (a set lookup per prefix, not a scan of the reach per task)
+        parts = module.split(".")
+        return any(".".join(parts[: i + 1]) in reach for i in range(len(parts)))
 
     def _reach(self, worker: AppConfig) -> set[str] | None:
         reach = {worker.module.split(".")[0]}
