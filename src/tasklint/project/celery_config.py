@@ -321,6 +321,9 @@ class CeleryModel:
         self._worker_apps: list[AppConfig] | None = None
         self._worker_reach: dict[str, set[str] | None] = {}
         self._worker_app_members: _Members | None = None
+        self._built_in_function: bool | None = None
+        self._settings_modules: list[str] | None = None
+        self._discover_uses: list[dict[str, Any]] | None = None
         self._build_apps()
         self._tasks: list[CeleryTask] | None = None
 
@@ -466,12 +469,18 @@ class CeleryModel:
         if sym.annotation and self.index.canonical(sym.annotation) in CELERY_APP_CLASSES:
             # ``app: Celery = Proxy(make_app)``: the project says it is an app; when a
             # function builds a Celery(...) app, the proxy is most likely that app already
-            return not any(
+            return not self._app_in_function()
+        return self.index.app_by_use(ident)
+
+    def _app_in_function(self) -> bool:
+        """Does some project function build a ``Celery(...)`` app? (Once per model.)"""
+        if self._built_in_function is None:
+            self._built_in_function = any(
                 a.get("in_function")
                 for f in self._modules()
                 for a in (f.extras.get("celery_config") or {}).get("apps", [])
             )
-        return self.index.app_by_use(ident)
+        return self._built_in_function
 
     def _apps_for_receiver(self, receiver: str | None) -> list[AppConfig]:
         if receiver is None:
@@ -820,6 +829,11 @@ class CeleryModel:
         production modules the deployment files name (Dockerfile ENV, compose, Procfile,
         .env, units: the environment overrides the code's ``os.environ.setdefault``); else
         the one the code names."""
+        if self._settings_modules is None:  # asked for each app and by the worker model
+            self._settings_modules = self._find_django_settings_modules()
+        return list(self._settings_modules)
+
+    def _find_django_settings_modules(self) -> list[str]:
         if self.settings.django_settings:
             return [self.settings.django_settings]
         deployed = [
@@ -1086,23 +1100,31 @@ class CeleryModel:
             reach.update(seen)
         if worker.get("include") is not None or worker.get("imports") is not None:
             return None  # modules named in configuration: leave it open
-        for facts in self._modules():
-            data = facts.extras.get("celery_config") or {}
-            for use in data.get("uses", []):
-                if use.get("kind") != "autodiscover_tasks":
-                    continue
-                if worker not in self._apps_for_receiver(use.get("receiver")):
-                    continue
-                if use.get("django"):
-                    installed = self._installed_apps()
-                    if installed is None:
-                        return None
-                    reach.update(installed)
-                elif isinstance(use.get("packages"), list):
-                    reach.update(str(p) for p in use["packages"])
-                else:
+        for use in self._autodiscover_uses():
+            if worker not in self._apps_for_receiver(use.get("receiver")):
+                continue
+            if use.get("django"):
+                installed = self._installed_apps()
+                if installed is None:
                     return None
+                reach.update(installed)
+            elif isinstance(use.get("packages"), list):
+                reach.update(str(p) for p in use["packages"])
+            else:
+                return None
         return reach
+
+    def _autodiscover_uses(self) -> list[dict[str, Any]]:
+        """Every ``autodiscover_tasks()`` use of the project, in module order (listed once,
+        not per worker app)."""
+        if self._discover_uses is None:
+            self._discover_uses = [
+                use
+                for facts in self._modules()
+                for use in (facts.extras.get("celery_config") or {}).get("uses", [])
+                if use.get("kind") == "autodiscover_tasks"
+            ]
+        return self._discover_uses
 
     def _installed_apps(self) -> set[str] | None:
         """Top-level packages of the Django settings' ``INSTALLED_APPS`` (None: unknown)."""
