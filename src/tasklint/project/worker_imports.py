@@ -34,7 +34,7 @@ import io
 import re
 import tokenize
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,6 +202,18 @@ def _template_tag_libraries(modules: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
+@dataclass
+class _NameIndex:
+    """Which modules of one import set use each identifier (``_Builder.holders``): the
+    modules by name, how many are tokenized so far, and name -> their positions in it."""
+
+    modules: dict[str, str]
+    texts: dict[str, list[str]]
+    order: list[str]
+    scanned: int = 0
+    where: dict[str, list[int]] = field(default_factory=dict)
+
+
 class _Builder:
     def __init__(self, index: ProjectIndex, settings: Settings) -> None:
         self.index = index
@@ -214,6 +226,7 @@ class _Builder:
         self.late_roots: dict[str, str] = {}
         self._packages: set[str] | None = None
         self._production: list[ModuleFacts] | None = None
+        self._holders: _NameIndex | None = None
 
     # -- helpers -------------------------------------------------------------------------
     def production(self) -> list[ModuleFacts]:
@@ -330,6 +343,7 @@ class _Builder:
         """
         texts: dict[str, list[str]] = {}
         prefixes: dict[str, str] = {}
+        runs: dict[str, bool] = {}  # may_run(function) from scratch: the same answer each time
         for module in sorted(modules):
             facts = self.index.modules.get(module)
             if facts is None:
@@ -351,7 +365,7 @@ class _Builder:
                 if not (
                     function is None
                     or decorated
-                    or self.may_run(function, modules, texts, set(), 0)
+                    or self.may_run_once(function, modules, texts, runs)
                 ):
                     continue
                 if prefix is not None:
@@ -441,6 +455,46 @@ class _Builder:
             self.names[module] = found
         return found
 
+    def holders(
+        self, name: str, modules: dict[str, str], texts: dict[str, list[str]]
+    ) -> Iterator[str]:
+        """The project modules of ``modules`` that use the identifier ``name``, by name.
+
+        What a scan of every module per question would find, in the same order and with
+        each module tokenized at the same point of that scan (a module that cannot be
+        tokenized raises where the scan would reach it), from an index of names to modules
+        that grows as modules are tokenized: one pass over the set, not one per function
+        ``may_run`` follows.
+        """
+        state = self._holders
+        if state is None or state.modules is not modules or state.texts is not texts:
+            order = [m for m in sorted(modules) if m in self.index.modules]
+            state = self._holders = _NameIndex(modules, texts, order)
+        hits = state.where.setdefault(name, [])
+        k = 0
+        while True:
+            if k < len(hits):
+                k += 1
+                yield state.order[hits[k - 1]]
+            elif state.scanned < len(state.order):
+                j = state.scanned
+                found = self.identifiers(state.order[j], texts)  # may raise _Unknown
+                state.scanned += 1
+                for used, positions in found.items():
+                    if positions:
+                        state.where.setdefault(used, []).append(j)
+            else:
+                return
+
+    def may_run_once(
+        self, name: str, modules: dict[str, str], texts: dict[str, list[str]], runs: dict[str, bool]
+    ) -> bool:
+        """``may_run(name)`` from scratch, remembered in ``runs`` (its answer depends only
+        on the name and the set: many computed imports sit in functions of the same name)."""
+        if name not in runs:
+            runs[name] = self.may_run(name, modules, texts, set(), 0)
+        return runs[name]
+
     def may_run(
         self,
         name: str,
@@ -455,12 +509,8 @@ class _Builder:
         if name in seen:
             return False
         seen.add(name)
-        for module in sorted(modules):
-            if module not in self.index.modules:
-                continue
-            positions = self.identifiers(module, texts).get(name)
-            if not positions:
-                continue
+        for module in self.holders(name, modules, texts):
+            positions = self.identifiers(module, texts)[name]
             lines = self.lines(module, texts)
             for i in sorted(set(positions)):
                 definition = _DEF.match(lines[i])
