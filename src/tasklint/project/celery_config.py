@@ -324,6 +324,9 @@ class CeleryModel:
         self._built_in_function: bool | None = None
         self._settings_modules: list[str] | None = None
         self._discover_uses: list[dict[str, Any]] | None = None
+        self._tasks_by_app: (
+            dict[tuple[str, str, int, int, str], list[tuple[int, AppConfig]]] | None
+        ) = None
         self._build_apps()
         self._tasks: list[CeleryTask] | None = None
 
@@ -984,6 +987,22 @@ class CeleryModel:
                 task.options_open = True
         task.options.update(options)
         return task
+
+    def tasks_of(self, app: AppConfig) -> list[CeleryTask]:
+        """The tasks ``app`` can run (``[t for t in tasks() if app in t.apps]``), from an
+        index of every task's apps built once, not a scan of every task per app."""
+        if self._tasks_by_app is None:
+            by_key: dict[tuple[str, str, int, int, str], list[tuple[int, AppConfig]]] = {}
+            for i, task in enumerate(self.tasks()):
+                for other in task.apps:
+                    key = (other.ident, other.path, other.line, other.col, other.module)
+                    by_key.setdefault(key, []).append((i, other))
+            self._tasks_by_app = by_key
+        tasks = self.tasks()
+        found = self._tasks_by_app.get((app.ident, app.path, app.line, app.col, app.module), [])
+        # ``app in t.apps``: the object itself, or an app equal to it (the same place)
+        chosen = sorted({i for i, other in found if other is app or other == app})
+        return [tasks[i] for i in chosen]
 
     def _decorator_options(
         self, every: list[tuple[ModuleFacts, Any]], dec: Any
