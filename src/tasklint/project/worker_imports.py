@@ -30,6 +30,7 @@ answer is *unknown* and TQ112 stays silent.
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import tokenize
@@ -227,6 +228,8 @@ class _Builder:
         self._packages: set[str] | None = None
         self._production: list[ModuleFacts] | None = None
         self._holders: _NameIndex | None = None
+        self._sorted_modules: list[str] | None = None
+        self._position: dict[str, int] = {}
 
     # -- helpers -------------------------------------------------------------------------
     def production(self) -> list[ModuleFacts]:
@@ -294,8 +297,8 @@ class _Builder:
             named = {
                 m: why
                 for prefix, why in prefixes.items()
-                for m in self.index.modules
-                if m.startswith(prefix) and m != prefix.rstrip(".")
+                for m in self.under(prefix)
+                if m != prefix.rstrip(".")
             }
             self.extend_maybe(imported, maybe, named)
             queue: deque[str] = deque()
@@ -454,6 +457,20 @@ class _Builder:
                 raise _Unknown(f"{module} cannot be tokenized") from None
             self.names[module] = found
         return found
+
+    def under(self, prefix: str) -> list[str]:
+        """The project modules whose names start with ``prefix``, in the index's order (a
+        range of the sorted names, not a scan of every module per prefix)."""
+        if self._sorted_modules is None:
+            self._sorted_modules = sorted(self.index.modules)
+            self._position = {m: i for i, m in enumerate(self.index.modules)}
+        names = self._sorted_modules
+        found: list[str] = []
+        for i in range(bisect.bisect_left(names, prefix), len(names)):
+            if not names[i].startswith(prefix):
+                break
+            found.append(names[i])
+        return sorted(found, key=self._position.__getitem__)
 
     def holders(
         self, name: str, modules: dict[str, str], texts: dict[str, list[str]]
