@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
-from tasklint.syntax.walk import share_walk, walk
+from tasklint.syntax.walk import child_nodes, share_walk, walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -282,6 +282,10 @@ _SIMPLE_STATEMENTS = (
 )
 
 
+# Nodes _scan_body has nothing to do with, nor with anything below them.
+_INERT = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.boolop)
+
+
 class _FactCollector:
     def __init__(self, resolver: NameResolver, facts: ModuleFacts, mentions_celery: bool) -> None:
         self.resolver = resolver
@@ -328,11 +332,11 @@ class _FactCollector:
             elif isinstance(stmt, _SIMPLE_STATEMENTS):
                 continue
             else:
-                for child in ast.iter_child_nodes(stmt):
+                for child in child_nodes(stmt):
                     if isinstance(child, ast.stmt):
                         self._visit_imports([child], scope, packages)
                     elif not isinstance(child, ast.expr):
-                        sub = [c for c in ast.iter_child_nodes(child) if isinstance(c, ast.stmt)]
+                        sub = [c for c in child_nodes(child) if isinstance(c, ast.stmt)]
                         self._visit_imports(sub, scope, packages)
 
     def _import(self, stmt: ast.Import | ast.ImportFrom, scope: str, packages: set[str]) -> None:
@@ -439,7 +443,7 @@ class _FactCollector:
         stack: list[ast.AST] = [tree]
         while stack:  # statements only: a def cannot hide inside an expression
             current = stack.pop()
-            for child in ast.iter_child_nodes(current):
+            for child in child_nodes(current):
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     names.add(child.name)
                     stack.append(child)
@@ -590,7 +594,9 @@ class _FactCollector:
                 stack.extend((item, enclosing) for item in current.items)
                 stack.extend((stmt, inner) for stmt in current.body)
                 continue
-            stack.extend((child, enclosing) for child in ast.iter_child_nodes(current))
+            for child in child_nodes(current):
+                if not isinstance(child, _INERT):  # nothing to see in or below them
+                    stack.append((child, enclosing))
         for name in returned_names:
             returns.update(local_calls.get(name, ()))
         if reassigned is not None and positional and positional[0].arg in returned_names:
@@ -859,7 +865,7 @@ def _mutated_names(stmts: list[ast.stmt]) -> set[str]:
             and stmt.value.func.attr in MUTATORS
         ):
             base(stmt.value.func.value)
-        for child in ast.iter_child_nodes(stmt):
+        for child in child_nodes(stmt):
             if isinstance(child, ast.stmt):
                 stack.append(child)
             elif isinstance(child, ast.ExceptHandler):
