@@ -84,6 +84,18 @@ def read_source(path: Path, track: bool = True) -> str:
         return fh.read()
 
 
+def decode_source(data: bytes) -> str:
+    """The bytes of a file decoded as read_source decodes the file (BOM, encoding cookie,
+    universal newlines): the same text, or the same error, without reading it again."""
+    import io
+    import tokenize
+
+    buffer = io.BytesIO(data)
+    encoding, _ = tokenize.detect_encoding(buffer.readline)
+    buffer.seek(0)
+    return io.TextIOWrapper(buffer, encoding, line_buffering=True).read()
+
+
 # Paths read by read_source since track_reads(True) (None: not tracking).
 _READS: set[str] | None = None
 
@@ -196,12 +208,15 @@ def compute_facts(key: str) -> tuple[str, ModuleFacts | None, tuple[int, str] | 
     """(content digest, facts, parse error) of one file; never raises on bad input."""
     path = Path(key)
     try:
-        digest = _digest(read_bytes(path))
+        data = read_bytes(path)
+        digest = _digest(data)
     except OSError as exc:
         return "", None, syntax_error_info(exc)
     module, is_package = module_name_for(path)
     try:
-        source = read_source(path)
+        if _READS is not None:
+            _READS.add(str(path))  # as read_source would
+        source = decode_source(data)
         tree = parse_source(source, key)
         facts = module_facts(tree, module, key, is_package, source=source)
     except BAD_INPUT as exc:
