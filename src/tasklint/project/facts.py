@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
-from tasklint.syntax.walk import child_nodes, share_walk, walk
+from tasklint.syntax.walk import INERT, child_nodes, share_walk, walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -280,10 +280,6 @@ _SIMPLE_STATEMENTS = (
     ast.Import,
     ast.ImportFrom,
 )
-
-
-# Nodes _scan_body has nothing to do with, nor with anything below them.
-_INERT = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.boolop)
 
 
 class _FactCollector:
@@ -595,7 +591,7 @@ class _FactCollector:
                 stack.extend((stmt, inner) for stmt in current.body)
                 continue
             for child in child_nodes(current):
-                if not isinstance(child, _INERT):  # nothing to see in or below them
+                if not isinstance(child, INERT):  # nothing to see in or below them
                     stack.append((child, enclosing))
         for name in returned_names:
             returns.update(local_calls.get(name, ()))

@@ -31,6 +31,11 @@ def walk(node: ast.AST) -> list[ast.AST]:
     return _walk(node)
 
 
+# Nodes that hold no node but an ``expr_context``: a traversal looking for calls,
+# statements, defs or lambdas need not stack them.
+INERT = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+
 def child_nodes(node: ast.AST) -> list[ast.AST]:
     """``list(ast.iter_child_nodes(node))``, the same nodes in the same order, faster."""
     out: list[ast.AST] = []
