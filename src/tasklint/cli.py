@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
+    p.add_argument("paths", nargs="*", type=_path_operand, help="files or directories (default: .)")
     p.add_argument(
         "--select",
         type=_codes,
@@ -410,6 +410,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def _path_operand(text: str) -> Path:
+    """A path operand; only the exact operand ``-`` means standard input: ``./-`` names a
+    file called ``-`` (``Path`` would fold it into ``-``), so it is made absolute."""
+    path = Path(text)
+    if text != "-" and path == Path("-"):
+        return Path(os.path.abspath(text))
+    return path
+
+
+def _files_after_double_dash(argv: list[str], paths: list[Path] | None) -> list[Path] | None:
+    """After ``--`` every operand is a file, ``-`` too (the pre-commit hook passes the
+    staged files there, and a repository may hold a file named ``-``): such operands are
+    the last ones argparse collected, in order."""
+    if not paths or "--" not in argv:
+        return paths
+    after = argv[argv.index("--") + 1 :]
+    if "-" not in after or len(after) > len(paths):
+        return paths
+    head, tail = paths[: len(paths) - len(after)], paths[len(paths) - len(after) :]
+    return head + [Path(os.path.abspath("-")) if p == Path("-") else p for p in tail]
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from tasklint.config import clear_nested_cache
@@ -421,6 +443,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return inventory.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.paths = _files_after_double_dash(argv, args.paths)
     out = sys.stdout
 
     if args.explain is not None:
