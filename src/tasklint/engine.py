@@ -6,6 +6,7 @@ import ast
 import hashlib
 import os
 import traceback
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -362,17 +363,39 @@ def _unused_noqa_fix(source: str, line: int, col: int, codes: list[str]) -> Fix 
 
 
 _RANGE_NODES = (ast.expr, ast.keyword, ast.arg, ast.alias)
+# Nodes with children outside their own line span (a definition's decorators are above its
+# ``def`` line; positions inside an f-string are not always inside it): always entered.
+_ENTERED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.JoinedStr)
 
 
-def _node_ends(tree: ast.AST) -> dict[tuple[int, int], tuple[int, int]]:
+def _node_ends(
+    tree: ast.AST, wanted: Iterable[int] | None = None
+) -> dict[tuple[int, int], tuple[int, int]]:
     """(line, column) where a node starts -> where the widest expression (else simple
-    statement) starting there ends; 1-based columns, as in findings."""
+    statement) starting there ends; 1-based columns, as in findings.
+
+    ``wanted``: the only lines asked about; a node whose lines hold none of them is not
+    entered (its descendants lie within its lines), so the answer for those lines is the
+    same as with the whole tree walked, at the cost of the paths down to them."""
     best: dict[tuple[int, int], tuple[int, int, bool]] = {}
-    for node in ast.walk(tree):
+    lines = sorted(set(wanted)) if wanted is not None else None
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
         line = getattr(node, "lineno", None)
         col = getattr(node, "col_offset", None)
         end_line = getattr(node, "end_lineno", None)
         end_col = getattr(node, "end_col_offset", None)
+        if (
+            lines is not None
+            and isinstance(line, int)
+            and isinstance(end_line, int)
+            and not isinstance(node, _ENTERED)
+        ):
+            at = bisect_left(lines, line)
+            if at == len(lines) or lines[at] > end_line:
+                continue  # none of the wanted lines is inside this node
+        stack.extend(ast.iter_child_nodes(node))
         if line is None or col is None or end_line is None or end_col is None:
             continue
         is_expr = isinstance(node, _RANGE_NODES)
@@ -407,7 +430,8 @@ def with_ranges(
                     tree = parse_source(source, f.path)
                 except BAD_INPUT:
                     tree = None
-            ends = _node_ends(tree) if tree is not None else {}
+            wanted = {g.line for g in findings if g.end_line is None or g.end_col is None}
+            ends = _node_ends(tree, wanted) if tree is not None else {}
         end = ends.get((f.line, f.col))
         if end is None or (f.end_line is not None and end[0] != f.end_line):
             text = lines[f.line - 1].rstrip() if 0 < f.line <= len(lines) else ""
