@@ -63,6 +63,19 @@ def display_path(path: Path, base: Path) -> str:
             return path.as_posix()
 
 
+# Node types that can hold no other node than these: never a node a rule looks at unless
+# a rule names the type itself (check_tree does not walk them otherwise).
+_LEAF_TYPES = frozenset(
+    {ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias, ast.Import, ast.ImportFrom}
+    | {ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal}
+    | {
+        t
+        for base in (ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+        for t in base.__subclasses__()
+    }
+)
+
+
 def _dispatch(rules: Iterable[Rule]) -> dict[type[ast.AST], list[Rule]]:
     table: dict[type[ast.AST], list[Rule]] = {}
     for rule in rules:
@@ -208,48 +221,61 @@ class Linter:
         )
         failed: set[str] = set()
 
+        def fail(rule: Rule, exc: Exception) -> None:
+            failed.add(rule.code)
+            if os.environ.get("TASKLINT_DEBUG"):
+                traceback.print_exc()
+            if "TQ002" in self.enabled:
+                findings.append(self.internal_error(path, f"rule {rule.code} ({rule.name})", exc))
+
         def run(rule: Rule, produce: Callable[[], Iterable[Finding]]) -> None:
             # the call itself is inside the try: a check that is no generator raises there
             try:
                 findings.extend(produce())
             except Exception as exc:  # a rule bug must never abort the run
-                failed.add(rule.code)
-                if os.environ.get("TASKLINT_DEBUG"):
-                    traceback.print_exc()
-                if "TQ002" in self.enabled:
-                    findings.append(
-                        self.internal_error(path, f"rule {rule.code} ({rule.name})", exc)
-                    )
+                fail(rule, exc)
 
         everything = rules is self.rules or len(rules) == len(self.tree_rules)
         dispatch = self.dispatch if everything else _dispatch(rules)
         ancestors = ctx.ancestors
-        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        # nodes that hold no node a rule could look at (a name, a constant, an operator):
+        # not entered, not even pushed (they would only go on and off ``ancestors``)
+        skip = _LEAF_TYPES.difference(dispatch)
+        leave = None  # on the stack: the node on top of ``ancestors`` is done
+        stack: list[ast.AST | None] = [tree]
         while stack:
-            node, leaving = stack.pop()
-            if leaving:
+            node = stack.pop()
+            if node is leave:
                 ancestors.pop()
                 continue
             handlers = dispatch.get(type(node))
             if handlers:
                 for rule in handlers:
                     if rule.code not in failed:
-                        run(rule, partial(rule.check, node, ctx))
+                        # the call itself is inside the try: a check that is no generator
+                        # raises there
+                        try:
+                            findings.extend(rule.check(node, ctx))
+                        except Exception as exc:  # a rule bug must never abort the run
+                            fail(rule, exc)
             ancestors.append(node)
-            stack.append((node, True))
-            children: list[ast.AST] = []
-            for name in node._fields:  # ast.iter_child_nodes, inlined (the hottest loop)
+            stack.append(leave)
+            # ast.iter_child_nodes, inlined (the hottest loop), last child pushed first
+            for name in reversed(node._fields):
                 value = getattr(node, name, None)
-                if isinstance(value, ast.AST):
-                    children.append(value)
-                elif isinstance(value, list):
-                    children.extend(item for item in value if isinstance(item, ast.AST))
-            for child in reversed(children):
-                stack.append((child, False))
+                if isinstance(value, list):
+                    for item in reversed(value):
+                        if isinstance(item, ast.AST) and type(item) not in skip:
+                            stack.append(item)
+                elif isinstance(value, ast.AST) and type(value) not in skip:
+                    stack.append(value)
         ancestors.clear()
         for rule in rules:
             if rule.code not in failed:
                 run(rule, partial(rule.check_file, ctx))
+        # what rules memoised refers back to the context (a recognizer keeps it): without
+        # the cycle the tree and all built on it are freed now, not by a garbage collection
+        ctx.memo.clear()
         return self._path_filtered(path, findings)
 
     def _path_filtered(self, path: str, findings: list[Finding]) -> list[Finding]:
