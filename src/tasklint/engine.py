@@ -285,6 +285,8 @@ class Linter:
         return findings
 
     def path_ignores(self, path: str) -> set[str]:
+        if not self.settings.per_file_ignores:  # the common case: no path to work out
+            return set()
         base = Path(self.settings.base_dir) if self.settings.base_dir else Path(self.index.root)
         rel = display_path(Path(path), base)
         return self.settings.ignored_for_path(rel)
@@ -301,14 +303,14 @@ class Linter:
         ``text``: the file's content as given (an editor's buffer on standard input)
         instead of what is on disk.
         """
-        module, is_package = module_name_for(path)
         abs_path = str(resolved(path))
         try:
             # its own file: not a body read elsewhere (read_source records those)
             source = read_source(path, track=False) if text is None else text
             active = self.active_rules(source) if parse_error is None else None
             if parse_error is None and not active:
-                lines = source.splitlines()
+                # the lines only serve the project findings' source text
+                lines = source.splitlines() if abs_path in self.project_findings() else []
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
                 return with_ranges(self._suppress(pending, source, shown), source)
             tree = parse_source(source, str(path))
@@ -329,6 +331,7 @@ class Linter:
                 return []
             return [finding]
         lines = source.splitlines()
+        module, is_package = module_name_for(path)  # only a checked tree needs it
         share_walk(tree)  # rules that walk the whole module walk it once between them
         try:
             findings = self.check_tree(
@@ -421,7 +424,12 @@ def _node_ends(
             at = bisect_left(lines, line)
             if at == len(lines) or lines[at] > end_line:
                 continue  # none of the wanted lines is inside this node
-        stack.extend(ast.iter_child_nodes(node))
+        for name in node._fields:  # ast.iter_child_nodes, inlined
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
         if line is None or col is None or end_line is None or end_col is None:
             continue
         is_expr = isinstance(node, _RANGE_NODES)
