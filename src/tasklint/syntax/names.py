@@ -301,8 +301,14 @@ class _ScopeBuilder:
                     )
                 stack.append((current.value, sc))
                 continue
-            for child in ast.iter_child_nodes(current):
-                stack.append((child, sc))
+            for attr in current._fields:  # ast.iter_child_nodes, inlined, leaves left out
+                value = getattr(current, attr, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST) and not isinstance(item, _LEAVES):
+                            stack.append((item, sc))
+                elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                    stack.append((value, sc))
 
 
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context)
