@@ -79,8 +79,8 @@ class Suppressions:
     def __init__(self, source: str) -> None:
         self.lines = source.splitlines(keepends=True)
         # without the text ``noqa`` (most files) no line and no file is suppressed
-        self.any = has_noqa_text(source)
-        self.file_ignored = self.any and any(FILE_NOQA.match(line) for line in self.lines)
+        self.has_noqa = has_noqa_text(source)
+        self.file_ignored = self.has_noqa and any(FILE_NOQA.match(line) for line in self.lines)
         self._mapping: dict[int, str] | None = None
         self._source = source
 
@@ -93,7 +93,7 @@ class Suppressions:
         return text or ""
 
     def suppressed(self, line: int, code: str) -> bool:
-        if not self.any:
+        if not self.has_noqa:
             return False
         if self.file_ignored:
             return True
