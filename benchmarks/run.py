@@ -144,6 +144,19 @@ def pick_file(corpus: Path) -> Path:
     return max(files[: len(files) // 2 or 1], key=lambda p: p.stat().st_size)
 
 
+# Issue 17's goals, checked at the end of a run: (what, measured, limit) rows.
+TARGETS: list[tuple[str, float, float, str]] = []
+
+
+def target(what: str, value: float, limit: float, unit: str) -> None:
+    TARGETS.append((what, value, limit, unit))
+
+
+def edit_victim(corpus: Path) -> Path:
+    """The file a benchmark edits: the largest of the first half, sorted (stable)."""
+    return pick_file(corpus)
+
+
 def bench_cli(name: str, corpus: Path, jobs: int | None) -> list[Measure]:
     env = tasklint_env()
     files, lines = count_lines(corpus)
@@ -177,7 +190,56 @@ def bench_cli(name: str, corpus: Path, jobs: int | None) -> list[Measure]:
             f"cold tasklint / ruff: wall {cold.wall / ruff_m.wall:.2f}x, "
             f"CPU {cold.cpu / ruff_m.cpu:.2f}x"
         )
+        target(f"{name}: cold / ruff (wall)", cold.wall / ruff_m.wall, 1.0, "x")
+    target(f"{name}: warm", out[1].wall, 0.3, "s")
+    target(f"{name}: touched", out[2].wall, 0.3, "s")
+    target(f"{name}: edit / cold (wall)", out[3].wall / cold.wall, 0.15, "x")
+    if name.startswith("generated"):
+        target(f"{files} files: tasklint cold (--no-cache) peak RSS", cold.rss_mb, 200, "MB")
+        target(f"{files} files: tasklint edited peak RSS", out[3].rss_mb, 200, "MB")
     return out
+
+
+def bench_memory(workdir: Path, modules: int, jobs: int | None) -> None:
+    """Peak memory on a generated project: cold (no cache), cold writing the cache, and
+    after a one-line edit of one module."""
+    generated = workdir / "corpus" / f"generated-{modules}"
+    if not generated.exists():
+        sys.path.insert(0, str(HERE))
+        from generate import generate
+
+        generate(generated, modules, seed=1)
+    env = tasklint_env()
+    files, lines = count_lines(generated)
+    print(f"\n== memory: {generated} ({files} files, {lines:,} lines)")
+    extra = ["--jobs", str(jobs)] if jobs else []
+    shutil.rmtree(generated / ".tasklint_cache", ignore_errors=True)
+    rows = [
+        timed("tasklint cold (--no-cache)", tasklint("--no-cache", *extra), generated, lines, env)
+    ]
+    rows.append(timed("tasklint cold, cache written", tasklint(*extra), generated, lines, env))
+    victim = edit_victim(generated)
+    original = victim.read_bytes()
+    try:
+        victim.write_bytes(original + b"\n# edited by the benchmark\n")
+        rows.append(
+            timed(f"tasklint edited ({victim.name})", tasklint(*extra), generated, lines, env)
+        )
+    finally:
+        victim.write_bytes(original)
+        shutil.rmtree(generated / ".tasklint_cache", ignore_errors=True)
+    for m in rows:
+        print(m.row())
+        target(f"{files} files: {m.label} peak RSS", m.rss_mb, 200, "MB")
+
+
+def report_targets() -> None:
+    if not TARGETS:
+        return
+    print("\n== issue 17 goals")
+    for what, value, limit, unit in TARGETS:
+        verdict = "ok" if value <= limit else "MISSED"
+        print(f"{what:<58} {value:8.2f} {unit:<2} (goal <= {limit:g} {unit})  {verdict}")
 
 
 def plugin_bench(corpus: Path, bugbear_site: Path) -> None:
@@ -231,14 +293,17 @@ def bench_scaling(corpus: Path, workdir: Path, jobs: int | None) -> None:
     print(f"\n== scaling: cold tasklint on {corpus.name} copied 1x, 2x, 4x")
     base = None
     for factor in (1, 2, 4):
-        target = scaled(corpus, workdir, factor)
-        files, lines = count_lines(target)
-        m = timed(f"{factor}x ({files} files)", tasklint("--no-cache", *extra), target, lines, env)
+        tree = scaled(corpus, workdir, factor)
+        files, lines = count_lines(tree)
+        m = timed(f"{factor}x ({files} files)", tasklint("--no-cache", *extra), tree, lines, env)
         base = base or m
         print(
             m.row() + f"   time/1x {m.wall / base.wall:.2f} (CPU {m.cpu / base.cpu:.2f})"
             f"  per-line vs 1x {(m.cpu / m.lines) / (base.cpu / base.lines):.2f}"
         )
+        if factor > 1:  # linear: CPU per line no worse than 1.15x the 1x run's
+            per_line = (m.cpu / m.lines) / (base.cpu / base.lines)
+            target(f"scaling {factor}x: CPU per line vs 1x", per_line, 1.15, "x")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,6 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="tasklint --jobs (default: its own default)")
     parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument("--no-plugin", action="store_true")
+    parser.add_argument(
+        "--memory-modules",
+        type=int,
+        default=5000,
+        help="apps of the generated project whose peak memory is measured (5000: 20,007 files)",
+    )
+    parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--plugin-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.setup:
@@ -273,6 +345,18 @@ def main(argv: list[str] | None = None) -> int:
         bench_plugin(first, args.workdir)
     if not args.no_scaling:
         bench_scaling(first, args.workdir, args.jobs)
+    if not args.corpus:
+        for name, corpus in corpora.items():
+            if name.startswith("generated"):
+                files, _ = count_lines(corpus)
+                shutil.rmtree(corpus / ".tasklint_cache", ignore_errors=True)
+                env = tasklint_env()
+                m = timed("cold, cache written", tasklint(), corpus, 0, env)
+                shutil.rmtree(corpus / ".tasklint_cache", ignore_errors=True)
+                target(f"{files} files: cold, cache written peak RSS", m.rss_mb, 200, "MB")
+        if not args.no_memory:
+            bench_memory(args.workdir, args.memory_modules, args.jobs)
+    report_targets()
     return 0
 
 

@@ -63,6 +63,24 @@ def test_components_and_in_cycle() -> None:
     assert not graph.in_cycle("not-a-module")
 
 
+def test_cycle_distances_search_only_the_cycle_and_give_the_same_chains() -> None:
+    graph = chain_graph()
+    graph.add_import("lonely", "t")  # above the cycle: reaches t, but t never reaches it
+    graph.add_import("t", "c")
+    graph.add_import("c", "s")
+    graph.add_import("t", "outside")  # imported by t, never leads back
+    full = graph.distances_to("t")
+    assert full["q"] == 1 and full["lonely"] == 1
+    cycle = graph.cycle_distances_to("t")
+    assert cycle == {m: d for m, d in full.items() if m not in ("q", "lonely")}
+    for first in sorted(graph.imports_of("t")):
+        assert graph.shortest_chain(first, "t", cycle) == graph.shortest_chain(first, "t", full)
+    assert graph.shortest_chain("outside", "t", cycle) is None
+    assert graph.cycle_distances_to("q") == {"q": 0}  # in no cycle: nothing leads back
+    graph.add_import("t", "q")  # now q is in the cycle: the memo is rebuilt
+    assert graph.cycle_distances_to("t")["q"] == 1
+
+
 def test_self_import_is_no_edge_and_distances() -> None:
     graph = ImportGraph()
     graph.add_import("a", "a")

@@ -927,3 +927,23 @@ def test_encoding_errors_name_no_absolute_path(tmp_path: Path) -> None:
     no_traceback(proc)
     assert "TQ001" in proc.stdout
     assert str(tmp_path) not in proc.stdout
+
+
+def test_a_file_named_dash_is_a_file_after_double_dash_and_as_dot_slash(tmp_path: Path) -> None:
+    """Only the operand ``-`` before ``--`` means standard input: the pre-commit hook passes
+    staged files after ``--``, and a repository may commit a script named ``-``; ``./-``
+    names that file too (``Path`` folds it into ``-``)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.tasklint]\n", encoding="utf-8")
+    on_disk = "#!/usr/bin/env python\nfrom celery import shared_task\n\n\n"
+    on_disk += "@shared_task(max_retry=5)\ndef f():\n    pass\n"
+    (tmp_path / "-").write_text(on_disk, encoding="utf-8")
+    buffer = "from celery import shared_task\n\n@shared_task(acks_lat=True)\ndef g():\n    pass\n"
+    for args in (("--", "-"), ("./-",), ("--format", "json", "--", "-")):
+        proc = _run_stdin(tmp_path, buffer, "--no-cache", *args)
+        no_traceback(proc)
+        assert proc.returncode == 1, (args, proc.stdout + proc.stderr)
+        assert "max_retry" in proc.stdout, args  # the file on disk was checked
+        assert "acks_lat" not in proc.stdout, args  # standard input was not read
+        assert ":5:" in proc.stdout or '"line": 5' in proc.stdout, args
+    stdin = _run_stdin(tmp_path, buffer, "--no-cache", "-")
+    assert "acks_lat" in stdin.stdout and "max_retry" not in stdin.stdout

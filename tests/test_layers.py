@@ -104,7 +104,21 @@ def test_imports_run_one_way(path: Path) -> None:
 
 
 def test_codes_table_matches_the_registry() -> None:
-    from tasklint.data.codes import RULE_CODES
+    from tasklint.data.codes import OPT_IN_CODES, RULE_CODES
     from tasklint.rules import ALL_RULES
 
     assert set(ALL_RULES) == set(RULE_CODES)
+    assert {code for code, rule in ALL_RULES.items() if not rule.default} == set(OPT_IN_CODES)
+
+
+def test_the_engine_knows_the_rules_without_importing_them() -> None:
+    """engine.ALL_RULES answers codes and defaults from the table, and is the registry."""
+    from tasklint import engine
+    from tasklint.rules import ALL_RULES, default_codes
+
+    assert list(engine.ALL_RULES) == list(ALL_RULES)
+    assert len(engine.ALL_RULES) == len(ALL_RULES)
+    assert all(code in engine.ALL_RULES for code in ALL_RULES)
+    assert "TQ999" not in engine.ALL_RULES
+    assert all(engine.ALL_RULES[code] is rule for code, rule in ALL_RULES.items())
+    assert engine.default_codes() == default_codes()

@@ -121,3 +121,44 @@ def test_registration_names_the_discovery_path(tmp_path: Path) -> None:
     later = worker.registration("proj.later")
     assert later.state == "unknown" and "inside a function of proj.helpers" in later.reason
     assert worker.registration("proj.orphan").state == "unregistered"
+
+
+def _plugin_project(root: Path, called_at_import: bool) -> None:
+    files = {
+        "pyproject.toml": "[tool.tasklint]\n",
+        "proj/__init__.py": "",
+        "proj/app.py": "from celery import Celery\n\napp = Celery('proj', include=['proj.jobs'])\n",
+        "proj/jobs.py": "".join(f"from proj import m{k}\n" for k in range(12)),
+        "proj/orphan.py": "",
+    }
+    for k in range(12):  # many computed imports in functions of the same few names
+        files[f"proj/m{k}.py"] = (
+            "import importlib\n\n\n"
+            f"def load_{k % 3}(name):\n    return importlib.import_module(name)\n\n\n"
+            f"def helper_{k}():\n    return load_{k % 3}('x')\n"
+        )
+    if called_at_import:  # the last module by name runs one helper at import
+        files["proj/m9.py"] += "\n\nVALUE = helper_9()\n"
+    write(root, files)
+
+
+def test_computed_imports_in_functions_never_run_leave_the_set_known(tmp_path: Path) -> None:
+    _plugin_project(tmp_path, called_at_import=False)
+    index, _ = build_index(tmp_path, Settings(), use_cache=False)
+    worker = WorkerImports.of(index, Settings())
+    assert worker.unknown is None
+    assert worker.registration("proj.m11").state == "registered"
+    assert worker.registration("proj.orphan").state == "unregistered"
+
+
+def test_computed_import_reached_from_module_level_makes_the_set_unknown(tmp_path: Path) -> None:
+    _plugin_project(tmp_path, called_at_import=True)
+    index, _ = build_index(tmp_path, Settings(), use_cache=False)
+    worker = WorkerImports.of(index, Settings())
+    # load_0 (m0, m3, m6, m9) may run: m9 calls helper_9 at import, which calls load_0; the
+    # first computed import found by module name is m0's
+    assert worker.unknown == (
+        "a computed module name is imported at proj/m0.py:5, in `load_0()`, which may run "
+        "while the worker starts"
+    )
+    assert worker.registration("proj.orphan").state == "unknown"

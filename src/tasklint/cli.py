@@ -18,7 +18,6 @@ from tasklint.config import ConfigError, Settings, load_settings
 from tasklint.findings import Finding
 from tasklint.output import REPORTERS
 from tasklint.output.escape import printable
-from tasklint.rules import ALL_RULES
 
 if TYPE_CHECKING:
     from tasklint.engine import RunResult
@@ -190,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
+    p.add_argument("paths", nargs="*", type=_path_operand, help="files or directories (default: .)")
     p.add_argument(
         "--select",
         type=_codes,
@@ -272,6 +271,7 @@ def _use_color(stream: object) -> bool:
 
 def list_rules(fmt: str) -> str:
     from tasklint.docs import family
+    from tasklint.rules import ALL_RULES
 
     rows = [
         {
@@ -342,6 +342,7 @@ def _fix(
     run's result, whose findings are what remains."""
     from tasklint import fixes
     from tasklint.engine import default_jobs, lint_paths
+    from tasklint.rules import ALL_RULES
 
     base = Path.cwd()
     names = {code: rule.name for code, rule in ALL_RULES.items()}
@@ -410,6 +411,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def _path_operand(text: str) -> Path:
+    """A path operand; only the exact operand ``-`` means standard input: ``./-`` names a
+    file called ``-`` (``Path`` would fold it into ``-``), so it is made absolute."""
+    path = Path(text)
+    if text != "-" and path == Path("-"):
+        return Path(os.path.abspath(text))
+    return path
+
+
+def _files_after_double_dash(argv: list[str], paths: list[Path] | None) -> list[Path] | None:
+    """After ``--`` every operand is a file, ``-`` too (the pre-commit hook passes the
+    staged files there, and a repository may hold a file named ``-``): such operands are
+    the last ones argparse collected, in order."""
+    if not paths or "--" not in argv:
+        return paths
+    after = argv[argv.index("--") + 1 :]
+    if "-" not in after or len(after) > len(paths):
+        return paths
+    head, tail = paths[: len(paths) - len(after)], paths[len(paths) - len(after) :]
+    return head + [Path(os.path.abspath("-")) if p == Path("-") else p for p in tail]
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from tasklint.config import clear_nested_cache
@@ -421,6 +444,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return inventory.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.paths = _files_after_double_dash(argv, args.paths)
     out = sys.stdout
 
     if args.explain is not None:
@@ -600,6 +624,8 @@ def _report(
     else:
         REPORTERS[args.format](findings, out, color)
     if args.statistics and not args.quiet:
+        from tasklint.rules import ALL_RULES
+
         counts = Counter(f.code for f in findings)
         stream = sys.stderr if args.format != "text" else out
         for code, n in sorted(counts.items()):

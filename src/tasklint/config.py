@@ -41,11 +41,6 @@ DEFAULT_EXCLUDES = (
 )
 
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11
-    import tomli as tomllib
-
 DEFAULT_TEST_MODULES = (
     "test",
     "tests",
@@ -375,6 +370,11 @@ def parse_settings(
 
 def read_pyproject(path: Path) -> dict[str, Any] | None:
     """The ``[tool.tasklint]`` table of a pyproject.toml, or None when it has none."""
+    # imported here: a tree without a pyproject.toml never needs a TOML parser
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11
+        import tomli as tomllib
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -431,17 +431,40 @@ def nested_config_dirs(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -
         return list(memo)
     excluded = re.compile("|".join(f"(?:{fnmatch_module.translate(p)})" for p in names) or "(?!)")
     found: list[Path] = []
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not excluded.match(d))
-        candidate = os.path.join(directory, "pyproject.toml")
-        if directory != str(root) and "pyproject.toml" in files and os.path.isfile(candidate):
+    top = os.fspath(root)
+    # os.walk(root) in sorted order, without following links, errors skipped, written out:
+    # a DirEntry's own type says whether it is a link (os.walk asks with an lstat per
+    # directory), and an explicit stack has no recursion limit
+    stack: list[str] = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        if directory != top and any(e.name == "pyproject.toml" for e in entries):
+            candidate = os.path.join(directory, "pyproject.toml")
+            if os.path.isfile(candidate):
+                try:
+                    table = read_pyproject(Path(candidate))
+                except ConfigError:
+                    table = {}  # broken: still its own project (its run reports the error)
+                if table is not None:
+                    found.append(Path(directory))
+                    continue  # its own nested projects are its business
+        subdirs: list[str] = []
+        for entry in entries:
             try:
-                table = read_pyproject(Path(directory) / "pyproject.toml")
-            except ConfigError:
-                table = {}  # broken: still its own project (its run reports the error)
-            if table is not None:
-                found.append(Path(directory))
-                dirs[:] = []  # its own nested projects are its business
+                # os.walk lists a link to a directory among the directories, never enters it
+                if entry.is_symlink() or not entry.is_dir():
+                    continue
+            except OSError:
+                continue
+            if not excluded.match(entry.name):
+                subdirs.append(entry.name)
+        subdirs.sort(reverse=True)  # popped in sorted order
+        stack.extend(os.path.join(directory, name) for name in subdirs)
     _NESTED[memo_key] = tuple(found)
     return found
 

@@ -7,13 +7,14 @@ import hashlib
 import os
 import traceback
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasklint.config import Settings, exclude_nested_projects
+from tasklint.data.codes import OPT_IN_CODES, RULE_CODES
 from tasklint.findings import Edit, Finding, Fix
 from tasklint.project import (
     BAD_INPUT,
@@ -27,7 +28,6 @@ from tasklint.project import (
     track_reads,
 )
 from tasklint.project.cache import FactsCache
-from tasklint.project.context import FileContext
 from tasklint.project.discovery import (
     Excluder,
     clear_caches,
@@ -37,15 +37,76 @@ from tasklint.project.discovery import (
     resolved,
 )
 from tasklint.project.index import ProjectIndex
-from tasklint.rules import ALL_RULES, ENGINE_CODES, Rule, default_codes
-from tasklint.rules.tq003_unused_suppression import UnusedSuppression
-from tasklint.suppression import (
-    Suppressions,
-    noqa_comments,
-    unused_codes_edit,
-    unused_suppressions,
-)
-from tasklint.syntax.walk import share_walk
+
+if TYPE_CHECKING:
+    from tasklint.project.context import FileContext
+    from tasklint.rules import ENGINE_CODES, Rule
+    from tasklint.rules.tq003_unused_suppression import UnusedSuppression
+    from tasklint.suppression import (
+        Suppressions,
+        noqa_comments,
+        unused_codes_edit,
+        unused_suppressions,
+    )
+    from tasklint.syntax.walk import share_walk
+
+
+def _import_linting() -> None:
+    """Import the rules and what runs them, once, when the first Linter is made, as this
+    module's globals (as if imported above): a run whose findings all come from the cache
+    never makes one, and importing them was a fifth of its start-up."""
+    if "share_walk" in globals():
+        return
+    from tasklint.project.context import FileContext
+    from tasklint.rules import ENGINE_CODES, Rule
+    from tasklint.rules.tq003_unused_suppression import UnusedSuppression
+    from tasklint.suppression import (
+        Suppressions,
+        noqa_comments,
+        unused_codes_edit,
+        unused_suppressions,
+    )
+    from tasklint.syntax.walk import share_walk
+
+    globals().update(
+        FileContext=FileContext,
+        ENGINE_CODES=ENGINE_CODES,
+        Rule=Rule,
+        UnusedSuppression=UnusedSuppression,
+        Suppressions=Suppressions,
+        noqa_comments=noqa_comments,
+        unused_codes_edit=unused_codes_edit,
+        unused_suppressions=unused_suppressions,
+        share_walk=share_walk,
+    )
+
+
+class _Registry(Mapping[str, "type[Rule]"]):
+    """``tasklint.rules.ALL_RULES`` as the engine sees it: which codes exist comes from the
+    codes table (tests/test_layers.py checks it against the registry); a rule class is
+    imported when first asked for."""
+
+    def __getitem__(self, code: str) -> type[Rule]:
+        from tasklint.rules import ALL_RULES as registry
+
+        return registry[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(RULE_CODES))
+
+    def __len__(self) -> int:
+        return len(RULE_CODES)
+
+    def __contains__(self, code: object) -> bool:
+        return code in RULE_CODES
+
+
+ALL_RULES: Mapping[str, type[Rule]] = _Registry()
+
+
+def default_codes() -> set[str]:
+    """``tasklint.rules.default_codes()`` from the codes table."""
+    return set(RULE_CODES - OPT_IN_CODES)
 
 
 def display_path(path: Path, base: Path) -> str:
@@ -93,6 +154,7 @@ class Linter:
     enabled: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        _import_linting()
         if not self.enabled:
             self.enabled = self.settings.enabled_codes(ALL_RULES, default_codes())
         self.rules: list[Rule] = [

@@ -55,3 +55,7 @@ RULE_CODES: frozenset[str] = frozenset(
         "TQ604",
     }
 )
+
+# The rules that run only when selected by their full code (``Rule.default`` is False): a
+# run can tell which rules are on without importing them (a warm run never does).
+OPT_IN_CODES: frozenset[str] = frozenset({"TQ003", "TQ106", "TQ107", "TQ111"})

@@ -12,7 +12,7 @@ import fnmatch
 import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -223,11 +223,25 @@ def settings_only_in_test_config(index: ProjectIndex) -> frozenset[str]:
 def is_test_module(module: str, settings: Settings, index: ProjectIndex | None = None) -> bool:
     """A test- or development-only module (``test-modules`` globs; with ``index``, also a
     settings module named only by the test configuration)."""
-    if index is not None and module in settings_only_in_test_config(index):
-        return True
-    if index is not None and _under_test_directory(index, module):
-        return True
-    return _matches_test_globs(module, tuple(settings.test_modules))
+    patterns = tuple(settings.test_modules)
+    if index is None:
+        return _matches_test_globs(module, patterns)
+    # asked for the same modules over and over (every project rule, the worker's import
+    # set): remembered per index and globs (ProjectIndex.add forgets it)
+    memo = index.__dict__.get("_test_module_memo")
+    if not isinstance(memo, dict):
+        memo = index.__dict__["_test_module_memo"] = {}
+    known = memo.get(patterns)
+    if known is None:
+        known = memo[patterns] = {}
+    found = known.get(module)
+    if found is None:
+        found = known[module] = (
+            module in settings_only_in_test_config(index)
+            or _under_test_directory(index, module)
+            or _matches_test_globs(module, patterns)
+        )
+    return found
 
 
 @functools.lru_cache(maxsize=65536)
@@ -262,11 +276,38 @@ def _under_test_directory(index: ProjectIndex, module: str) -> bool:
     facts = index.modules.get(module)
     if facts is None:
         return False
+    if "test" not in facts.path.lower():
+        return False  # no part of the path can be a test directory
     try:
         rel = Path(facts.path).relative_to(index.root).parts[:-1]
     except ValueError:
         return False
     return any(part.lower() in TEST_DIRECTORIES for part in rel)
+
+
+class _Members:
+    """``x in apps`` for a list of apps, without comparing ``x`` with every app: the same
+    answer as the list (identity, else dataclass equality), looked up by the fields that
+    equal apps share."""
+
+    def __init__(self, apps: Iterable[AppConfig] = ()) -> None:
+        self._ids: set[int] = set()  # the listed objects themselves (alive: listed here)
+        self._by_key: dict[tuple[str, str, int, int, str], list[AppConfig]] = {}
+        for app in apps:
+            self.add(app)
+
+    def add(self, app: AppConfig) -> None:
+        self._ids.add(id(app))
+        key = (app.ident, app.path, app.line, app.col, app.module)
+        self._by_key.setdefault(key, []).append(app)
+
+    def __contains__(self, app: object) -> bool:
+        if id(app) in self._ids:
+            return True
+        if not isinstance(app, AppConfig):
+            return False
+        bucket = self._by_key.get((app.ident, app.path, app.line, app.col, app.module), ())
+        return any(other == app for other in bucket)
 
 
 class CeleryModel:
@@ -279,6 +320,13 @@ class CeleryModel:
         self._app_by_qualname: dict[str, AppConfig] = {}
         self._worker_apps: list[AppConfig] | None = None
         self._worker_reach: dict[str, set[str] | None] = {}
+        self._worker_app_members: _Members | None = None
+        self._built_in_function: bool | None = None
+        self._settings_modules: list[str] | None = None
+        self._discover_uses: list[dict[str, Any]] | None = None
+        self._tasks_by_app: (
+            dict[tuple[str, str, int, int, str], list[tuple[int, AppConfig]]] | None
+        ) = None
         self._build_apps()
         self._tasks: list[CeleryTask] | None = None
 
@@ -424,12 +472,18 @@ class CeleryModel:
         if sym.annotation and self.index.canonical(sym.annotation) in CELERY_APP_CLASSES:
             # ``app: Celery = Proxy(make_app)``: the project says it is an app; when a
             # function builds a Celery(...) app, the proxy is most likely that app already
-            return not any(
+            return not self._app_in_function()
+        return self.index.app_by_use(ident)
+
+    def _app_in_function(self) -> bool:
+        """Does some project function build a ``Celery(...)`` app? (Once per model.)"""
+        if self._built_in_function is None:
+            self._built_in_function = any(
                 a.get("in_function")
                 for f in self._modules()
                 for a in (f.extras.get("celery_config") or {}).get("apps", [])
             )
-        return self.index.app_by_use(ident)
+        return self._built_in_function
 
     def _apps_for_receiver(self, receiver: str | None) -> list[AppConfig]:
         if receiver is None:
@@ -778,6 +832,11 @@ class CeleryModel:
         production modules the deployment files name (Dockerfile ENV, compose, Procfile,
         .env, units: the environment overrides the code's ``os.environ.setdefault``); else
         the one the code names."""
+        if self._settings_modules is None:  # asked for each app and by the worker model
+            self._settings_modules = self._find_django_settings_modules()
+        return list(self._settings_modules)
+
+    def _find_django_settings_modules(self) -> list[str]:
         if self.settings.django_settings:
             return [self.settings.django_settings]
         deployed = [
@@ -892,9 +951,8 @@ class CeleryModel:
         shared = options.get("shared")
         if not (shared is not None and shared.value == Value("const", False)):
             apps = self._apps_sharing(apps, facts.module)
-        workers = [
-            a for a in apps if a in self.worker_apps() and self._worker_runs(a, facts.module)
-        ]
+        worker_apps = self._worker_members()
+        workers = [a for a in apps if a in worker_apps and self._worker_runs(a, facts.module)]
         name_opt = options.get("name")
         registered = f"{facts.module}.{func.name}"
         if name_opt is not None and name_opt.value.kind == "const":
@@ -929,6 +987,22 @@ class CeleryModel:
                 task.options_open = True
         task.options.update(options)
         return task
+
+    def tasks_of(self, app: AppConfig) -> list[CeleryTask]:
+        """The tasks ``app`` can run (``[t for t in tasks() if app in t.apps]``), from an
+        index of every task's apps built once, not a scan of every task per app."""
+        if self._tasks_by_app is None:
+            by_key: dict[tuple[str, str, int, int, str], list[tuple[int, AppConfig]]] = {}
+            for i, task in enumerate(self.tasks()):
+                for other in task.apps:
+                    key = (other.ident, other.path, other.line, other.col, other.module)
+                    by_key.setdefault(key, []).append((i, other))
+            self._tasks_by_app = by_key
+        tasks = self.tasks()
+        found = self._tasks_by_app.get((app.ident, app.path, app.line, app.col, app.module), [])
+        # ``app in t.apps``: the object itself, or an app equal to it (the same place)
+        chosen = sorted({i for i, other in found if other is app or other == app})
+        return [tasks[i] for i in chosen]
 
     def _decorator_options(
         self, every: list[tuple[ModuleFacts, Any]], dec: Any
@@ -999,11 +1073,24 @@ class CeleryModel:
         if len(self.apps) < 2:
             return apps
         top = module.split(".")[0]
-        out = [a for a in self.worker_apps() if a not in apps and self._worker_runs(a, module)]
+        given = _Members(apps)
+        out = [a for a in self.worker_apps() if a not in given and self._worker_runs(a, module)]
         out.extend(apps)
-        out.extend(a for a in self.apps if a not in out and a.module.split(".")[0] == top)
-        workers = [a for a in out if a in self.worker_apps()]
-        return workers + [a for a in out if a not in workers]
+        seen = _Members(out)
+        for a in self.apps:
+            if a not in seen and a.module.split(".")[0] == top:
+                out.append(a)
+                seen.add(a)
+        worker_apps = self._worker_members()
+        workers = [a for a in out if a in worker_apps]
+        chosen = _Members(workers)
+        return workers + [a for a in out if a not in chosen]
+
+    def _worker_members(self) -> _Members:
+        """``worker_apps()`` for membership tests (built once)."""
+        if self._worker_app_members is None:
+            self._worker_app_members = _Members(self.worker_apps())
+        return self._worker_app_members
 
     def _worker_runs(self, worker: AppConfig, module: str) -> bool:
         """Can the worker of ``worker`` import ``module``: its own top-level package, a
@@ -1014,7 +1101,10 @@ class CeleryModel:
             reach = self._worker_reach[worker.ident] = self._reach(worker)
         if reach is None:
             return True
-        return any(module == p or module.startswith(p + ".") for p in reach)
+        # ``module`` is ``p`` or under ``p.`` for some ``p`` of the reach: one of its dotted
+        # prefixes is in it (a set lookup per prefix, not a scan of the reach per task)
+        parts = module.split(".")
+        return any(".".join(parts[: i + 1]) in reach for i in range(len(parts)))
 
     def _reach(self, worker: AppConfig) -> set[str] | None:
         reach = {worker.module.split(".")[0]}
@@ -1029,23 +1119,31 @@ class CeleryModel:
             reach.update(seen)
         if worker.get("include") is not None or worker.get("imports") is not None:
             return None  # modules named in configuration: leave it open
-        for facts in self._modules():
-            data = facts.extras.get("celery_config") or {}
-            for use in data.get("uses", []):
-                if use.get("kind") != "autodiscover_tasks":
-                    continue
-                if worker not in self._apps_for_receiver(use.get("receiver")):
-                    continue
-                if use.get("django"):
-                    installed = self._installed_apps()
-                    if installed is None:
-                        return None
-                    reach.update(installed)
-                elif isinstance(use.get("packages"), list):
-                    reach.update(str(p) for p in use["packages"])
-                else:
+        for use in self._autodiscover_uses():
+            if worker not in self._apps_for_receiver(use.get("receiver")):
+                continue
+            if use.get("django"):
+                installed = self._installed_apps()
+                if installed is None:
                     return None
+                reach.update(installed)
+            elif isinstance(use.get("packages"), list):
+                reach.update(str(p) for p in use["packages"])
+            else:
+                return None
         return reach
+
+    def _autodiscover_uses(self) -> list[dict[str, Any]]:
+        """Every ``autodiscover_tasks()`` use of the project, in module order (listed once,
+        not per worker app)."""
+        if self._discover_uses is None:
+            self._discover_uses = [
+                use
+                for facts in self._modules()
+                for use in (facts.extras.get("celery_config") or {}).get("uses", [])
+                if use.get("kind") == "autodiscover_tasks"
+            ]
+        return self._discover_uses
 
     def _installed_apps(self) -> set[str] | None:
         """Top-level packages of the Django settings' ``INSTALLED_APPS`` (None: unknown)."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tasklint.project.facts import ImportFact, ModuleFacts
 
@@ -48,18 +49,25 @@ def _prefixes(module: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+@lru_cache(maxsize=65536)
+def _prefix_set(module: str) -> frozenset[str]:
+    """``_prefixes`` as a set, remembered: asked for every import statement of a module,
+    and for the same imported modules all over the project."""
+    return frozenset(_prefixes(module))
+
+
 def statement_targets(importer: str, imp: ImportFact, modules: Mapping[str, object]) -> list[str]:
     """The project modules an import statement executes or reads from (sorted, unique)."""
     if not imp.module and not imp.names:
         return []
-    enclosing = set(_prefixes(importer))  # itself, and the packages started before it
+    enclosing = _prefix_set(importer)  # itself, and the packages started before it
     targets: set[str] = set()
     if not imp.names:  # import a.b.c
-        targets.update(p for p in _prefixes(imp.module) if p in modules)
+        targets.update(p for p in _prefix_set(imp.module) if p in modules)
         return sorted(targets - enclosing)
     base = imp.module
     if base:
-        targets.update(p for p in _prefixes(base) if p in modules)
+        targets.update(p for p in _prefix_set(base) if p in modules)
     reads_base = False
     for name in imp.names:
         if name == "*":
@@ -84,6 +92,7 @@ class ImportGraph:
         self._succ: dict[str, set[str]] = {}
         self._pred: dict[str, set[str]] = {}
         self._cyclic: set[str] | None = None
+        self._cycle_of: dict[str, frozenset[str]] | None = None  # module -> its cycle
 
     # -- building ------------------------------------------------------------------------
     def add_module(self, module: str) -> None:
@@ -100,6 +109,7 @@ class ImportGraph:
         self._succ[importer].add(imported)
         self._pred[imported].add(importer)
         self._cyclic = None
+        self._cycle_of = None
 
     # -- queries -------------------------------------------------------------------------
     @property
@@ -128,6 +138,29 @@ class ImportGraph:
             current = queue.popleft()
             for pred in self._pred.get(current, ()):
                 if pred not in dist:
+                    dist[pred] = dist[current] + 1
+                    queue.append(pred)
+        return dist
+
+    def cycle_distances_to(self, target: str) -> dict[str, int]:
+        """``distances_to(target)`` for the modules of ``target``'s import cycle (its
+        strongly connected component), which hold every chain from a module ``target``
+        imports back to ``target``: a search of the cycle, not of every module above it.
+        Enough for ``shortest_chain(x, target, ...)`` with ``x`` imported by ``target``."""
+        if self._cycle_of is None:
+            self._cycle_of = {
+                member: component
+                for component in self.strongly_connected_components()
+                if len(component) > 1
+                for member in component
+            }
+        component = self._cycle_of.get(target, frozenset((target,)))
+        dist = {target: 0}
+        queue = deque([target])
+        while queue:
+            current = queue.popleft()
+            for pred in self._pred.get(current, ()):
+                if pred not in dist and pred in component:
                     dist[pred] = dist[current] + 1
                     queue.append(pred)
         return dist

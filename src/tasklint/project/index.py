@@ -136,6 +136,7 @@ class ProjectIndex:
         self._task.cache_clear()
         self._task_decorator.cache_clear()
         self.__dict__.pop("_value_memo", None)  # resolved values (project.values)
+        self.__dict__.pop("_test_module_memo", None)  # celery_config.is_test_module
 
     # -- imports -------------------------------------------------------------------------
     @property

@@ -30,10 +30,12 @@ answer is *unknown* and TQ112 stays silent.
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import tokenize
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,6 +190,31 @@ def _prefixes(module: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+def _template_tag_libraries(modules: Iterable[str]) -> dict[str, list[str]]:
+    """The modules under ``<name>.templatetags.``, by ``<name>`` (every such ``name`` of a
+    module, in the modules' order): one pass instead of a scan per installed app."""
+    out: dict[str, list[str]] = {}
+    marker = ".templatetags."
+    for module in modules:
+        at = module.find(marker)
+        while at != -1:
+            out.setdefault(module[:at], []).append(module)
+            at = module.find(marker, at + 1)
+    return out
+
+
+@dataclass
+class _NameIndex:
+    """Which modules of one import set use each identifier (``_Builder.holders``): the
+    modules by name, how many are tokenized so far, and name -> their positions in it."""
+
+    modules: dict[str, str]
+    texts: dict[str, list[str]]
+    order: list[str]
+    scanned: int = 0
+    where: dict[str, list[int]] = field(default_factory=dict)
+
+
 class _Builder:
     def __init__(self, index: ProjectIndex, settings: Settings) -> None:
         self.index = index
@@ -199,14 +226,21 @@ class _Builder:
         # modules imported at module level by a name read from the Django settings
         self.late_roots: dict[str, str] = {}
         self._packages: set[str] | None = None
+        self._production: list[ModuleFacts] | None = None
+        self._holders: _NameIndex | None = None
+        self._sorted_modules: list[str] | None = None
+        self._position: dict[str, int] = {}
 
     # -- helpers -------------------------------------------------------------------------
     def production(self) -> list[ModuleFacts]:
-        return [
-            self.index.modules[m]
-            for m in sorted(self.index.modules)
-            if not is_test_module(m, self.settings, self.index)
-        ]
+        """The project's non-test modules, by name (worked out once per build)."""
+        if self._production is None:
+            self._production = [
+                self.index.modules[m]
+                for m in sorted(self.index.modules)
+                if not is_test_module(m, self.settings, self.index)
+            ]
+        return self._production
 
     def root(self, module: str, why: str) -> None:
         if module in self.index.modules:
@@ -263,8 +297,8 @@ class _Builder:
             named = {
                 m: why
                 for prefix, why in prefixes.items()
-                for m in self.index.modules
-                if m.startswith(prefix) and m != prefix.rstrip(".")
+                for m in self.under(prefix)
+                if m != prefix.rstrip(".")
             }
             self.extend_maybe(imported, maybe, named)
             queue: deque[str] = deque()
@@ -312,6 +346,7 @@ class _Builder:
         """
         texts: dict[str, list[str]] = {}
         prefixes: dict[str, str] = {}
+        runs: dict[str, bool] = {}  # may_run(function) from scratch: the same answer each time
         for module in sorted(modules):
             facts = self.index.modules.get(module)
             if facts is None:
@@ -333,7 +368,7 @@ class _Builder:
                 if not (
                     function is None
                     or decorated
-                    or self.may_run(function, modules, texts, set(), 0)
+                    or self.may_run_once(function, modules, texts, runs)
                 ):
                     continue
                 if prefix is not None:
@@ -423,6 +458,60 @@ class _Builder:
             self.names[module] = found
         return found
 
+    def under(self, prefix: str) -> list[str]:
+        """The project modules whose names start with ``prefix``, in the index's order (a
+        range of the sorted names, not a scan of every module per prefix)."""
+        if self._sorted_modules is None:
+            self._sorted_modules = sorted(self.index.modules)
+            self._position = {m: i for i, m in enumerate(self.index.modules)}
+        names = self._sorted_modules
+        found: list[str] = []
+        for i in range(bisect.bisect_left(names, prefix), len(names)):
+            if not names[i].startswith(prefix):
+                break
+            found.append(names[i])
+        return sorted(found, key=self._position.__getitem__)
+
+    def holders(
+        self, name: str, modules: dict[str, str], texts: dict[str, list[str]]
+    ) -> Iterator[str]:
+        """The project modules of ``modules`` that use the identifier ``name``, by name.
+
+        What a scan of every module per question would find, in the same order and with
+        each module tokenized at the same point of that scan (a module that cannot be
+        tokenized raises where the scan would reach it), from an index of names to modules
+        that grows as modules are tokenized: one pass over the set, not one per function
+        ``may_run`` follows.
+        """
+        state = self._holders
+        if state is None or state.modules is not modules or state.texts is not texts:
+            order = [m for m in sorted(modules) if m in self.index.modules]
+            state = self._holders = _NameIndex(modules, texts, order)
+        hits = state.where.setdefault(name, [])
+        k = 0
+        while True:
+            if k < len(hits):
+                k += 1
+                yield state.order[hits[k - 1]]
+            elif state.scanned < len(state.order):
+                j = state.scanned
+                found = self.identifiers(state.order[j], texts)  # may raise _Unknown
+                state.scanned += 1
+                for used, positions in found.items():
+                    if positions:
+                        state.where.setdefault(used, []).append(j)
+            else:
+                return
+
+    def may_run_once(
+        self, name: str, modules: dict[str, str], texts: dict[str, list[str]], runs: dict[str, bool]
+    ) -> bool:
+        """``may_run(name)`` from scratch, remembered in ``runs`` (its answer depends only
+        on the name and the set: many computed imports sit in functions of the same name)."""
+        if name not in runs:
+            runs[name] = self.may_run(name, modules, texts, set(), 0)
+        return runs[name]
+
     def may_run(
         self,
         name: str,
@@ -437,12 +526,8 @@ class _Builder:
         if name in seen:
             return False
         seen.add(name)
-        for module in sorted(modules):
-            if module not in self.index.modules:
-                continue
-            positions = self.identifiers(module, texts).get(name)
-            if not positions:
-                continue
+        for module in self.holders(name, modules, texts):
+            positions = self.identifiers(module, texts)[name]
             lines = self.lines(module, texts)
             for i in sorted(set(positions)):
                 definition = _DEF.match(lines[i])
@@ -634,10 +719,10 @@ class _Builder:
             for cls_module, cls in self.ready_classes(name, config):
                 for target in cls.get("ready_imports", []):
                     self.root(target, f"imported in {cls['class']}.ready() ({cls_module})")
+        libraries = _template_tag_libraries(self.index.modules)
         for name in names:  # the template-tag check imports every template tag library
-            for module in self.index.modules:
-                if module.startswith(f"{name}.templatetags."):
-                    self.root(module, f"a template tag library of installed app {name}")
+            for module in libraries.get(name, ()):
+                self.root(module, f"a template tag library of installed app {name}")
         self.settings_paths(settings_module)
         return names
 

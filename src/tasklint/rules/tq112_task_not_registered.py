@@ -121,17 +121,21 @@ class TaskNotRegistered(Rule):
         worker = WorkerImports.of(index, settings)
         if worker.unknown is not None:
             return
+        starts: str | None = None  # the same for every task: worked out once
+        discovered: dict[str, str] | None = None
         for task in tasks:
             if worker.registration(task.module).state != "unregistered":
                 continue
+            if starts is None or discovered is None:
+                starts, discovered = _starts(worker), _discovered_by_parent(worker)
             yield self.project_finding(
                 task.path,
                 task.line,
                 task.col,
                 task=task.registered_name,
                 module=task.module,
-                starts=_starts(worker),
-                fix=_fix(task.module, worker, index),
+                starts=starts,
+                fix=_fix(task.module, worker, index, discovered),
             )
 
 
@@ -151,7 +155,20 @@ def _starts(worker: WorkerImports) -> str:
     return shown or "the app module"
 
 
-def _fix(module: str, worker: WorkerImports, index: ProjectIndex) -> str:
+def _discovered_by_parent(worker: WorkerImports) -> dict[str, str]:
+    """For each package, the first (by name) module autodiscovery imports in it."""
+    out: dict[str, str] = {}
+    for m, why in worker.roots.items():
+        if why.startswith("discovered by"):
+            parent = m.rpartition(".")[0]
+            if parent not in out or m < out[parent]:
+                out[parent] = m
+    return out
+
+
+def _fix(
+    module: str, worker: WorkerImports, index: ProjectIndex, discovered: dict[str, str]
+) -> str:
     parent = module.rpartition(".")[0]
     shadow = index.modules.get(parent)
     if shadow is not None and not shadow.is_package:
@@ -166,13 +183,8 @@ def _fix(module: str, worker: WorkerImports, index: ProjectIndex) -> str:
             f"`{parent.replace('.', '/')}/` has no `__init__.py` (importing the folder imports "
             f"none of its modules): add one that imports `{module}`, or name it in `include=`"
         )
-    discovered = sorted(
-        m
-        for m, why in worker.roots.items()
-        if why.startswith("discovered by") and m.rpartition(".")[0] == parent
-    )
-    if discovered:
-        return f"move it into `{discovered[0]}` or import `{module}` from it"
+    if parent in discovered:
+        return f"move it into `{discovered[parent]}` or import `{module}` from it"
     if parent and parent in worker.imported:
         return f"import `{module}` from `{parent}` or add it to `include=`/`imports`"
     return f"add `{module}` to the app's `include=`/`imports`"

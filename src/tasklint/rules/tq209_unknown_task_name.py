@@ -123,7 +123,7 @@ class UnknownTaskName(Rule):
                 continue
             if name.split(".")[0] not in packages or "." not in name:
                 continue
-            if any(name.startswith(m + ".") for m in index.unreadable_modules):
+            if _under_any(name, index.unreadable_modules):
                 continue  # defined in a file that does not parse here: unknown, not absent
             yield self._finding(facts.path, ref, "Celery task", celery_names)
 
@@ -147,3 +147,14 @@ class UnknownTaskName(Rule):
             task_name=name,
             hint=hint,
         )
+
+
+def _under_any(name: str, modules: set[str]) -> bool:
+    """``name`` starts with ``m + "."`` for some ``m`` of ``modules``: one of its proper
+    dotted prefixes is one of them (a lookup per prefix, not a scan per name)."""
+    at = name.find(".")
+    while at != -1:
+        if name[:at] in modules:
+            return True
+        at = name.find(".", at + 1)
+    return False

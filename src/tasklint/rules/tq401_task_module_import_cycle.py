@@ -91,7 +91,7 @@ class TaskModuleImportCycle(Rule):
             if not tasks or not graph.in_cycle(module):
                 continue
             facts = index.modules[module]
-            distances = graph.distances_to(module)
+            distances = graph.cycle_distances_to(module)  # chains back stay in the cycle
             statements: dict[tuple[int, int], list[ImportEdge]] = {}
             for edge in graph.edges_from(module):
                 statements.setdefault((edge.line, edge.col), []).append(edge)

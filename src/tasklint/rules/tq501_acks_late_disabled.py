@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from tasklint.analysis.celery_options import Found, global_level, task_level
 from tasklint.config import Settings
 from tasklint.findings import Finding
-from tasklint.project.celery_config import CeleryModel
+from tasklint.project.celery_config import AppConfig, CeleryModel, CeleryTask
 from tasklint.project.index import ProjectIndex
 from tasklint.rules._base import Rule, register
 
@@ -78,34 +78,41 @@ class AcksLateDisabled(Rule):
 
     def check_project(self, index: ProjectIndex, settings: Settings) -> Iterator[Finding]:
         model = CeleryModel.of(index, settings)
+        # per app object: does it ack late (or may it)? Asked for every app of every task
+        late = {id(a): _enabled_or_unknown(global_level(a, "task_acks_late")) for a in model.apps}
+        # per task: can another app that acks late (or may) run it? (The app checked below
+        # does not ack late, so "another" is any app of the task that does.)
+        late_elsewhere: dict[int, bool] = {}
+        by_worker: dict[int, bool] = {}  # per task: is one of its value apps a worker's app?
         for app in model.apps:
             found = global_level(app, "task_acks_late")
             if found.state == "unknown" or (found.known and found.value is True):
                 continue
             if found.known and found.value not in (False, 0, None):
                 continue  # truthy non-bool values are TQ511's business
-            tasks = [t for t in model.tasks() if app in t.apps]
+            tasks = model.tasks_of(app)
             if not tasks and not index.unresolved_task_decorators():
                 continue  # an app that only sends tasks or pings a broker runs nothing
             workers = model.worker_apps()
             if (
                 workers
                 and app not in workers
-                and all(set(map(id, t.value_apps)) & set(map(id, workers)) for t in tasks)
+                and all(_run_by_a_worker(t, workers, by_worker) for t in tasks)
             ):
                 continue  # the deployment's worker runs these tasks with its own app: see there
             # several apps: when this app merely lacks the setting, a task that another app
             # able to run it runs late-acked (or may: unknown) is covered
             covered = bool(tasks)
-            tasks = [
-                t
-                for t in tasks
-                if found.known
-                or not any(
-                    other is not app and _enabled_or_unknown(global_level(other, "task_acks_late"))
-                    for other in t.apps
-                )
-            ]
+            if not found.known:
+                for t in tasks:
+                    if id(t) not in late_elsewhere:
+                        late_elsewhere[id(t)] = any(
+                            late[id(other)]
+                            if id(other) in late
+                            else _enabled_or_unknown(global_level(other, "task_acks_late"))
+                            for other in t.apps
+                        )
+            tasks = [t for t in tasks if found.known or not late_elsewhere[id(t)]]
             if not tasks and covered:
                 continue
             per_task = [task_level(t, "acks_late") for t in tasks]
@@ -128,6 +135,14 @@ class AcksLateDisabled(Rule):
                     app.col,
                     what="This Celery app does not enable `task_acks_late`",
                 )
+
+
+def _run_by_a_worker(task: CeleryTask, workers: list[AppConfig], memo: dict[int, bool]) -> bool:
+    """Is one of the apps whose configuration the task reads a worker's app (by identity)?
+    (The same answer for every app asking: remembered per task.)"""
+    if id(task) not in memo:
+        memo[id(task)] = bool(set(map(id, task.value_apps)) & set(map(id, workers)))
+    return memo[id(task)]
 
 
 def _enabled_or_unknown(found: Found) -> bool:

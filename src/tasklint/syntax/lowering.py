@@ -47,12 +47,20 @@ def forced() -> bool:
 
 
 def parser_signature() -> str:
-    """Which libcst lowers files (part of cache keys: installing it changes results)."""
+    """Which libcst lowers files (part of cache keys: installing it changes results): the
+    file its package imports from, with that file's size and mtime (a reinstall rewrites
+    it). Found without importing libcst or importlib.metadata: every run asks, a warm one
+    too, and importing importlib.metadata cost more than the rest of its start-up."""
     try:
-        from importlib.metadata import version
+        from importlib.util import find_spec
 
-        return f"libcst-{version('libcst')}"
-    except Exception:  # not installed, or broken metadata
+        spec = find_spec("libcst")
+        origin = spec.origin if spec is not None else None
+        if origin is None:
+            return "libcst-none"
+        st = os.stat(origin)
+        return f"libcst-{origin}:{st.st_size}:{st.st_mtime_ns}"
+    except Exception:  # not installed, or a broken installation
         return "libcst-none"
 
 
