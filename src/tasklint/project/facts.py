@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
-from tasklint.syntax.walk import share_walk, walk
+from tasklint.syntax.walk import INERT, child_nodes, share_walk, walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -291,45 +291,49 @@ class _FactCollector:
     # -- imports -------------------------------------------------------------------------
     def collect_imports(self, tree: ast.Module) -> None:
         packages: set[str] = set()
-
-        def visit(stmts: list[ast.stmt], scope: str) -> None:
-            for stmt in stmts:
-                if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                    self._import(stmt, scope, packages)
-                elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    visit(stmt.body, "function")
-                elif isinstance(stmt, ast.ClassDef):
-                    visit(stmt.body, scope)
-                elif isinstance(stmt, ast.If):
-                    inner = scope
-                    if _is_type_checking(stmt.test):
-                        inner = "type_checking"
-                    elif scope == "module" and _is_main_guard(stmt.test):
-                        inner = "main"
-                    visit(stmt.body, inner)
-                    visit(stmt.orelse, scope)
-                elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-                    handlers = stmt.handlers  # type: ignore[attr-defined]
-                    fallback = any(_catches_import_error(h) for h in handlers)
-                    visit(stmt.body, "fallback" if fallback and scope == "module" else scope)  # type: ignore[attr-defined]
-                    for h in handlers:
-                        visit(h.body, "fallback" if scope == "module" else scope)
-                    visit(stmt.orelse, scope)  # type: ignore[attr-defined]
-                    visit(stmt.finalbody, scope)  # type: ignore[attr-defined]
-                elif isinstance(stmt, _SIMPLE_STATEMENTS):
-                    continue
-                else:
-                    for child in ast.iter_child_nodes(stmt):
-                        if isinstance(child, ast.stmt):
-                            visit([child], scope)
-                        elif not isinstance(child, ast.expr):
-                            sub = [
-                                c for c in ast.iter_child_nodes(child) if isinstance(c, ast.stmt)
-                            ]
-                            visit(sub, scope)
-
-        visit(tree.body, "module")
+        self._visit_imports(tree.body, "module", packages)
         self.facts.imported_packages = sorted(packages)
+
+    # a method, not a closure: a recursive closure is a reference cycle that keeps the
+    # collector (and through its resolver the whole tree) alive until a gc collection
+    def _visit_imports(self, stmts: list[ast.stmt], scope: str, packages: set[str]) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._import(stmt, scope, packages)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._visit_imports(stmt.body, "function", packages)
+            elif isinstance(stmt, ast.ClassDef):
+                self._visit_imports(stmt.body, scope, packages)
+            elif isinstance(stmt, ast.If):
+                inner = scope
+                if _is_type_checking(stmt.test):
+                    inner = "type_checking"
+                elif scope == "module" and _is_main_guard(stmt.test):
+                    inner = "main"
+                self._visit_imports(stmt.body, inner, packages)
+                self._visit_imports(stmt.orelse, scope, packages)
+            elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+                handlers = stmt.handlers  # type: ignore[attr-defined]
+                fallback = any(_catches_import_error(h) for h in handlers)
+                body = stmt.body  # type: ignore[attr-defined]
+                self._visit_imports(
+                    body, "fallback" if fallback and scope == "module" else scope, packages
+                )
+                for h in handlers:
+                    self._visit_imports(
+                        h.body, "fallback" if scope == "module" else scope, packages
+                    )
+                self._visit_imports(stmt.orelse, scope, packages)  # type: ignore[attr-defined]
+                self._visit_imports(stmt.finalbody, scope, packages)  # type: ignore[attr-defined]
+            elif isinstance(stmt, _SIMPLE_STATEMENTS):
+                continue
+            else:
+                for child in child_nodes(stmt):
+                    if isinstance(child, ast.stmt):
+                        self._visit_imports([child], scope, packages)
+                    elif not isinstance(child, ast.expr):
+                        sub = [c for c in child_nodes(child) if isinstance(c, ast.stmt)]
+                        self._visit_imports(sub, scope, packages)
 
     def _import(self, stmt: ast.Import | ast.ImportFrom, scope: str, packages: set[str]) -> None:
         from tasklint.syntax.names import resolve_relative
@@ -435,7 +439,7 @@ class _FactCollector:
         stack: list[ast.AST] = [tree]
         while stack:  # statements only: a def cannot hide inside an expression
             current = stack.pop()
-            for child in ast.iter_child_nodes(current):
+            for child in child_nodes(current):
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     names.add(child.name)
                     stack.append(child)
@@ -447,21 +451,20 @@ class _FactCollector:
                 ):
                     stack.append(child)
         self.facts.defined_function_names = sorted(names)
+        self._visit_defs(tree.body)
 
-        def visit(stmts: list[ast.stmt]) -> None:
-            for stmt in stmts:
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.facts.functions[stmt.name] = self._function(stmt)
-                elif isinstance(stmt, ast.ClassDef):
-                    self.facts.classes[stmt.name] = self._class(stmt)
-                elif isinstance(stmt, (ast.If, ast.Try)) or type(stmt).__name__ == "TryStar":
-                    visit(stmt.body)  # type: ignore[attr-defined]
-                    for h in getattr(stmt, "handlers", []):
-                        visit(h.body)
-                    visit(getattr(stmt, "orelse", []))
-                    visit(getattr(stmt, "finalbody", []))
-
-        visit(tree.body)
+    def _visit_defs(self, stmts: list[ast.stmt]) -> None:  # a method: see _visit_imports
+        for stmt in stmts:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.facts.functions[stmt.name] = self._function(stmt)
+            elif isinstance(stmt, ast.ClassDef):
+                self.facts.classes[stmt.name] = self._class(stmt)
+            elif isinstance(stmt, (ast.If, ast.Try)) or type(stmt).__name__ == "TryStar":
+                self._visit_defs(stmt.body)  # type: ignore[attr-defined]
+                for h in getattr(stmt, "handlers", []):
+                    self._visit_defs(h.body)
+                self._visit_defs(getattr(stmt, "orelse", []))
+                self._visit_defs(getattr(stmt, "finalbody", []))
 
     def _decorator(self, dec: ast.expr, scope: Scope) -> DecoratorFact:
         if isinstance(dec, ast.Call):
@@ -587,7 +590,9 @@ class _FactCollector:
                 stack.extend((item, enclosing) for item in current.items)
                 stack.extend((stmt, inner) for stmt in current.body)
                 continue
-            stack.extend((child, enclosing) for child in ast.iter_child_nodes(current))
+            for child in child_nodes(current):
+                if not isinstance(child, INERT):  # nothing to see in or below them
+                    stack.append((child, enclosing))
         for name in returned_names:
             returns.update(local_calls.get(name, ()))
         if reassigned is not None and positional and positional[0].arg in returned_names:
@@ -799,26 +804,27 @@ def _conditional_assignments(body: list[ast.stmt]) -> set[int]:
     """ids of module-level assignment statements nested in an ``if``, ``try``, loop or
     ``match`` (not in functions or classes)."""
     out: set[int] = set()
-
-    def visit(stmts: list[ast.stmt], nested: bool) -> None:
-        for stmt in stmts:
-            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                if nested:
-                    out.add(id(stmt))
-            elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-                visit(stmt.body, nested)
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                continue
-            else:
-                for field in ("body", "orelse", "finalbody"):
-                    visit(getattr(stmt, field, None) or [], True)
-                for handler in getattr(stmt, "handlers", None) or []:
-                    visit(handler.body, True)
-                for case in getattr(stmt, "cases", None) or []:
-                    visit(case.body, True)
-
-    visit(body, False)
+    _conditional_visit(body, False, out)
     return out
+
+
+def _conditional_visit(stmts: list[ast.stmt], nested: bool, out: set[int]) -> None:
+    # a function, not a recursive closure (a reference cycle: garbage for the collector)
+    for stmt in stmts:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if nested:
+                out.add(id(stmt))
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            _conditional_visit(stmt.body, nested, out)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        else:
+            for field in ("body", "orelse", "finalbody"):
+                _conditional_visit(getattr(stmt, field, None) or [], True, out)
+            for handler in getattr(stmt, "handlers", None) or []:
+                _conditional_visit(handler.body, True, out)
+            for case in getattr(stmt, "cases", None) or []:
+                _conditional_visit(case.body, True, out)
 
 
 def _mutated_names(stmts: list[ast.stmt]) -> set[str]:
@@ -855,7 +861,7 @@ def _mutated_names(stmts: list[ast.stmt]) -> set[str]:
             and stmt.value.func.attr in MUTATORS
         ):
             base(stmt.value.func.value)
-        for child in ast.iter_child_nodes(stmt):
+        for child in child_nodes(stmt):
             if isinstance(child, ast.stmt):
                 stack.append(child)
             elif isinstance(child, ast.ExceptHandler):

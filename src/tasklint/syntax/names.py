@@ -14,6 +14,8 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from tasklint.syntax.walk import child_nodes
+
 SCOPE_NODES = (
     ast.Module,
     ast.FunctionDef,
@@ -221,7 +223,7 @@ class _ScopeBuilder:
             return
         # Everything else: visit child statements in this scope and expressions for lambdas,
         # comprehensions and walrus targets.
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if isinstance(child, ast.stmt):
                 self._stmt(child, scope)
             elif isinstance(child, ast.expr):
@@ -231,7 +233,7 @@ class _ScopeBuilder:
 
     def _generic(self, node: ast.AST, scope: Scope) -> None:
         # match_case, pattern nodes, excepthandler and friends
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if isinstance(child, ast.stmt):
                 self._stmt(child, scope)
             elif isinstance(child, ast.expr):
@@ -301,14 +303,9 @@ class _ScopeBuilder:
                     )
                 stack.append((current.value, sc))
                 continue
-            for attr in current._fields:  # ast.iter_child_nodes, inlined, leaves left out
-                value = getattr(current, attr, None)
-                if isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, ast.AST) and not isinstance(item, _LEAVES):
-                            stack.append((item, sc))
-                elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
-                    stack.append((value, sc))
+            for child in child_nodes(current):
+                if not isinstance(child, _LEAVES):  # popped and skipped anyway: not pushed
+                    stack.append((child, sc))
 
 
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context)

@@ -18,6 +18,7 @@ from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.constants import fold
 from tasklint.syntax.names import NameResolver
 from tasklint.syntax.values import Value
+from tasklint.syntax.walk import child_nodes
 
 CELERY_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 CONFIG_METHODS = frozenset({"config_from_object", "config_from_envvar", "add_defaults"})
@@ -104,7 +105,7 @@ class _Collector:
                 self._assign(stmt, locals_, in_function)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 self._call(stmt.value, locals_)
-            for child in ast.iter_child_nodes(stmt):
+            for child in child_nodes(stmt):
                 if isinstance(child, ast.stmt):
                     self._block([child], locals_, in_function)
                 elif isinstance(child, ast.ExceptHandler):

@@ -14,6 +14,7 @@ from typing import Any
 
 from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.names import NameResolver, dotted, resolve_relative
+from tasklint.syntax.walk import INERT, child_nodes, walk
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -22,7 +23,7 @@ def _local_imports(
     node: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts
 ) -> dict[str, str]:
     out: dict[str, str] = {}
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.ImportFrom):
             base = resolve_relative(facts.module, facts.is_package, sub.level or 0, sub.module)
             for alias in sub.names:
@@ -70,5 +71,5 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
             target = _qualname(handler, resolver, local) if handler is not None else None
             if signal and target:
                 found.append([target, signal, node.lineno])
-        stack.extend((child, local) for child in ast.iter_child_nodes(node))
+        stack.extend((child, local) for child in child_nodes(node) if not isinstance(child, INERT))
     return {"connects": found} if found else None

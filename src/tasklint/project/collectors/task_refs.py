@@ -36,10 +36,13 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     dynamic: list[int] = []
     decorators: set[int] = set()
     makers: set[int] = set()  # ``return app.task(fn, ...)`` of a task-making function
+    # one breadth-first walk: a def comes before its decorators and its body's calls, so
+    # both sets are complete for a call by the time the walk reaches it
     for node in walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             decorators.update(id(d) for d in node.decorator_list)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if isinstance(node, ast.ClassDef):
+                continue
             params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
             for stmt in node.body:
                 if (
@@ -51,8 +54,7 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
                     and stmt.value.args[0].id == params[0]
                 ):
                     makers.add(id(stmt.value))
-    for node in walk(tree):
-        if isinstance(node, ast.Call):
+        elif isinstance(node, ast.Call):
             func = node.func
             attr = func.attr if isinstance(func, ast.Attribute) else None
             if attr in ("send_task", "enqueue_job") and node.args:

@@ -36,6 +36,7 @@ from typing import Any
 from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.constants import fold
 from tasklint.syntax.names import NameResolver, resolve_relative
+from tasklint.syntax.walk import INERT, child_nodes, walk
 
 MARKERS = (
     "autodiscover",
@@ -144,7 +145,7 @@ def _prefix(expr: ast.expr) -> dict[str, Any]:
 def _app_config_lists(node: ast.AST) -> set[str]:
     """Names assigned a comprehension (or ``list(...)``) over ``<x>.get_app_configs()``."""
     names: set[str] = set()
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if not (
             isinstance(sub, ast.Assign)
             and len(sub.targets) == 1
@@ -367,7 +368,11 @@ class _Collector:
                 inner = True
             elif isinstance(current, ast.Lambda):
                 inner = True
-            stack.extend((child, inner, func) for child in ast.iter_child_nodes(current))
+            stack.extend(
+                (child, inner, func)
+                for child in child_nodes(current)
+                if not isinstance(child, INERT)
+            )
         self._function = None
 
     # -- Django AppConfig classes --------------------------------------------------------
@@ -401,7 +406,7 @@ class _Collector:
             imports: list[str] = []
             before = len(self.dynamic)
             self.app_config_names = _app_config_lists(ready) if self.app_configs_listed else set()
-            for sub in ast.walk(ready):
+            for sub in walk(ready):
                 if isinstance(sub, ast.Import):
                     imports.extend(a.name for a in sub.names)
                 elif isinstance(sub, ast.ImportFrom):

@@ -27,6 +27,7 @@ from typing import Any, Optional
 
 from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.names import NameResolver
+from tasklint.syntax.walk import INERT, child_nodes, walk
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 ENQUEUE_METHODS = frozenset({"delay", "apply_async"})
@@ -50,7 +51,7 @@ def _binds(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
     if any(p.arg == name for p in params):
         return True
     for stmt in node.body:
-        for sub in ast.walk(stmt):
+        for sub in walk(stmt):
             if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
                 return True
     return False
@@ -114,7 +115,11 @@ def _uses(
                         qn = resolver.qualname(item)
                         if qn:
                             connects.add((inner, qn))
-        stack.extend((child, wrapper, deferred) for child in ast.iter_child_nodes(node))
+        stack.extend(
+            (child, wrapper, deferred)
+            for child in child_nodes(node)
+            if not isinstance(child, INERT)
+        )
     return {
         "enqueues": enqueues,
         "defers": defers,
@@ -148,7 +153,7 @@ def _summary(
 
 def _applies(node: ast.FunctionDef | ast.AsyncFunctionDef, inner: str, param: str) -> bool:
     """Does ``node`` return ``inner(param)`` (applying its nested decorator itself)?"""
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if (
             isinstance(sub, ast.Return)
             and isinstance(sub.value, ast.Call)
@@ -170,7 +175,7 @@ def _forwards_unchanged(wrapper: ast.FunctionDef | ast.AsyncFunctionDef) -> tupl
         return False, False
     changed: set[str] = set()
     names = {args.vararg.arg, args.kwarg.arg}
-    for sub in ast.walk(wrapper):
+    for sub in walk(wrapper):
         if isinstance(sub, ast.Name) and sub.id in names and not isinstance(sub.ctx, ast.Load):
             changed.add(sub.id)
         elif (

@@ -1,0 +1,119 @@
+"""The facts pass's helpers keep what they replace: syntax.walk against ``ast.walk`` and
+``ast.iter_child_nodes``, decode_source against read_source, and facts collection frees
+each tree as soon as it is done (no reference cycle keeps it for the garbage collector)."""
+
+from __future__ import annotations
+
+import ast
+import gc
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tasklint.project import decode_source, read_source, syntax_error_info
+from tasklint.project.facts import module_facts
+from tasklint.syntax.walk import INERT, child_nodes, walk
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# every kind of node whose lists may hold None (dict splats, keyword-only arguments
+# without defaults) or strings (global, nonlocal, match class keywords)
+EDGES = """
+import a.b as c
+from ..x import (y as z, w)
+def f(a, /, b=1, *args, c, d=2, **kw) -> int:
+    global G
+    x = {**kw, "k": 1, **{}}
+    def g():
+        nonlocal x
+    match x:
+        case {"k": 1, **rest} if rest: pass
+        case P(1, k=2) | [1, *others]: pass
+        case str() as s: pass
+    return [i async for i in x if i] if x else (lambda q=1: q)(*args, **kw)
+async def h():
+    async with a as (b, c), d:
+        await x
+    try:
+        pass
+    except* ValueError as e:
+        raise
+class C(B, metaclass=M):
+    x: int = f"{a!r:>{w}}"
+    del a[1:2, ::3]
+    y = not a and -b or c < d is not e
+"""
+
+
+def _trees() -> list[ast.Module]:
+    trees = [ast.parse(EDGES)]
+    for path in sorted((ROOT / "src" / "tasklint").rglob("*.py"))[:40]:
+        trees.append(ast.parse(path.read_text(encoding="utf-8")))
+    return trees
+
+
+def test_walk_and_child_nodes_are_ast_walk_and_iter_child_nodes() -> None:
+    checked = 0
+    for tree in _trees():
+        expected = list(ast.walk(tree))
+        got = walk(tree)
+        assert len(got) == len(expected)
+        assert all(a is b for a, b in zip(got, expected))
+        for node in expected:
+            children = list(ast.iter_child_nodes(node))
+            mine = child_nodes(node)
+            assert len(mine) == len(children)
+            assert all(a is b for a, b in zip(mine, children))
+            checked += 1
+    assert checked > 10_000
+
+
+def test_inert_nodes_hold_no_node_but_a_context() -> None:
+    for node in ast.walk(ast.parse(EDGES)):
+        if isinstance(node, INERT):
+            assert all(isinstance(c, ast.expr_context) for c in child_nodes(node))
+
+
+def test_facts_collection_leaves_no_cycle_holding_the_tree() -> None:
+    source = (ROOT / "src" / "tasklint" / "project" / "facts.py").read_text(encoding="utf-8")
+    source += "\nfrom celery import shared_task\n" + EDGES
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        tree = ast.parse(source)
+        ref = weakref.ref(tree)
+        facts = module_facts(tree, "pkg.mod", "pkg/mod.py", False, source=source)
+        del tree
+        assert ref() is None  # freed by reference counting, not left to the collector
+        assert facts.functions and facts.classes
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xef\xbb\xbfx = 1\r\ny = 2\r",
+        b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+        b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx='\x80'\n",
+        b"a=1\r\nb=2\rc=3\n",
+        b"",
+        b"# -*- coding: nope -*-\nx = 1\n",
+        b"x = '\xff\xfe'\n",
+        b"\xef\xbb\xbf# coding: latin-1\nx=1\n",
+    ],
+)
+def test_decode_source_is_read_source(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "m.py"
+    path.write_bytes(data)
+
+    def outcome(read: Callable[[], str]) -> object:
+        try:
+            return ("text", read())
+        except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+            return ("error", syntax_error_info(exc))
+
+    assert outcome(lambda: decode_source(data)) == outcome(lambda: read_source(path, False))
