@@ -139,3 +139,32 @@ def test_per_file_ignores_match_paths_relative_to_the_config(
     assert cli.main(["--no-cache", "--format", "json", "../legacy/jobs.py", "."]) == 1
     items = json.loads(capsys.readouterr().out)
     assert [(i["path"], i["code"]) for i in items] == [("jobs.py", "TQ205")]
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "suppressed"),
+    [
+        ("x = 1\ny = 2\n", 1, False),  # no noqa text anywhere: nothing is suppressed
+        ("x = 1  # NoQa\n", 1, True),  # the text gate is case-insensitive, as the patterns
+        ("x = 1\n# FLAKE8: NOQA\n", 1, True),
+        ("x = 1\ny = 2  # noqa\n", 1, False),  # the text elsewhere: only its own line
+        ("x = f(\n    1,  # noqa\n)\n", 1, False),  # a bracket's lines are separate lines
+        ('x = """\nnoqa\n"""  # noqa\n', 1, True),  # a multi-line string's lines are one
+        ("x = 1 + \\\n    2  # noqa\n", 1, True),  # so are a backslash continuation's
+        ("x = '''\n", 1, False),  # tokenize fails: physical lines, no text on line 1
+    ],
+)
+def test_suppression_with_and_without_noqa_text(source: str, line: int, suppressed: bool) -> None:
+    assert Suppressions(source).suppressed(line, "TQ201") is suppressed
+
+
+def test_noqa_comments_skip_strings_and_share_one_tokenization() -> None:
+    from tasklint.suppression import noqa_comments, unused_suppressions
+
+    source = "x = '# noqa: TQ201'\ny = 1  # noqa: TQ201, E501\n"
+    assert noqa_comments(source) == [(2, 8, ["TQ201"])]
+    assert noqa_comments("x = 1\n") == []
+    assert unused_suppressions(source, [], {"TQ201"}) == [(2, 8, ["TQ201"])]
+    # the same text in a new string object is tokenized again, not mistaken for the last
+    other = "".join(["z = 1  # noqa: TQ205", "\n"])
+    assert noqa_comments(other) == [(1, 8, ["TQ205"])]

@@ -6,6 +6,7 @@ import ast
 import hashlib
 import os
 import traceback
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -121,6 +122,19 @@ def display_path(path: Path, base: Path) -> str:
             return Path(os.path.relpath(resolved(path), resolved(base))).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+# Node types that can hold no other node than these: never a node a rule looks at unless
+# a rule names the type itself (check_tree does not walk them otherwise).
+_LEAF_TYPES = frozenset(
+    {ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias, ast.Import, ast.ImportFrom}
+    | {ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal}
+    | {
+        t
+        for base in (ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+        for t in base.__subclasses__()
+    }
+)
 
 
 def _dispatch(rules: Iterable[Rule]) -> dict[type[ast.AST], list[Rule]]:
@@ -269,48 +283,61 @@ class Linter:
         )
         failed: set[str] = set()
 
+        def fail(rule: Rule, exc: Exception) -> None:
+            failed.add(rule.code)
+            if os.environ.get("TASKLINT_DEBUG"):
+                traceback.print_exc()
+            if "TQ002" in self.enabled:
+                findings.append(self.internal_error(path, f"rule {rule.code} ({rule.name})", exc))
+
         def run(rule: Rule, produce: Callable[[], Iterable[Finding]]) -> None:
             # the call itself is inside the try: a check that is no generator raises there
             try:
                 findings.extend(produce())
             except Exception as exc:  # a rule bug must never abort the run
-                failed.add(rule.code)
-                if os.environ.get("TASKLINT_DEBUG"):
-                    traceback.print_exc()
-                if "TQ002" in self.enabled:
-                    findings.append(
-                        self.internal_error(path, f"rule {rule.code} ({rule.name})", exc)
-                    )
+                fail(rule, exc)
 
         everything = rules is self.rules or len(rules) == len(self.tree_rules)
         dispatch = self.dispatch if everything else _dispatch(rules)
         ancestors = ctx.ancestors
-        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        # nodes that hold no node a rule could look at (a name, a constant, an operator):
+        # not entered, not even pushed (they would only go on and off ``ancestors``)
+        skip = _LEAF_TYPES.difference(dispatch)
+        leave = None  # on the stack: the node on top of ``ancestors`` is done
+        stack: list[ast.AST | None] = [tree]
         while stack:
-            node, leaving = stack.pop()
-            if leaving:
+            node = stack.pop()
+            if node is leave:
                 ancestors.pop()
                 continue
             handlers = dispatch.get(type(node))
             if handlers:
                 for rule in handlers:
                     if rule.code not in failed:
-                        run(rule, partial(rule.check, node, ctx))
+                        # the call itself is inside the try: a check that is no generator
+                        # raises there
+                        try:
+                            findings.extend(rule.check(node, ctx))
+                        except Exception as exc:  # a rule bug must never abort the run
+                            fail(rule, exc)
             ancestors.append(node)
-            stack.append((node, True))
-            children: list[ast.AST] = []
-            for name in node._fields:  # ast.iter_child_nodes, inlined (the hottest loop)
+            stack.append(leave)
+            # ast.iter_child_nodes, inlined (the hottest loop), last child pushed first
+            for name in reversed(node._fields):
                 value = getattr(node, name, None)
-                if isinstance(value, ast.AST):
-                    children.append(value)
-                elif isinstance(value, list):
-                    children.extend(item for item in value if isinstance(item, ast.AST))
-            for child in reversed(children):
-                stack.append((child, False))
+                if isinstance(value, list):
+                    for item in reversed(value):
+                        if isinstance(item, ast.AST) and type(item) not in skip:
+                            stack.append(item)
+                elif isinstance(value, ast.AST) and type(value) not in skip:
+                    stack.append(value)
         ancestors.clear()
         for rule in rules:
             if rule.code not in failed:
                 run(rule, partial(rule.check_file, ctx))
+        # what rules memoised refers back to the context (a recognizer keeps it): without
+        # the cycle the tree and all built on it are freed now, not by a garbage collection
+        ctx.memo.clear()
         return self._path_filtered(path, findings)
 
     def _path_filtered(self, path: str, findings: list[Finding]) -> list[Finding]:
@@ -320,6 +347,8 @@ class Linter:
         return findings
 
     def path_ignores(self, path: str) -> set[str]:
+        if not self.settings.per_file_ignores:  # the common case: no path to work out
+            return set()
         base = Path(self.settings.base_dir) if self.settings.base_dir else Path(self.index.root)
         rel = display_path(Path(path), base)
         return self.settings.ignored_for_path(rel)
@@ -336,14 +365,14 @@ class Linter:
         ``text``: the file's content as given (an editor's buffer on standard input)
         instead of what is on disk.
         """
-        module, is_package = module_name_for(path)
         abs_path = str(resolved(path))
         try:
             # its own file: not a body read elsewhere (read_source records those)
             source = read_source(path, track=False) if text is None else text
             active = self.active_rules(source) if parse_error is None else None
             if parse_error is None and not active:
-                lines = source.splitlines()
+                # the lines only serve the project findings' source text
+                lines = source.splitlines() if abs_path in self.project_findings() else []
                 pending = self._path_filtered(shown, self.findings_for(abs_path, shown, lines))
                 return with_ranges(self._suppress(pending, source, shown), source)
             tree = parse_source(source, str(path))
@@ -364,6 +393,7 @@ class Linter:
                 return []
             return [finding]
         lines = source.splitlines()
+        module, is_package = module_name_for(path)  # only a checked tree needs it
         share_walk(tree)  # rules that walk the whole module walk it once between them
         try:
             findings = self.check_tree(
@@ -424,17 +454,44 @@ def _unused_noqa_fix(source: str, line: int, col: int, codes: list[str]) -> Fix 
 
 
 _RANGE_NODES = (ast.expr, ast.keyword, ast.arg, ast.alias)
+# Nodes with children outside their own line span (a definition's decorators are above its
+# ``def`` line; positions inside an f-string are not always inside it): always entered.
+_ENTERED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.JoinedStr)
 
 
-def _node_ends(tree: ast.AST) -> dict[tuple[int, int], tuple[int, int]]:
+def _node_ends(
+    tree: ast.AST, wanted: Iterable[int] | None = None
+) -> dict[tuple[int, int], tuple[int, int]]:
     """(line, column) where a node starts -> where the widest expression (else simple
-    statement) starting there ends; 1-based columns, as in findings."""
+    statement) starting there ends; 1-based columns, as in findings.
+
+    ``wanted``: the only lines asked about; a node whose lines hold none of them is not
+    entered (its descendants lie within its lines), so the answer for those lines is the
+    same as with the whole tree walked, at the cost of the paths down to them."""
     best: dict[tuple[int, int], tuple[int, int, bool]] = {}
-    for node in ast.walk(tree):
+    lines = sorted(set(wanted)) if wanted is not None else None
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
         line = getattr(node, "lineno", None)
         col = getattr(node, "col_offset", None)
         end_line = getattr(node, "end_lineno", None)
         end_col = getattr(node, "end_col_offset", None)
+        if (
+            lines is not None
+            and isinstance(line, int)
+            and isinstance(end_line, int)
+            and not isinstance(node, _ENTERED)
+        ):
+            at = bisect_left(lines, line)
+            if at == len(lines) or lines[at] > end_line:
+                continue  # none of the wanted lines is inside this node
+        for name in node._fields:  # ast.iter_child_nodes, inlined
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
         if line is None or col is None or end_line is None or end_col is None:
             continue
         is_expr = isinstance(node, _RANGE_NODES)
@@ -469,7 +526,8 @@ def with_ranges(
                     tree = parse_source(source, f.path)
                 except BAD_INPUT:
                     tree = None
-            ends = _node_ends(tree) if tree is not None else {}
+            wanted = {g.line for g in findings if g.end_line is None or g.end_col is None}
+            ends = _node_ends(tree, wanted) if tree is not None else {}
         end = ends.get((f.line, f.col))
         if end is None or (f.end_line is not None and end[0] != f.end_line):
             text = lines[f.line - 1].rstrip() if 0 < f.line <= len(lines) else ""

@@ -16,14 +16,40 @@ from collections.abc import Iterable
 
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 FILE_NOQA = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+# Both patterns above need this text (case-insensitively, as they match): a source without
+# it can hold no suppression, and is not tokenized at all.
+NOQA_TEXT = re.compile("noqa", re.IGNORECASE)
+
+
+def has_noqa_text(source: str) -> bool:
+    """Whether ``source`` may hold a ``noqa`` (False: nothing in it is suppressed)."""
+    return NOQA_TEXT.search(source) is not None
+
+
+# The tokens of the last source tokenized (None: tokenize failed): one tokenization of a
+# file serves its suppressions, its unused ``noqa`` check and its comment scan.
+_last_tokens: tuple[str, list[tokenize.TokenInfo] | None] | None = None
+
+
+def _tokens(source: str) -> list[tokenize.TokenInfo] | None:
+    global _last_tokens
+    if _last_tokens is not None and _last_tokens[0] is source:
+        return _last_tokens[1]
+    try:
+        tokens: list[tokenize.TokenInfo] | None = list(
+            tokenize.generate_tokens(io.StringIO(source).readline)
+        )
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        tokens = None
+    _last_tokens = (source, tokens)
+    return tokens
 
 
 def noqa_line_mapping(source: str, lines: list[str]) -> dict[int, str]:
     """Line number -> the text to search for ``noqa`` (whole logical line, as flake8 does)."""
     mapping: dict[int, str] = {}
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
+    tokens = _tokens(source)
+    if tokens is None:
         return {i + 1: line for i, line in enumerate(lines)}
     min_line, max_line = len(lines) + 2, -1
     for tok in tokens:
@@ -52,7 +78,9 @@ class Suppressions:
 
     def __init__(self, source: str) -> None:
         self.lines = source.splitlines(keepends=True)
-        self.file_ignored = any(FILE_NOQA.match(line) for line in self.lines)
+        # without the text ``noqa`` (most files) no line and no file is suppressed
+        self.has_noqa = has_noqa_text(source)
+        self.file_ignored = self.has_noqa and any(FILE_NOQA.match(line) for line in self.lines)
         self._mapping: dict[int, str] | None = None
         self._source = source
 
@@ -65,6 +93,8 @@ class Suppressions:
         return text or ""
 
     def suppressed(self, line: int, code: str) -> bool:
+        if not self.has_noqa:
+            return False
         if self.file_ignored:
             return True
         match = NOQA.search(self._line(line))
@@ -85,9 +115,10 @@ def filter_suppressed(findings: Iterable[object], source: str) -> list[object]:
 def noqa_comments(source: str) -> list[tuple[int, int, list[str]]]:
     """(line, column, TQ codes) of every ``# noqa: ...`` comment that names TQ codes."""
     out: list[tuple[int, int, list[str]]] = []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
+    if not has_noqa_text(source):
+        return out
+    tokens = _tokens(source)
+    if tokens is None:
         return out
     for tok in tokens:
         if tok.type != tokenize.COMMENT:

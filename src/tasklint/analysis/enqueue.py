@@ -12,6 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from tasklint.analysis.gates import quick_search
 from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex, TaskInfo
 from tasklint.syntax.names import Scope
@@ -190,7 +191,7 @@ def enqueue_triggered(source: str) -> bool:
     rules gate on it for the same file in a row, and the search is not cheap."""
     if _LAST_TRIGGERED and _LAST_TRIGGERED[0][0] is source:
         return _LAST_TRIGGERED[0][1]
-    found = ENQUEUE_TRIGGERS.search(source) is not None
+    found = quick_search(ENQUEUE_TRIGGERS)(source)
     _LAST_TRIGGERED[:] = [(source, found)]
     return found
 

@@ -44,6 +44,7 @@ from tasklint.syntax.names import Scope
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context)  # nothing below them, none of the above
 MAX_ROUNDS = 64  # fixed-point rounds for one query
 MAX_REACH = 5000  # functions visited for one query (beyond: unknown, never a finding)
 MAX_CHAIN = 12  # steps kept in a reported path
@@ -456,7 +457,14 @@ class Summaries:
                 if is_on_commit_call(current, ctx, here):
                     continue
                 calls.append((current, here))
-            stack.extend((child, here) for child in ast.iter_child_nodes(current))
+            for attr in current._fields:  # ast.iter_child_nodes, inlined, leaves left out
+                value = getattr(current, attr, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST) and not isinstance(item, _LEAVES):
+                            stack.append((item, here))
+                elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                    stack.append((value, here))
         calls.sort(key=lambda c: (c[0].lineno, c[0].col_offset))
         forwards: set[str] = set()
         for call, scope in calls:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
 
+from tasklint.analysis.gates import quick_search
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
@@ -43,7 +44,7 @@ class Rule:
         triggers = self.triggers
         if triggers is None:
             return True
-        return triggers.search(source) is not None or any(
+        return quick_search(triggers)(source) or any(
             name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
         )
 

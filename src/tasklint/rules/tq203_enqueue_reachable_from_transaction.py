@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tasklint.analysis.enqueue import EnqueueRecognizer
+from tasklint.analysis.gates import quick_search
 from tasklint.analysis.summaries import Step, Summaries
 from tasklint.analysis.transactions import enclosing_transaction, is_on_commit_call
 from tasklint.config import Settings
@@ -155,7 +156,7 @@ class EnqueueReachableFromTransaction(Rule):
     def wants(self, source: str, settings: Settings) -> bool:
         if self._views:
             return super().wants(source, settings)
-        return self.transaction_triggers.search(source) is not None or any(
+        return quick_search(self.transaction_triggers)(source) or any(
             name.rsplit(".", 1)[-1] in source for name in self.extra_triggers(settings)
         )
 

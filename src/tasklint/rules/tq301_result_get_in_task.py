@@ -6,7 +6,8 @@ import ast
 import re
 from collections.abc import Iterator
 
-from tasklint.analysis.enqueue import ENQUEUE_TRIGGERS, EnqueueRecognizer
+from tasklint.analysis.enqueue import EnqueueRecognizer, enqueue_triggered
+from tasklint.analysis.gates import quick_search
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
@@ -114,11 +115,11 @@ class ResultGetInTask(Rule):
 
     def wants(self, source: str, settings: Settings) -> bool:
         # ``.get(`` is in most files (dicts): a wait needs a result in the same file too
-        if self.triggers is None or self.triggers.search(source) is None:
+        if self.triggers is None or not quick_search(self.triggers)(source):
             return False
         return (
-            ENQUEUE_TRIGGERS.search(source) is not None
-            or RESULT_SOURCES.search(source) is not None
+            enqueue_triggered(source)
+            or quick_search(RESULT_SOURCES)(source)
             or any(name.rsplit(".", 1)[-1] in source for name in settings.enqueue_functions)
         )
 

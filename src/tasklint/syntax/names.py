@@ -304,7 +304,8 @@ class _ScopeBuilder:
                 stack.append((current.value, sc))
                 continue
             for child in child_nodes(current):
-                stack.append((child, sc))
+                if not isinstance(child, _LEAVES):  # popped and skipped anyway: not pushed
+                    stack.append((child, sc))
 
 
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context)
