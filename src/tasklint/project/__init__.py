@@ -9,11 +9,12 @@ import re
 import stat
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from tasklint.config import DEFAULT_MAX_FILE_SIZE, Settings
+from tasklint.data.compat import dataclass
 from tasklint.project.cache import FactsCache, Stamp
 from tasklint.project.deployment import DeploymentFacts, read_deployment
 from tasklint.project.discovery import (

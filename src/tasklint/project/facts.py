@@ -7,10 +7,11 @@ data (strings, numbers, lists, dicts), so they can be cached on disk as JSON and
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
 from sys import intern
 from typing import Any, Callable
 
+from tasklint.data.compat import dataclass
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
 from tasklint.syntax.walk import INERT, child_nodes, share_walk, walk
