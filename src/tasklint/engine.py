@@ -742,6 +742,7 @@ def _lint_paths(
     index: ProjectIndex | None = None
     if todo:
         index = scan.index()
+        _frozen()  # the index lives until the run ends: no collection traverses it again
         track_reads(use_cache)
         try:
             linter = Linter(settings, index, enabled=set(enabled))
