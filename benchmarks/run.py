@@ -281,9 +281,12 @@ def plugin_bench(corpus: Path, bugbear_site: Path) -> None:
 
 
 def bench_plugin(corpus: Path, workdir: Path) -> None:
+    # in the corpus: the plugin used as a library takes the working directory as the
+    # directory flake8 was given, so the index covers the corpus wherever this runs from
     subprocess.run(
         [sys.executable, __file__, "--plugin-only", str(corpus), "--workdir", str(workdir)],
         check=True,
+        cwd=corpus,
     )
 
 
