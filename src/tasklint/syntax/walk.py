@@ -99,22 +99,7 @@ def _add_children(node: ast.AST, out: list[ast.AST]) -> None:
 def _walk(node: ast.AST) -> list[ast.AST]:
     todo: list[ast.AST] = [node]
     i = 0
-    layouts = _LAYOUTS
-    while i < len(todo):
-        current = todo[i]
+    while i < len(todo):  # breadth first, as ast.walk
+        _add_children(todo[i], todo)
         i += 1
-        cls = current.__class__
-        layout = layouts.get(cls)
-        if layout is None:
-            layout = _layout(cls)
-        for name, how in layout:
-            value = getattr(current, name, None)
-            if value is None:
-                continue
-            if how == 1 and value.__class__ is list:
-                todo.extend(value)
-            elif isinstance(value, ast.AST):
-                todo.append(value)
-            elif isinstance(value, list):
-                todo.extend([item for item in value if isinstance(item, ast.AST)])
     return todo
