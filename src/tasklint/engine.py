@@ -19,7 +19,7 @@ from tasklint.findings import Edit, Finding, Fix
 from tasklint.project import (
     BAD_INPUT,
     FileState,
-    parallel_map,
+    parallel_parts,
     parse_source,
     read_source,
     scan_project,
@@ -583,16 +583,51 @@ def _finding_from_json(d: Any) -> Finding:
 _WORKER: tuple[Linter, dict[str, tuple[int, str]]] | None = None
 
 
-def _lint_chunk(items: list[str]) -> list[tuple[list[Finding], list[str]]]:
-    """Findings of each file, with the other files read since the previous file."""
+def _lint_chunk(items: list[str]) -> list[tuple[list[tuple[Any, ...]], list[str]]]:
+    """Findings of each file (as rows: see _finding_row), with the other files read since
+    the previous file."""
     assert _WORKER is not None
     linter, errors = _WORKER
     out = []
     for item in items:
         file, shown = item.split("\0", 1)
         found = linter.check_path(Path(file), shown, errors.get(str(resolved(Path(file)))))
-        out.append((found, take_reads()))
+        out.append(([_finding_row(f) for f in found], take_reads()))
     return out
+
+
+def _finding_row(f: Finding) -> tuple[Any, ...]:
+    """A finding as a worker sends it back: a tuple of its fields (a pickled dataclass
+    arrives with an instance dictionary of its own, twice the size)."""
+    return (
+        f.path,
+        f.line,
+        f.col,
+        f.code,
+        f.message,
+        f.name,
+        f.end_line,
+        f.end_col,
+        f.source,
+        f.fix,
+    )
+
+
+def _findings_of_rows(rows: list[tuple[Any, ...]], messages: dict[str, str]) -> list[Finding]:
+    """The findings of _finding_row's rows; a message equal to one in ``messages`` (the
+    project rules' findings, which workers copy into each file's findings) is that string,
+    not a second copy."""
+    if not rows:
+        return _NO_FINDINGS
+    out = []
+    for path, line, col, code, message, name, end_line, end_col, source, fix in rows:
+        message = messages.get(message, message)
+        out.append(Finding(path, line, col, code, message, name, end_line, end_col, source, fix))
+    return out
+
+
+# The findings of a file without any (one list for all: never changed, only read).
+_NO_FINDINGS: list[Finding] = []
 
 
 def default_jobs() -> int:
@@ -753,16 +788,24 @@ def _lint_paths(
                 stored = None  # a damaged entry: compute them again
             if linter.project_rules:
                 linter.project_findings()  # once, before any fork
+            index.release_project_working_sets()  # the workers do not start with them
             read = set(take_reads())
             _frozen()
             _WORKER = (linter, scan.errors())
             items = [f"{name}\0{shown}" for name, shown in todo]
-            results = parallel_map(_lint_chunk, items, jobs)
+            messages = {
+                f.message: f.message for fs in linter.project_findings().values() for f in fs
+            }
+            results: list[list[Finding]] = []
+            for part in parallel_parts(_lint_chunk, items, jobs):
+                for rows, reads in part:
+                    results.append(_findings_of_rows(rows, messages))
+                    read.update(reads)
+                del part  # this chunk's rows, before the next one arrives
+            del items, messages
         finally:
             _WORKER = None
             track_reads(False)
-        for _, reads in results:
-            read.update(reads)
         # every project file linted again: the bodies this run read are all that count;
         # else the bodies earlier runs read still back the findings kept from them
         kept = set() if relinted >= set(scan.states) and stored is None else bodies
@@ -777,7 +820,7 @@ def _lint_paths(
                 new_fingerprint,
                 {k: list(v) for k, v in linter.project_findings().items()},
             )
-        for (name, shown), (got, _) in zip(todo, results):
+        for (name, shown), got in zip(todo, results):
             findings.extend(got)
             cache.put_findings(
                 str(resolved(Path(name))),

@@ -8,7 +8,7 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -296,24 +296,35 @@ def _without_gc(keys: list[str], one: Callable[[str], _T]) -> list[_T]:
 
 def parallel_map(func: Callable[[list[str]], list[_T]], keys: list[str], jobs: int) -> list[_T]:
     """``func`` over ``keys`` in chunks, in ``jobs`` forked workers; results in input order."""
+    out: list[_T] = []
+    for part in parallel_parts(func, keys, jobs):
+        out.extend(part)
+    return out
+
+
+def parallel_parts(
+    func: Callable[[list[str]], list[_T]], keys: list[str], jobs: int
+) -> Iterator[list[_T]]:
+    """``func`` over consecutive chunks of ``keys`` (in ``jobs`` forked workers), each
+    chunk's results yielded as it arrives, in input order: the caller can make each part
+    compact before the next one is received (the pickled bytes of one chunk at a time)."""
     if jobs <= 1 or len(keys) < 2 * MIN_CHUNK or not _can_fork():
-        return func(keys)
+        yield func(keys)
+        return
     import multiprocessing
 
     # never more workers than the cores or the chunks can keep busy (``-j 500``)
     jobs = min(jobs, usable_cores(), len(keys) // MIN_CHUNK)
     if jobs <= 1:
-        return func(keys)
+        yield func(keys)
+        return
     size = max(MIN_CHUNK, min(200, len(keys) // (jobs * 4) or 1))
     chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
     jobs = min(jobs, len(chunks))
-    out: list[_T] = []
     # Ctrl-C reaches every process of the group: the workers ignore it (no traceback from
     # each), the parent stops the pool and exits quietly
     with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
-        for part in pool.imap(func, chunks):
-            out.extend(part)
-    return out
+        yield from pool.imap(func, chunks)
 
 
 MIN_CHUNK = 8
@@ -503,16 +514,21 @@ def scan_project(
             )
         else:
             todo.append(key)
-    if cache.enabled:  # the facts digest keys cached findings (engine.lint_paths)
-        computed = parallel_map(_compute_many_digested, todo, jobs)
-    else:
-        computed = [(*item, "") for item in parallel_map(_compute_many, todo, jobs)]
-    for key, (digest, facts_json, error, lowered, known) in zip(todo, computed):
-        lowering.remember(lowered)
-        scan.states[key] = FileState(
-            key, stamps[key], digest, facts_json, error, modules[key], known
-        )
-        cache.put(key, stamps[key], facts_json, error, digest, modules[key], facts_digest=known)
+    # the facts digest keys cached findings (engine.lint_paths); each chunk of results is
+    # stored as it arrives (no list of every file's results next to the states)
+    compute: Callable[[list[str]], list[Any]] = (
+        _compute_many_digested if cache.enabled else _compute_many
+    )
+    pending = iter(todo)
+    for part in parallel_parts(compute, todo, jobs):
+        for item, key in zip(part, pending):  # the part first: zip stops at its end
+            digest, facts_json, error, lowered = item[:4]
+            known = item[4] if len(item) > 4 else ""
+            lowering.remember(lowered)
+            scan.states[key] = FileState(
+                key, stamps[key], digest, facts_json, error, modules[key], known
+            )
+            cache.put(key, stamps[key], facts_json, error, digest, modules[key], facts_digest=known)
     scan.states = {k: scan.states[k] for k in order}
     cache.prune(set(order))
     return scan

@@ -146,6 +146,15 @@ class ProjectIndex:
             self._import_graph = build_import_graph(self.modules)
         return self._import_graph
 
+    def release_project_working_sets(self) -> None:
+        """Forget what only the whole-project passes use (the import graph, the tasks by
+        module, the worker's import set: 20 MB on 20,000 modules); each is built again
+        on first use. Called once the project rules are done, before the rule workers
+        fork, so that no worker starts with them."""
+        self._import_graph = None
+        self._tasks_by_module = None
+        self.__dict__.pop("_worker_imports", None)  # project.worker_imports
+
     # -- resolution ----------------------------------------------------------------------
     def resolve(self, qualname: str) -> Target:
         return self._resolve(qualname)
