@@ -50,10 +50,11 @@ def _prefixes(module: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def _prefix_set(module: str) -> frozenset[str]:
-    """``_prefixes`` as a set, remembered: asked for every import statement of a module,
-    and for the same imported modules all over the project."""
-    return frozenset(_prefixes(module))
+def _prefix_set(module: str) -> tuple[str, ...]:
+    """``_prefixes``, remembered: asked for every import statement of a module, and for the
+    same imported modules all over the project (a tuple: a handful of names, where a
+    frozenset takes 216 bytes each, 3 MB on 20,000 modules)."""
+    return tuple(_prefixes(module))
 
 
 def statement_targets(importer: str, imp: ImportFact, modules: Mapping[str, object]) -> list[str]:
@@ -64,7 +65,8 @@ def statement_targets(importer: str, imp: ImportFact, modules: Mapping[str, obje
     targets: set[str] = set()
     if not imp.names:  # import a.b.c
         targets.update(p for p in _prefix_set(imp.module) if p in modules)
-        return sorted(targets - enclosing)
+        targets.difference_update(enclosing)
+        return sorted(targets)
     base = imp.module
     if base:
         targets.update(p for p in _prefix_set(base) if p in modules)
@@ -78,7 +80,7 @@ def statement_targets(importer: str, imp: ImportFact, modules: Mapping[str, obje
             targets.add(sub)
         else:
             reads_base = True
-    targets -= enclosing
+    targets.difference_update(enclosing)
     if reads_base and base in modules and base != importer:
         targets.add(base)  # a name read from a package that encloses the importer
     return sorted(targets)
@@ -88,28 +90,47 @@ class ImportGraph:
     """A directed graph of project modules; edges carry the import statement's position."""
 
     def __init__(self) -> None:
-        self._edges: dict[str, list[ImportEdge]] = {}
-        self._succ: dict[str, set[str]] = {}
-        self._pred: dict[str, set[str]] = {}
+        # a list and sets while edges are added, tuples once compact()
+        self._edges: dict[str, list[ImportEdge] | tuple[ImportEdge, ...]] = {}
+        self._succ: dict[str, set[str] | tuple[str, ...]] = {}
+        self._pred: dict[str, set[str] | tuple[str, ...]] = {}
         self._cyclic: set[str] | None = None
         self._cycle_of: dict[str, frozenset[str]] | None = None  # module -> its cycle
 
     # -- building ------------------------------------------------------------------------
     def add_module(self, module: str) -> None:
-        self._edges.setdefault(module, [])
-        self._succ.setdefault(module, set())
-        self._pred.setdefault(module, set())
+        # no edges yet: one shared empty tuple each (add_import makes a list or a set)
+        self._edges.setdefault(module, ())
+        self._succ.setdefault(module, ())
+        self._pred.setdefault(module, ())
 
     def add_import(self, importer: str, imported: str, line: int = 0, col: int = 0) -> None:
         if importer == imported:
             return  # a module reading from itself re-enters nothing
         self.add_module(importer)
         self.add_module(imported)
-        self._edges[importer].append(ImportEdge(importer, imported, line, col))
-        self._succ[importer].add(imported)
-        self._pred[imported].add(importer)
+        edges = self._edges[importer]
+        if type(edges) is not list:  # none yet, or compacted
+            edges = self._edges[importer] = list(edges)
+        edges.append(ImportEdge(importer, imported, line, col))
+        succ = self._succ[importer]
+        if type(succ) is not set:
+            succ = self._succ[importer] = set(succ)
+        succ.add(imported)
+        pred = self._pred[imported]
+        if type(pred) is not set:
+            pred = self._pred[imported] = set(pred)
+        pred.add(importer)
         self._cyclic = None
         self._cycle_of = None
+
+    def compact(self) -> None:
+        """Hold each module's edges and neighbours as tuples (a set of a few names takes
+        216 bytes, a tuple 48 to 80: 10 MB on 20,000 modules); every query reads them alike
+        (none depends on their order), and add_import makes them a list and sets again."""
+        self._edges = {m: tuple(e) if e else () for m, e in self._edges.items()}
+        self._succ = {m: tuple(n) if n else () for m, n in self._succ.items()}
+        self._pred = {m: tuple(n) if n else () for m, n in self._pred.items()}
 
     # -- queries -------------------------------------------------------------------------
     @property
@@ -255,6 +276,7 @@ def build_import_graph(modules: Mapping[str, ModuleFacts]) -> ImportGraph:
                 continue
             for target in statement_targets(name, imp, modules):
                 graph.add_import(name, target, imp.line, imp.col)
+    graph.compact()
     return graph
 
 
