@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import stat
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import field
@@ -321,6 +322,7 @@ def parallel_parts(
     size = max(MIN_CHUNK, min(200, len(keys) // (jobs * 4) or 1))
     chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
     jobs = min(jobs, len(chunks))
+    fixed_malloc_thresholds()
     # Ctrl-C reaches every process of the group: the workers ignore it (no traceback from
     # each), the parent stops the pool and exits quietly
     with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
@@ -328,6 +330,31 @@ def parallel_parts(
 
 
 MIN_CHUNK = 8
+
+# Blocks at least this large get a mapping of their own from glibc's malloc (its default
+# before it starts raising the threshold as such blocks are freed).
+MALLOC_MMAP_THRESHOLD = 128 * 1024
+_MALLOC_TUNED: list[bool] = []
+
+
+def fixed_malloc_thresholds() -> None:
+    """Keep glibc's malloc thresholds fixed at 128 KiB for the rest of the process (and of
+    the workers it forks): every freed block that large goes back to the system at once.
+    By default the first such block freed raises the thresholds to its size, and the
+    pickled results received chunk after chunk (a few hundred KB each), large dicts and
+    lists then leave holes in the heap that stay resident: 6 to 9 MB of the parent's peak
+    on 20,007 files. Once per process, when a pool forks; nothing off glibc."""
+    if _MALLOC_TUNED or not sys.platform.startswith("linux"):
+        return
+    _MALLOC_TUNED.append(True)
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+        mallopt(-3, MALLOC_MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
+        mallopt(-1, MALLOC_MMAP_THRESHOLD)  # M_TRIM_THRESHOLD
+    except (ImportError, OSError, AttributeError, TypeError):
+        pass  # not glibc (musl has no such knobs): the default allocator as it is
 
 
 def usable_cores() -> int:
