@@ -579,18 +579,19 @@ def _finding_from_json(d: Any) -> Finding:
     return Finding(**d, fix=fix)
 
 
-# The linter a forked worker uses (set in the parent just before the pool forks).
-_WORKER: tuple[Linter, dict[str, tuple[int, str]]] | None = None
+# The linter a forked worker uses, the parse errors and the files to lint as (path, shown)
+# (set in the parent just before the pool forks: workers are sent positions in the list).
+_WORKER: tuple[Linter, dict[str, tuple[int, str]], list[tuple[str, str]]] | None = None
 
 
-def _lint_chunk(items: list[str]) -> list[tuple[list[tuple[Any, ...]], list[str]]]:
+def _lint_chunk(positions: list[int]) -> list[tuple[list[tuple[Any, ...]], list[str]]]:
     """Findings of each file (as rows: see _finding_row), with the other files read since
     the previous file."""
     assert _WORKER is not None
-    linter, errors = _WORKER
+    linter, errors, todo = _WORKER
     out = []
-    for item in items:
-        file, shown = item.split("\0", 1)
+    for i in positions:
+        file, shown = todo[i]
         found = linter.check_path(Path(file), shown, errors.get(str(resolved(Path(file)))))
         out.append(([_finding_row(f) for f in found], take_reads()))
     return out
@@ -791,18 +792,22 @@ def _lint_paths(
             index.release_project_working_sets()  # the workers do not start with them
             read = set(take_reads())
             _frozen()
-            _WORKER = (linter, scan.errors())
-            items = [f"{name}\0{shown}" for name, shown in todo]
-            messages = {
-                f.message: f.message for fs in linter.project_findings().values() for f in fs
-            }
+            _WORKER = (linter, scan.errors(), todo)
+            messages: dict[str, str] | None = None
             results: list[list[Finding]] = []
-            for part in parallel_parts(_lint_chunk, items, jobs):
+            for part in parallel_parts(_lint_chunk, list(range(len(todo))), jobs):
+                if messages is None:  # once the workers are forked: they need none of it
+                    index.release_memos()  # the parent lints nothing itself
+                    messages = {
+                        f.message: f.message
+                        for fs in linter.project_findings().values()
+                        for f in fs
+                    }
                 for rows, reads in part:
                     results.append(_findings_of_rows(rows, messages))
                     read.update(reads)
                 del part  # this chunk's rows, before the next one arrives
-            del items, messages
+            del messages
         finally:
             _WORKER = None
             track_reads(False)

@@ -31,6 +31,7 @@ from tasklint.project.index import IndexSettings, ProjectIndex
 from tasklint.syntax import lowering
 
 _T = TypeVar("_T")
+_K = TypeVar("_K")
 
 
 class RejectedSource(OSError):
@@ -304,7 +305,7 @@ def parallel_map(func: Callable[[list[str]], list[_T]], keys: list[str], jobs: i
 
 
 def parallel_parts(
-    func: Callable[[list[str]], list[_T]], keys: list[str], jobs: int
+    func: Callable[[list[_K]], list[_T]], keys: list[_K], jobs: int
 ) -> Iterator[list[_T]]:
     """``func`` over consecutive chunks of ``keys`` (in ``jobs`` forked workers), each
     chunk's results yielded as it arrives, in input order: the caller can make each part

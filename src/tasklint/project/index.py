@@ -155,6 +155,19 @@ class ProjectIndex:
         self._tasks_by_module = None
         self.__dict__.pop("_worker_imports", None)  # project.worker_imports
 
+    def release_memos(self) -> None:
+        """Forget every answer worked out so far, here and in the memos other modules keep
+        on the index (each is worked out again on first use). The parent calls it once the
+        rule workers have forked (they keep theirs): what it receives from them then reuses
+        this memory instead of growing the heap."""
+        self.release_project_working_sets()
+        self._resolve.cache_clear()
+        self._task.cache_clear()
+        self._task_decorator.cache_clear()
+        own = ProjectIndex(root=self.root).__dict__  # what every index starts with
+        for key in [k for k in self.__dict__ if k not in own]:
+            del self.__dict__[key]  # a memo of another module (the Celery model...)
+
     # -- resolution ----------------------------------------------------------------------
     def resolve(self, qualname: str) -> Target:
         return self._resolve(qualname)
