@@ -171,7 +171,7 @@ class ImportGraph:
         if self._cycle_of is None:
             self._cycle_of = {
                 member: component
-                for component in self.strongly_connected_components()
+                for component in self.strongly_connected_components(singletons=False)
                 if len(component) > 1
                 for member in component
             }
@@ -211,8 +211,11 @@ class ImportGraph:
         rest = self.shortest_chain(first, module)
         return None if rest is None else (module, *rest)
 
-    def strongly_connected_components(self) -> list[frozenset[str]]:
-        """Tarjan's algorithm, iterative (import chains can be thousands deep)."""
+    def strongly_connected_components(self, singletons: bool = True) -> list[frozenset[str]]:
+        """Tarjan's algorithm, iterative (import chains can be thousands deep).
+
+        ``singletons=False`` leaves out the components of one module (the import cycles
+        only: no frozenset for each of 20,000 modules outside any cycle)."""
         index_of: dict[str, int] = {}
         low: dict[str, int] = {}
         on_stack: set[str] = set()
@@ -245,6 +248,11 @@ class ImportGraph:
                     parent = work[-1][0]
                     low[parent] = min(low[parent], low[node])
                 if low[node] == index_of[node]:
+                    if stack[-1] == node:  # alone in its component
+                        on_stack.discard(stack.pop())
+                        if singletons:
+                            result.append(frozenset((node,)))
+                        continue
                     component: set[str] = set()
                     while True:
                         member = stack.pop()
@@ -259,7 +267,7 @@ class ImportGraph:
         """Does some chain of module-level imports lead from ``module`` back to it?"""
         if self._cyclic is None:
             self._cyclic = set()
-            for component in self.strongly_connected_components():
+            for component in self.strongly_connected_components(singletons=False):
                 if len(component) > 1:
                     self._cyclic.update(component)
         return module in self._cyclic
