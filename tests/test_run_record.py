@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tasklint import cli, engine, runrecord
+from tasklint import cli, engine, inputs, runrecord
 from tasklint.project import cache as facts_cache
 from tests.support.runner import FIXTURES
 
@@ -201,9 +201,9 @@ def test_a_touched_file_is_unchanged(
     path = project / "shop" / "tasks.py"
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     assert runs.answered_from_record(capsys)
-    rel = "shop/tasks.py"
-    row = next(r for r in json.loads(_record(project).read_text())["files"] if r[0] == rel)
-    assert row[1] == path.stat().st_mtime_ns  # the record holds the new stamp
+    files = json.loads(_record(project).read_text())["files"]
+    row = files["rel"].index("shop/tasks.py")
+    assert files["mtime"][row] == path.stat().st_mtime_ns  # the record holds the new stamp
     assert runs.answered_from_record(capsys)
 
 
@@ -231,19 +231,25 @@ def test_racy_entries_are_checked_by_their_content(
     target = project / "shop" / "extra" / "jobs.py"
     target.write_text(TASK_WITH_FINDING.replace("other", "olden"), encoding="utf-8")
     st = target.stat()
-    for row in data["files"]:
-        if row[0] == "shop/extra/jobs.py":
-            row[1:5] = [st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino]
-            row[6] = 1
+    files = data["files"]
+    row = files["rel"].index("shop/extra/jobs.py")
+    files["mtime"][row], files["size"][row], files["ctime"][row] = (
+        st.st_mtime_ns,
+        st.st_size,
+        st.st_ctime_ns,
+    )
+    files["racy"][row] = 1
     path.write_text(json.dumps(data))
     assert not runs.answered_from_record(capsys)
     # a directory recorded by what it lists (racy when recorded): a new name is a miss,
     # the same listing a hit
     runs.run(capsys)
     data = json.loads(path.read_text())
-    for row in data["dirs"]:
-        if row[0] == "shop":
-            row[1:] = [runrecord._listing_now(str(project / "shop"))]
+    dirs = data["dirs"]
+    row = dirs["rel"].index("shop")
+    for column in dirs.values():
+        del column[row]
+    data["listings"].append(["shop", inputs.listing_now(str(project / "shop"))])
     path.write_text(json.dumps(data))
     assert runs.answered_from_record(capsys)
     (project / "shop" / "README").write_text("x", encoding="utf-8")  # not Python, still new
@@ -265,23 +271,22 @@ def test_files_changed_within_the_margin_are_racy(
     monkeypatch.setattr(runrecord, "MARGIN_NS", 3_000_000_000)
     # now written with the real margin: the Python files just written are racy (their
     # bytes are checked on use), still answered from the record
-    for row in json.loads(_record(project).read_text())["files"]:
-        assert row[6] == 0
+    assert not any(json.loads(_record(project).read_text())["files"]["racy"])
     path = project / "shop" / "tasks.py"
     path.write_bytes(path.read_bytes())
     runs.run(capsys)
-    rows = {r[0]: r for r in json.loads(_record(project).read_text())["files"]}
-    assert rows["shop/tasks.py"][6] == 1
+    files = json.loads(_record(project).read_text())["files"]
+    assert files["racy"][files["rel"].index("shop/tasks.py")] == 1
     assert runs.answered_from_record(capsys)
 
 
 def _damage(name: str) -> Callable[[dict[str, Any]], object]:
     def files(data: dict[str, Any], rel: object) -> dict[str, Any]:
-        data["files"][0][0] = rel
+        data["files"]["rel"][0] = rel
         return data
 
     def dirs(data: dict[str, Any], rel: object) -> dict[str, Any]:
-        data["dirs"][0][0] = rel
+        data["dirs"]["rel"][0] = rel
         return data
 
     def finding(data: dict[str, Any], column: int, value: object) -> dict[str, Any]:
@@ -294,6 +299,9 @@ def _damage(name: str) -> Callable[[dict[str, Any]], object]:
         "another format": lambda d: {**d, "format": runrecord.RECORD_FORMAT + 1},
         "another key": lambda d: {**d, "key": "0" * 32},
         "a missing field": lambda d: {k: v for k, v in d.items() if k != "probes"},
+        "a short column": lambda d: {**d, "files": {**d["files"], "racy": []}},
+        "a listing outside": lambda d: {**d, "listings": [["..", "0" * 32]]},
+        "an empty file path": lambda d: files(d, ""),
         "a path above the root": lambda d: files(d, "../outside.py"),
         "an absolute path": lambda d: files(d, "/etc/passwd"),
         "a control character": lambda d: files(d, "shop/\x1b[2Jtasks.py"),
@@ -324,6 +332,9 @@ def _damage(name: str) -> Callable[[dict[str, Any]], object]:
         "another format",
         "another key",
         "a missing field",
+        "a short column",
+        "a listing outside",
+        "an empty file path",
         "a path above the root",
         "an absolute path",
         "a control character",
@@ -372,3 +383,21 @@ def test_a_record_behind_a_link_is_not_read(
     shutil.move(str(path), elsewhere)
     path.symlink_to(elsewhere)
     assert not runs.answered_from_record(capsys)
+
+
+@pytest.mark.parametrize("rel", ["a", "a/b.py", ".hidden/x.py", "a/.b", "...", "a/..b", ""])
+def test_paths_the_record_may_hold(rel: str) -> None:
+    assert runrecord._rel_ok(rel)
+    assert runrecord._rels_ok(["x", rel, "y/z"], empty=True)
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        *("/a", "a/", "a//b", ".", "..", "a/./b", "a/../b", "../a", "a/.", "a/..", "/"),
+        *("a\x00b", "a\nb", "a\x1b[2J", "a\x7f"),
+    ],
+)
+def test_paths_the_record_never_holds(rel: str) -> None:
+    assert not runrecord._rel_ok(rel)
+    assert not runrecord._rels_ok(["x", rel, "y/z"], empty=True)

@@ -580,17 +580,20 @@ def _recorded_run(args: argparse.Namespace, paths: list[Path]) -> int | tuple[st
                 os.environ.get(FORCE_ENV, ""),
             ]
         )
+    except Exception:  # a bug here must never cost the run: the normal way, no record
+        if os.environ.get("TASKLINT_DEBUG"):
+            raise
+        return None
+    try:
         where = runrecord.location(paths)
         if where is None:
             raise runrecord.Miss("no cache yet")
         hit, refreshed = runrecord.load(where, key)
-    except runrecord.Miss:
-        inputs.start()
-        return key, start
-    except Exception:  # a bug here must never cost the run: the normal way
-        if os.environ.get("TASKLINT_DEBUG"):
+    except Exception as exc:  # a miss (a bug too: never the run's cost): the normal way
+        if os.environ.get("TASKLINT_DEBUG") and not isinstance(exc, runrecord.Miss):
             raise
-        return None
+        inputs.start(racy_from=start - runrecord.MARGIN_NS)
+        return key, start
     if refreshed is not None:  # stamps moved, bytes did not (touch): remember the new ones
         runrecord.save(where, key, refreshed)
     return _report(args, _Answer(hit.findings, hit.files, hit.root), sys.stdout)
@@ -618,15 +621,17 @@ def _record_run(
 
     key, start = recording
     listed, read = inputs.stop()
+    for result in results:
+        result.index = None  # (no longer needed: its memory is free for the record's)
     where = runrecord.location(paths)  # the cache this run made, if none was there
     if where is None:
         return
-    sources: dict[str, str] = {}
+    sources: dict[str, tuple[tuple[int, int, int] | None, str]] = {}
     for result in results:
-        if result.digests is None:
+        if result.sources is None:
             clean = False
         else:
-            sources.update(result.digests)
+            sources.update(result.sources)
     try:
         if not clean:
             raise runrecord.Miss("the run printed warnings")

@@ -446,7 +446,7 @@ def nested_config_dirs(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -
         except OSError:
             inputs.read(directory)  # cannot be listed: no run record
             continue
-        inputs.listed(directory, entries)
+        inputs.listed(directory, entries, top=directory == top)
         if directory != top and any(e.name == "pyproject.toml" for e in entries):
             candidate = os.path.join(directory, "pyproject.toml")
             if os.path.isfile(candidate):

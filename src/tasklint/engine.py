@@ -542,9 +542,9 @@ class RunResult:
     files: int
     index: ProjectIndex | None = None  # None when every file's findings came from the cache
     root: Path | None = None  # the project root (baselines anchor their paths to it)
-    # each project file's digest of the bytes this run read ("" unreadable): a run record
-    # (project/runrecord.py) stamps them
-    digests: dict[str, str] | None = None
+    # each project file's stamp (taken before it was read) and digest of the bytes this run
+    # read ("" unreadable): what the run record (tasklint/runrecord.py) checks them by
+    sources: dict[str, tuple[tuple[int, int, int] | None, str]] | None = None
 
 
 _FINDING_FIELDS: dict[str, tuple[type, ...]] = {
@@ -795,7 +795,7 @@ def _lint_paths(
         files=len(files),
         index=index,
         root=resolved(root),
-        digests={key: state.digest for key, state in scan.states.items()},
+        sources={key: (state.stamp, state.digest) for key, state in scan.states.items()},
     )
 
 

@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ from tasklint.findings import Edit, Finding, Fix
 
 # project/cache.py's CACHE_DIR (this module sits below the project model: importing it
 # would import the whole model on a run answered from the record; tests check they agree)
-CACHE_DIR = ".tasklint_cache"
+from tasklint.inputs import CACHE_DIR, listing_now
 
 # Bumped when what a record holds or means changes.
 RECORD_FORMAT = 1
@@ -67,6 +68,9 @@ PROBE_NAMES = ("pyproject.toml", "setup.cfg", "setup.py", ".git", "__init__.py")
 CONTENT_PROBES = frozenset({"pyproject.toml", "setup.cfg", "setup.py"})
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
+_STR = {str}
+_INT = {int}
+_OPT_INT = {int, type(None)}
 
 
 class Miss(Exception):
@@ -152,32 +156,6 @@ def _digest_of(path: str, limit: int | None = None) -> str | None:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _kind(entry: os.DirEntry[str]) -> str:
-    try:
-        if entry.is_symlink():
-            return "l"
-        if entry.is_dir(follow_symlinks=False):
-            return "d"
-        return "f" if entry.is_file(follow_symlinks=False) else "o"
-    except OSError:
-        return "?"
-
-
-def _listing_digest(items: Iterable[tuple[str, str]]) -> str:
-    """What a directory holds as a walk sees it (names and kinds), the cache directory
-    left out (tasklint writes it; no walk enters it, or no record is written)."""
-    text = "\0".join(f"{name}/{kind}" for name, kind in sorted(items) if name != CACHE_DIR)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def _listing_now(directory: str) -> str | None:
-    try:
-        with os.scandir(directory) as it:
-            return _listing_digest((e.name, _kind(e)) for e in it)
-    except OSError:
-        return None
-
-
 def _racy(st: os.stat_result, start: int) -> bool:
     return max(st.st_mtime_ns, st.st_ctime_ns) >= start - MARGIN_NS
 
@@ -210,14 +188,47 @@ def _probe_state(path: str) -> list[Any] | None:
 def _rel_ok(rel: object) -> bool:
     """A path below the root as the record writes it: ``/``-separated, relative, no
     ``.``/``..``/empty part, nothing unprintable ("" is the root itself)."""
-    if type(rel) is not str or len(rel) >= 4096 or not rel.isprintable():
+    return type(rel) is str and _rels_ok([rel], empty=True)
+
+
+def _rels_ok(rels: list[Any], empty: bool = False) -> bool:
+    """``_rel_ok`` of every path of a column at once (a few passes in C, not one call per
+    path); ``empty``: the root itself ("") may be among them."""
+    if not rels:
+        return True
+    if not set(map(type, rels)) <= _STR or max(map(len, rels)) >= 4096:
         return False
-    padded = f"/{rel}/"
-    return rel == "" or ("//" not in padded and "/./" not in padded and "/../" not in padded)
+    if not empty and "" in rels:
+        return False
+    # NUL and every other control character are unprintable; then, with every separator
+    # a NUL, an empty part (a leading, trailing or doubled ``/``), ``.`` and ``..`` show
+    if not "/".join(rels).isprintable():
+        return False
+    named = [r for r in rels if r]
+    if not named:
+        return True
+    parts = "\x00" + "\x00".join(named).replace("/", "\x00") + "\x00"
+    return "\x00\x00" not in parts and "\x00.\x00" not in parts and "\x00..\x00" not in parts
 
 
 def _int(value: object) -> bool:
     return type(value) is int and value >= 0
+
+
+def _columns(data: object, names: tuple[str, ...]) -> list[list[Any]]:
+    """A table stored by column: a dict of equally long lists, exactly ``names``."""
+    if not isinstance(data, dict) or set(data) != set(names):
+        raise Miss("bad table")
+    columns = [data[name] for name in names]
+    if any(type(c) is not list or len(c) != len(columns[0]) for c in columns):
+        raise Miss("bad table")
+    return columns
+
+
+DIR_COLUMNS = ("rel", "mtime", "ctime", "ino", "dev")
+FILE_COLUMNS = ("rel", "mtime", "size", "ctime", "digest", "racy")
+_DIR_STAMP = operator.attrgetter("st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")
+_FILE_STAMP = operator.attrgetter("st_mtime_ns", "st_size", "st_ctime_ns")
 
 
 def load(where: Path, key: str) -> tuple[Hit, dict[str, Any] | None]:
@@ -239,6 +250,7 @@ def load(where: Path, key: str) -> tuple[Hit, dict[str, Any] | None]:
         "key",
         "start",
         "dirs",
+        "listings",
         "files",
         "probes",
         "result",
@@ -247,7 +259,7 @@ def load(where: Path, key: str) -> tuple[Hit, dict[str, Any] | None]:
     if data["format"] != RECORD_FORMAT or data["key"] != key or not _int(data["start"]):
         raise Miss("another run's record")
     top = str(where)
-    _check_dirs(top, data["dirs"])
+    _check_dirs(top, data["dirs"], data["listings"])
     moved = _check_files(top, data["files"])
     _check_probes(where, data["probes"])
     hit = _result(where, data["result"])
@@ -258,14 +270,11 @@ def load(where: Path, key: str) -> tuple[Hit, dict[str, Any] | None]:
     import time
 
     now = time.time_ns()
-    rows = []
-    for row in data["files"]:
-        if row[0] in moved:
-            st = moved[row[0]]
-            row = [row[0], st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino, row[5]]
-            row.append(1 if _racy(st, now) else 0)
-        rows.append(row)
-    data["files"] = rows
+    files = data["files"]
+    for i, st in moved.items():
+        for name, value in zip(FILE_COLUMNS[1:4], _FILE_STAMP(st)):
+            files[name][i] = value
+        files["racy"][i] = 1 if _racy(st, now) else 0
     return hit, data
 
 
@@ -273,68 +282,51 @@ def _join(top: str, rel: str) -> str:
     return top if rel == "" else f"{top}/{rel}"
 
 
-def _check_dirs(top: str, rows: object) -> None:
-    if not isinstance(rows, list):
-        raise Miss("bad dirs")
-    stat = os.stat
-    for row in rows:
-        if type(row) is not list or not row or not _rel_ok(row[0]):
-            raise Miss("bad directory row")
-        full = _join(top, row[0])
-        if len(row) == 2:  # racy when recorded: what it lists decides
-            if type(row[1]) is not str or _listing_now(full) != row[1]:
-                raise Miss(f"changed: {row[0]}")
-            continue
-        if len(row) != 5 or not all(_int(v) for v in row[1:]):
-            raise Miss("bad directory row")
-        try:
-            st = stat(full)
-        except OSError as exc:
-            raise Miss(f"gone: {row[0]}") from exc
-        if (
-            st.st_mtime_ns != row[1]
-            or st.st_ctime_ns != row[2]
-            or st.st_ino != row[3]
-            or st.st_dev != row[4]
-        ):
+def _stats(top: str, rels: list[str]) -> list[os.stat_result]:
+    prefix = f"{top}/"
+    try:
+        return [os.stat(prefix + rel if rel else top) for rel in rels]
+    except OSError as exc:
+        raise Miss(f"gone: {exc.filename}") from exc
+
+
+def _check_dirs(top: str, table: object, listings: object) -> None:
+    rels, *stamps = _columns(table, DIR_COLUMNS)
+    if not _rels_ok(rels, empty=True):
+        raise Miss("bad directory")
+    if list(map(_DIR_STAMP, _stats(top, rels))) != list(zip(*stamps)):
+        raise Miss("a directory changed")
+    # racy when recorded: what each lists (names and kinds) decides
+    if type(listings) is not list:
+        raise Miss("bad listings")
+    for row in listings:
+        if type(row) is not list or len(row) != 2 or not _rel_ok(row[0]):
+            raise Miss("bad listing")
+        if type(row[1]) is not str or listing_now(_join(top, row[0])) != row[1]:
             raise Miss(f"changed: {row[0]}")
 
 
-def _check_files(top: str, rows: object) -> dict[str, os.stat_result]:
-    """The files whose stamps moved with their bytes unchanged (by relative path)."""
-    if not isinstance(rows, list):
-        raise Miss("bad files")
-    stat = os.stat
-    moved: dict[str, os.stat_result] = {}
-    prefix = f"{top}/"
-    for row in rows:
-        # the stamps need no check of their own: anything but the file's stamp differs
-        if type(row) is not list or len(row) != 7 or not row[0] or not _rel_ok(row[0]):
-            raise Miss("bad file row")
-        try:
-            st = stat(prefix + row[0])
-        except OSError as exc:
-            raise Miss(f"gone: {row[0]}") from exc
-        if (
-            row[6] == 0  # not racy when recorded
-            and st.st_mtime_ns == row[1]
-            and st.st_size == row[2]
-            and st.st_ctime_ns == row[3]
-            and st.st_ino == row[4]
-        ):
+def _check_files(top: str, table: object) -> dict[int, os.stat_result]:
+    """The files whose stamps moved with their bytes unchanged (by row)."""
+    rels, mtimes, sizes, ctimes, digests, racy = _columns(table, FILE_COLUMNS)
+    if not _rels_ok(rels):
+        raise Miss("bad file")
+    now = _stats(top, rels)
+    stamps = list(map(_FILE_STAMP, now))
+    recorded = list(zip(mtimes, sizes, ctimes))
+    if stamps == recorded and not any(racy):
+        return {}
+    moved: dict[int, os.stat_result] = {}
+    for i, (stamp, was) in enumerate(zip(stamps, recorded)):
+        if stamp == was and not racy[i]:
             continue
-        rel, mtime, size, ctime, ino, digest, racy = row
-        full = prefix + rel
         # racy, or the stamp moved: the bytes decide (no digest: it could not be read)
-        if type(digest) is not str or not _HEX32.fullmatch(digest) or _digest_of(full) != digest:
-            raise Miss(f"changed: {rel}")
-        if racy or (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino) != (
-            mtime,
-            size,
-            ctime,
-            ino,
-        ):
-            moved[rel] = st
+        digest = digests[i]
+        if type(digest) is not str or not _HEX32.fullmatch(digest):
+            raise Miss(f"changed: {rels[i]}")
+        if _digest_of(f"{top}/{rels[i]}") != digest:
+            raise Miss(f"changed: {rels[i]}")
+        moved[i] = now[i]
     return moved
 
 
@@ -377,11 +369,6 @@ def _result(where: Path, result: object) -> Hit:
         files=files,
         root=None if root is None else Path(_join(str(where), root)),
     )
-
-
-_STR = {str}
-_INT = {int}
-_OPT_INT = {int, type(None)}
 
 
 def _findings(columns: object) -> list[Finding]:
@@ -453,58 +440,57 @@ def finding_columns(findings: list[Finding]) -> list[list[Any]]:
 # -- writing -------------------------------------------------------------------------------
 
 
+Stamp = tuple[int, int, int]  # (mtime_ns, size, ctime_ns), as project/cache.py's
+
+
 def build(
     where: Path,
     key: str,
     start: int,
-    listed: dict[str, list[list[os.DirEntry[str]]]],
+    listed: dict[str, set[str]],
     read: set[str],
-    sources: dict[str, str],
+    sources: dict[str, tuple[Stamp | None, str]],
     findings: list[Finding],
     files: int,
     root: Path | None,
 ) -> dict[str, Any]:
     """The record of a run that started at ``start`` (``time.time_ns()``): ``listed`` the
-    directories its walks listed (each listing as the walk saw it), ``read`` the other
-    files it read, ``sources`` the digest of each Python file's bytes as read. Raises Miss
-    when the run cannot be recorded (an input outside the root, one that changed while
-    the run read it, a walk that entered the cache)."""
+    directories its walks listed (with the digests of what they saw in the racy ones:
+    inputs.listed), ``read`` the other
+    files it read, ``sources`` each Python file's stamp (taken before it was read) and
+    the digest of its bytes as read. Raises Miss when the run cannot be recorded (an
+    input outside the root, one that changed while the run read it, a walk that entered
+    the cache)."""
     top = str(where)
     prefix = top.rstrip("/") + "/"
 
-    def rel(path: str) -> str:
-        if path == top:
-            return ""
-        if not path.startswith(prefix):
-            raise Miss(f"outside the root: {path}")
-        out = path[len(prefix) :]
-        if not _rel_ok(out):
-            raise Miss(f"a path the record cannot hold: {path!r}")
+    def relative(paths: list[str], empty: bool = False) -> list[str]:
+        if any(not p.startswith(prefix) and p != top for p in paths):
+            raise Miss("an input outside the root")
+        out = [p[len(prefix) :] if p != top else "" for p in paths]
+        if not _rels_ok(out, empty=empty):
+            raise Miss("a path the record cannot hold")
         return out
 
-    stat = os.stat
-    file_rows: list[list[Any]] = []
-    seen_files: set[str] = set()
-    for path, digest in sources.items():
-        r = rel(path)
-        try:
-            st = stat(path)
-        except OSError as exc:
-            raise Miss(f"gone: {path}") from exc
-        racy = 1 if _racy(st, start) else 0
-        file_rows.append([r, st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino, digest, racy])
-        seen_files.add(path)
-    probe_rows: list[list[Any]] = []
+    file_table: dict[str, list[Any]] = {name: [] for name in FILE_COLUMNS}
+    names = list(sources)
+    file_table["rel"] = relative(names)
+    for path in names:
+        stamp, digest = sources[path]
+        if stamp is None:
+            raise Miss(f"gone: {path}")
+        file_table["mtime"].append(stamp[0])
+        file_table["size"].append(stamp[1])
+        file_table["ctime"].append(stamp[2])
+        file_table["digest"].append(digest)
+        file_table["racy"].append(1 if max(stamp[0], stamp[2]) >= start - MARGIN_NS else 0)
     ancestors = [where, *where.parents]
-    above = {
-        os.path.join(str(a), n): (i, n) for i, a in enumerate(ancestors) if i for n in PROBE_NAMES
-    }
-    for path in sorted(read - seen_files):
-        if path in above:
-            continue  # a marker above the root: a probe (below)
-        r = rel(path)
+    above = {os.path.join(str(a), n) for i, a in enumerate(ancestors) if i for n in PROBE_NAMES}
+    others = sorted(read - set(sources) - above)  # markers above the root: probes (below)
+    file_table["rel"].extend(relative(others))
+    for path in others:
         try:
-            st = stat(path)
+            st = os.stat(path)
         except OSError as exc:
             raise Miss(f"gone: {path}") from exc
         if _racy(st, start):
@@ -512,56 +498,63 @@ def build(
         read_digest = _digest_of(path)
         if read_digest is None:
             raise Miss(f"unreadable: {path}")
-        file_rows.append([r, st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino, read_digest, 0])
+        for name, value in zip(FILE_COLUMNS[1:4], _FILE_STAMP(st)):
+            file_table[name].append(value)
+        file_table["digest"].append(read_digest)
+        file_table["racy"].append(0)
+    probe_rows: list[list[Any]] = []
     for i, ancestor in enumerate(ancestors):
         for name in PROBE_NAMES:
             full = os.path.join(str(ancestor), name)
             state = _probe_state(full)
-            digest = ""
+            found = ""
             if state is not None and len(state) == 5:
                 if max(state[1], state[3]) >= start - MARGIN_NS:
                     raise Miss(f"changed while read: {full}")
-                found = _digest_of(full, MAX_PROBE_BYTES)
-                if found is None:
+                found = _digest_of(full, MAX_PROBE_BYTES) or ""
+                if not found:
                     raise Miss(f"unreadable: {full}")
-                digest = found
-            probe_rows.append([i, name, state, digest])
+            probe_rows.append([i, name, state, found])
     # directories: every one listed, and every one above a recorded file or directory
-    wanted: dict[str, list[list[os.DirEntry[str]]]] = dict(listed)
-    for path in [*listed, *seen_files, *(read - set(above))]:
+    wanted: dict[str, set[str]] = dict(listed)
+    for path in [*listed, *names, *others]:
         parent = os.path.dirname(path)
         while parent.startswith(prefix) and parent not in wanted:
-            wanted[parent] = []
+            wanted[parent] = set()
             parent = os.path.dirname(parent)
         if parent == top and top not in wanted:
-            wanted[top] = []
-    dir_rows: list[list[Any]] = []
-    for path, listings in sorted(wanted.items()):
-        r = rel(path)
-        if os.path.basename(path) == CACHE_DIR:
-            raise Miss("a walk entered the cache directory")
+            wanted[top] = set()
+    dir_table: dict[str, list[Any]] = {name: [] for name in DIR_COLUMNS}
+    listing_rows: list[list[str]] = []
+    dirs = sorted(wanted)
+    if any(os.path.basename(d) == CACHE_DIR for d in dirs):
+        raise Miss("a walk entered the cache directory")
+    for path, rel in zip(dirs, relative(dirs, empty=True)):
         try:
-            st = stat(path)
+            st = os.stat(path)
         except OSError as exc:
             raise Miss(f"gone: {path}") from exc
         if not _racy(st, start):
-            dir_rows.append([r, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev])
+            dir_table["rel"].append(rel)
+            for name, value in zip(DIR_COLUMNS[1:], _DIR_STAMP(st)):
+                dir_table[name].append(value)
             continue
         # changed lately: what the run's walks saw, if they all saw the same
-        seen = {_listing_digest((e.name, _kind(e)) for e in entries) for entries in listings}
-        if len(seen) != 1:
+        seen = wanted[path]
+        if len(seen) != 1 or "" in seen:
             raise Miss(f"changed while listed: {path}")
-        dir_rows.append([r, seen.pop()])
+        listing_rows.append([rel, next(iter(seen))])
     return {
         "format": RECORD_FORMAT,
         "key": key,
         "start": start,
-        "dirs": dir_rows,
-        "files": file_rows,
+        "dirs": dir_table,
+        "listings": listing_rows,
+        "files": file_table,
         "probes": probe_rows,
         "result": {
             "files": files,
-            "root": None if root is None else rel(str(root)),
+            "root": None if root is None else relative([str(root)], empty=True)[0],
             "findings": finding_columns(findings),
         },
     }

@@ -163,7 +163,7 @@ def find_deployment_files(root: Path, settings: Settings) -> list[Path]:
         except OSError:
             inputs.read(directory)  # cannot be listed: no run record
             return
-        inputs.listed(directory, entries)
+        inputs.listed(directory, entries, top=not depth)
         names = {e.name for e in entries}
         if depth and ("__init__.py" in names or "pyvenv.cfg" in names):
             return  # a Python package or a virtualenv: code, not deployment

@@ -324,7 +324,7 @@ def _walk(
             yield directory  # cannot be listed: reported (TQ001), never skipped in silence
         return
     if inputs.active():
-        inputs.listed(resolved(directory), entries)
+        inputs.listed(resolved(directory), entries, st, top)
     ident = (st.st_dev, st.st_ino)
     if ident in visited:
         return
