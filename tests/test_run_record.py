@@ -4,6 +4,7 @@ record (it lies inside the repository), makes it a miss."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -74,7 +75,11 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> Runs:
 
 
 def _record(root: Path) -> Path:
-    found = sorted((root / ".tasklint_cache").glob("run-*.json"))
+    found = [
+        p
+        for p in sorted((root / ".tasklint_cache").glob("run-*.json"))
+        if not p.name.endswith(runrecord.FINDINGS_SUFFIX)
+    ]
     assert len(found) == 1, found
     return found[0]
 
@@ -290,7 +295,7 @@ def _damage(name: str) -> Callable[[dict[str, Any]], object]:
         return data
 
     def finding(data: dict[str, Any], column: int, value: object) -> dict[str, Any]:
-        data["result"]["findings"][column][0] = value
+        data["findings"][column][0] = value
         return data
 
     table: dict[str, Callable[[dict[str, Any]], object]] = {
@@ -314,10 +319,8 @@ def _damage(name: str) -> Callable[[dict[str, Any]], object]:
         "line zero": lambda d: finding(d, 1, 0),
         "a list as message": lambda d: finding(d, 4, ["x"]),
         "a bad fix": lambda d: finding(d, 9, [[["a"]], True, "x"]),
-        "short columns": lambda d: {
-            **d,
-            "result": {**d["result"], "findings": [c[:1] for c in d["result"]["findings"]][:9]},
-        },
+        "short columns": lambda d: {**d, "findings": [c[:1] for c in d["findings"]][:9]},
+        "findings of another record": lambda d: {**d, "findings": d["findings"], "stale": 1},
         "negative file count": lambda d: {**d, "result": {**d["result"], "files": -1}},
         "deep nesting": lambda d: "[" * 100_000,
     }
@@ -348,6 +351,7 @@ def _damage(name: str) -> Callable[[dict[str, Any]], object]:
         "a list as message",
         "a bad fix",
         "short columns",
+        "findings of another record",
         "negative file count",
         "deep nesting",
     ],
@@ -357,7 +361,19 @@ def test_a_damaged_record_is_a_miss(
 ) -> None:
     runs.run(capsys)
     path = _record(project)
-    damaged = _damage(damage)(json.loads(path.read_text()))
+    found = path.with_name(path.name[: -len(".json")] + runrecord.FINDINGS_SUFFIX)
+    # the findings (in their own file) damaged with the record's digest of them made to
+    # agree: what they hold is checked, not only that they are the record's
+    data = {**json.loads(path.read_text()), "findings": json.loads(found.read_text())}
+    damaged = _damage(damage)(data)
+    if isinstance(damaged, dict) and "findings" in damaged:
+        text = json.dumps(damaged.pop("findings")).encode()
+        found.write_bytes(text)
+        if not damaged.pop("stale", None):
+            digest = hashlib.blake2b(text, digest_size=16).hexdigest()
+            damaged["result"] = {**damaged["result"], "findings": digest}
+    elif isinstance(damaged, list):
+        damaged[0].pop("findings")
     path.write_text(damaged if isinstance(damaged, str) else json.dumps(damaged))
     assert not runs.answered_from_record(capsys)
     assert runs.answered_from_record(capsys)  # the record written again

@@ -145,6 +145,28 @@ def _file(where: Path, key: str) -> Path:
     return where / CACHE_DIR / f"{PREFIX}{key}.json"
 
 
+def _findings_file(where: Path, key: str) -> Path:
+    """The findings of a record, in a file of their own: a run whose inputs changed reads
+    only the (smaller) stamps; the record holds the digest of this file's bytes."""
+    return where / CACHE_DIR / f"{PREFIX}{key}{FINDINGS_SUFFIX}"
+
+
+FINDINGS_SUFFIX = ".findings.json"
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of a regular file of the cache (not a link), at most MAX_RECORD_BYTES."""
+    if _links_out(path):
+        raise Miss("the cache is a link")
+    try:
+        with open(path, "rb") as fh:
+            if not os.path.isfile(path) or os.fstat(fh.fileno()).st_size > MAX_RECORD_BYTES:
+                raise Miss("not a record")
+            return fh.read()
+    except OSError as exc:
+        raise Miss("unreadable") from exc
+
+
 def _digest_of(path: str, limit: int | None = None) -> str | None:
     try:
         with open(path, "rb") as fh:
@@ -235,15 +257,9 @@ def load(where: Path, key: str) -> tuple[Hit, dict[str, Any] | None]:
     """The recorded result of this run when every input is unchanged, and the record to
     write back (its stamps refreshed) when some stamps moved but no bytes did, else None.
     Raises Miss otherwise."""
-    path = _file(where, key)
-    if _links_out(path):
-        raise Miss("the cache is a link")
     try:
-        with open(path, "rb") as fh:
-            if not os.path.isfile(path) or os.fstat(fh.fileno()).st_size > MAX_RECORD_BYTES:
-                raise Miss("not a record")
-            data = json.loads(fh.read())
-    except (OSError, ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
+        data = json.loads(_read(_file(where, key)))
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
         raise Miss("unreadable") from exc
     if not isinstance(data, dict) or set(data) != {
         "format",
@@ -262,7 +278,7 @@ def load(where: Path, key: str) -> tuple[Hit, dict[str, Any] | None]:
     _check_dirs(top, data["dirs"], data["listings"])
     moved = _check_files(top, data["files"])
     _check_probes(where, data["probes"])
-    hit = _result(where, data["result"])
+    hit = _result(where, key, data["result"])
     if not moved:
         return hit, None
     # stamps that moved with the same bytes: the record with the new ones (racy when they
@@ -284,8 +300,9 @@ def _join(top: str, rel: str) -> str:
 
 def _stats(top: str, rels: list[str]) -> list[os.stat_result]:
     prefix = f"{top}/"
+    stat = os.stat
     try:
-        return [os.stat(prefix + rel if rel else top) for rel in rels]
+        return [stat(prefix + rel if rel else top) for rel in rels]
     except OSError as exc:
         raise Miss(f"gone: {exc.filename}") from exc
 
@@ -311,23 +328,31 @@ def _check_files(top: str, table: object) -> dict[int, os.stat_result]:
     rels, mtimes, sizes, ctimes, digests, racy = _columns(table, FILE_COLUMNS)
     if not _rels_ok(rels):
         raise Miss("bad file")
-    now = _stats(top, rels)
-    stamps = list(map(_FILE_STAMP, now))
+    now: list[os.stat_result] = []
+    stamps: list[tuple[int, int, int]] = []
     recorded = list(zip(mtimes, sizes, ctimes))
-    if stamps == recorded and not any(racy):
-        return {}
     moved: dict[int, os.stat_result] = {}
-    for i, (stamp, was) in enumerate(zip(stamps, recorded)):
-        if stamp == was and not racy[i]:
+    for at in range(0, len(rels), CHUNK):  # a run whose first files changed stops early
+        now.extend(_stats(top, rels[at : at + CHUNK]))
+        stamps.extend(map(_FILE_STAMP, now[at:]))
+        if stamps[at:] == recorded[at : at + CHUNK] and not any(racy[at : at + CHUNK]):
             continue
-        # racy, or the stamp moved: the bytes decide (no digest: it could not be read)
-        digest = digests[i]
-        if type(digest) is not str or not _HEX32.fullmatch(digest):
-            raise Miss(f"changed: {rels[i]}")
-        if _digest_of(f"{top}/{rels[i]}") != digest:
-            raise Miss(f"changed: {rels[i]}")
-        moved[i] = now[i]
+        for i in range(at, len(stamps)):
+            if stamps[i] != recorded[i] or racy[i]:
+                _same_bytes(top, rels[i], digests[i])
+                moved[i] = now[i]
     return moved
+
+
+CHUNK = 2048
+
+
+def _same_bytes(top: str, rel: str, digest: object) -> None:
+    """Racy, or the stamp moved: the bytes decide (no digest: it could not be read)."""
+    if type(digest) is not str or not _HEX32.fullmatch(digest):
+        raise Miss(f"changed: {rel}")
+    if _digest_of(f"{top}/{rel}") != digest:
+        raise Miss(f"changed: {rel}")
 
 
 def _check_probes(where: Path, rows: object) -> None:
@@ -358,12 +383,19 @@ def _check_probes(where: Path, rows: object) -> None:
         raise Miss(f"changed: {full}")
 
 
-def _result(where: Path, result: object) -> Hit:
+def _result(where: Path, key: str, result: object) -> Hit:
     if not isinstance(result, dict) or set(result) != {"files", "root", "findings"}:
         raise Miss("bad result")
-    files, root, columns = result["files"], result["root"], result["findings"]
-    if not _int(files) or not (root is None or _rel_ok(root)):
+    files, root, digest = result["files"], result["root"], result["findings"]
+    if not _int(files) or not (root is None or _rel_ok(root)) or type(digest) is not str:
         raise Miss("bad result")
+    data = _read(_findings_file(where, key))
+    if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
+        raise Miss("the findings of another record")
+    try:
+        columns = json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
+        raise Miss("unreadable findings") from exc
     return Hit(
         findings=_findings(columns),
         files=files,
@@ -422,19 +454,18 @@ def _fix_row(fix: Fix | None) -> list[Any] | None:
     return [edits, fix.safe, fix.description]
 
 
+_FIELDS = operator.attrgetter(
+    "path", "line", "col", "code", "message", "name", "end_line", "end_col", "source"
+)
+
+
 def finding_columns(findings: list[Finding]) -> list[list[Any]]:
-    return [
-        [f.path for f in findings],
-        [f.line for f in findings],
-        [f.col for f in findings],
-        [f.code for f in findings],
-        [f.message for f in findings],
-        [f.name for f in findings],
-        [f.end_line for f in findings],
-        [f.end_col for f in findings],
-        [f.source for f in findings],
-        [_fix_row(f.fix) for f in findings],
-    ]
+    """The findings by column (the transpose of their fields, made in C)."""
+    if not findings:
+        return [[] for _ in range(10)]
+    columns = [list(c) for c in zip(*map(_FIELDS, findings))]
+    columns.append([None if f.fix is None else _fix_row(f.fix) for f in findings])
+    return columns
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -566,37 +597,54 @@ def save(where: Path, key: str, record: dict[str, Any]) -> None:
     directory = where / CACHE_DIR
     if not os.path.isdir(directory) or _links_out(directory / "x"):
         return
-    text = json.dumps(record, separators=(",", ":"))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(text)
-            os.replace(tmp, _file(where, key))
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        result = record["result"]
+        if isinstance(result["findings"], list):  # fresh: written first, the record after
+            data = json.dumps(result["findings"], separators=(",", ":")).encode("ascii")
+            _write(directory, _findings_file(where, key), data)
+            result["findings"] = hashlib.blake2b(data, digest_size=16).hexdigest()
+        _write(directory, _file(where, key), json.dumps(record, separators=(",", ":")).encode())
         _prune(directory)
     except (OSError, UnicodeError):
         return
 
 
-def _prune(directory: Path) -> None:
-    found = []
-    for entry in os.scandir(directory):
-        if entry.name.startswith(PREFIX) and entry.name.endswith(".json"):
-            try:
-                found.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
-            except OSError:
-                continue
-    for _, path in sorted(found, reverse=True)[KEEP:]:
+def _write(directory: Path, path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
         try:
-            os.unlink(path)
+            os.unlink(tmp)
         except OSError:
             pass
+        raise
+
+
+def _prune(directory: Path) -> None:
+    """Keep the newest KEEP records, each with its findings (and no findings without)."""
+    records = []
+    findings = []
+    for entry in os.scandir(directory):
+        if not entry.name.startswith(PREFIX):
+            continue
+        if entry.name.endswith(FINDINGS_SUFFIX):
+            findings.append(entry.path)
+        elif entry.name.endswith(".json"):
+            try:
+                records.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
+            except OSError:
+                continue
+    kept = sorted(records, reverse=True)[:KEEP]
+    keep = {path[: -len(".json")] + FINDINGS_SUFFIX for _, path in kept}
+    for path in [p for _, p in sorted(records, reverse=True)[KEEP:]] + findings:
+        if path not in keep:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
 def forget(where: Path, key: str) -> None:
