@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 CACHE_DIR = ".tasklint_cache"  # project/cache.py's (left out of listings: tasklint writes it)
 
@@ -38,8 +38,11 @@ def stop() -> tuple[dict[str, set[str]], set[str]]:
     since ``start``, as absolute paths; stops the log."""
     global _LISTED, _READ
     listed: dict[str, set[str]] = {}
+    isabs, abspath = os.path.isabs, os.path.abspath
     for directory, digests in (_LISTED or {}).items():
-        listed.setdefault(os.path.abspath(directory), set()).update(digests)
+        # the walks log absolute paths, made of names they listed (no ``.`` or ``..``)
+        key = directory if isabs(directory) else abspath(directory)
+        listed.setdefault(key, set()).update(digests)
     read = {os.path.abspath(p) for p in _READ or ()}
     _LISTED = _READ = None
     return listed, read
@@ -60,10 +63,12 @@ def listed(
     entries: list[os.DirEntry[str]],
     st: os.stat_result | None = None,
     top: bool = False,
+    names: Collection[str] | None = None,
 ) -> None:
     """A walk listed ``directory`` and found ``entries`` (what it holds decides which
     files the run sees); ``st``: its stamp when the walk took one before listing it;
-    ``top``: the directory the walk started from (a project root, or a directory given)."""
+    ``top``: the directory the walk started from (a project root, or a directory given);
+    ``names``: the entries' names, when the walk has them at hand."""
     if _LISTED is None:
         return
     key = os.fspath(directory)
@@ -77,7 +82,11 @@ def listed(
     if (
         top
         or max(st.st_mtime_ns, st.st_ctime_ns) >= _RACY_FROM
-        or any(e.name in _ROOTISH for e in entries)
+        or (
+            not _ROOTISH.isdisjoint(names)
+            if names is not None
+            else any(e.name in _ROOTISH for e in entries)
+        )
     ):
         digests.add(listing_digest((e.name, kind(e)) for e in entries))
 

@@ -35,6 +35,7 @@ record that fails any check is a miss, never an error and never a finding.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import operator
 import os
@@ -495,10 +496,19 @@ def build(
     top = str(where)
     prefix = top.rstrip("/") + "/"
 
+    cut = len(prefix)
+
     def relative(paths: list[str], empty: bool = False) -> list[str]:
-        if any(not p.startswith(prefix) and p != top for p in paths):
+        inside = list(map(str.startswith, paths, itertools.repeat(prefix)))
+        if not all(inside) and (
+            not empty or any(not i and p != top for p, i in zip(paths, inside))
+        ):
             raise Miss("an input outside the root")
-        out = [p[len(prefix) :] if p != top else "" for p in paths]
+        out = (
+            [p[cut:] for p in paths]
+            if all(inside)
+            else [p[cut:] if p != top else "" for p in paths]
+        )
         if not _rels_ok(out, empty=empty):
             raise Miss("a path the record cannot hold")
         return out
@@ -506,15 +516,18 @@ def build(
     file_table: dict[str, list[Any]] = {name: [] for name in FILE_COLUMNS}
     names = list(sources)
     file_table["rel"] = relative(names)
-    for path in names:
-        stamp, digest = sources[path]
-        if stamp is None:
-            raise Miss(f"gone: {path}")
-        file_table["mtime"].append(stamp[0])
-        file_table["size"].append(stamp[1])
-        file_table["ctime"].append(stamp[2])
-        file_table["digest"].append(digest)
-        file_table["racy"].append(1 if max(stamp[0], stamp[2]) >= start - MARGIN_NS else 0)
+    stamps = [stamp for stamp, _ in sources.values()]
+    if None in stamps:
+        raise Miss("a file that could not be stat'ed")
+    if stamps:
+        mtimes, sizes, ctimes = (list(c) for c in zip(*stamps))
+        file_table.update(mtime=mtimes, size=sizes, ctime=ctimes)
+    file_table["digest"] = [digest for _, digest in sources.values()]
+    threshold = start - MARGIN_NS
+    file_table["racy"] = [
+        1 if m >= threshold or c >= threshold else 0
+        for m, c in zip(file_table["mtime"], file_table["ctime"])
+    ]
     ancestors = [where, *where.parents]
     above = {os.path.join(str(a), n) for i, a in enumerate(ancestors) if i for n in PROBE_NAMES}
     others = sorted(read - set(sources) - above)  # markers above the root: probes (below)
@@ -558,7 +571,7 @@ def build(
     dir_table: dict[str, list[Any]] = {name: [] for name in DIR_COLUMNS}
     listing_rows: list[list[str]] = []
     dirs = sorted(wanted)
-    if any(os.path.basename(d) == CACHE_DIR for d in dirs):
+    if any(map(str.endswith, dirs, itertools.repeat(f"/{CACHE_DIR}"))):
         raise Miss("a walk entered the cache directory")
     for path, rel in zip(dirs, relative(dirs, empty=True)):
         try:

@@ -323,13 +323,13 @@ def _walk(
         if not top:  # listed as a directory by its parent
             yield directory  # cannot be listed: reported (TQ001), never skipped in silence
         return
+    by_name = {e.name: e for e in entries}
     if inputs.active():
-        inputs.listed(resolved(directory), entries, st, top)
+        inputs.listed(resolved(directory), entries, st, top, by_name)
     ident = (st.st_dev, st.st_ino)
     if ident in visited:
         return
     visited.add(ident)
-    by_name = {e.name: e for e in entries}
     if not top and "pyvenv.cfg" in by_name:
         return  # a virtualenv
     if rel_dir is None:
