@@ -646,15 +646,13 @@ def _record_run(
             combined.files,
             combined.root,
         )
+        runrecord.save(where, key, record)
     except runrecord.Miss:
         runrecord.forget(where, key)  # never loaded again only to miss
-        return
     except Exception:  # a bug here must never cost the run
         runrecord.forget(where, key)
         if os.environ.get("TASKLINT_DEBUG"):
             raise
-        return
-    runrecord.save(where, key, record)
 
 
 def _lint_stdin(args: argparse.Namespace, out: TextIO) -> int:

@@ -22,6 +22,7 @@ CACHE_DIR = ".tasklint_cache"  # project/cache.py's (left out of listings: taskl
 
 # directory -> the digests of what each walk saw in it, when its stamp was racy
 _LISTED: dict[str, set[str]] | None = None
+UNTOLD = "-"  # a listing whose digest was not taken
 _READ: set[str] | None = None
 _RACY_FROM = 0
 
@@ -73,15 +74,9 @@ def listed(
         return
     key = os.fspath(directory)
     digests = _LISTED.setdefault(key, set())
-    if st is None:
-        try:
-            st = os.stat(key)
-        except OSError:
-            digests.add("")  # cannot be told: never trusted
-            return
     if (
         top
-        or max(st.st_mtime_ns, st.st_ctime_ns) >= _RACY_FROM
+        or (st is not None and (st.st_mtime_ns >= _RACY_FROM or st.st_ctime_ns >= _RACY_FROM))
         or (
             not _ROOTISH.isdisjoint(names)
             if names is not None
@@ -89,6 +84,10 @@ def listed(
         )
     ):
         digests.add(listing_digest((e.name, kind(e)) for e in entries))
+    elif st is None:
+        # no stamp taken before the listing: if the directory turns out racy, this listing
+        # cannot be told from another (the record is then not written)
+        digests.add(UNTOLD)
 
 
 def read(path: str | os.PathLike[str]) -> None:

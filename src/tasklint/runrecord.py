@@ -51,7 +51,7 @@ from tasklint.findings import Edit, Finding, Fix
 
 # project/cache.py's CACHE_DIR (this module sits below the project model: importing it
 # would import the whole model on a run answered from the record; tests check they agree)
-from tasklint.inputs import CACHE_DIR, listing_now
+from tasklint.inputs import CACHE_DIR, UNTOLD, listing_now
 
 # Bumped when what a record holds or means changes.
 RECORD_FORMAT = 1
@@ -276,8 +276,8 @@ def load(where: Path, key: str) -> tuple[Hit, dict[str, Any] | None]:
     if data["format"] != RECORD_FORMAT or data["key"] != key or not _int(data["start"]):
         raise Miss("another run's record")
     top = str(where)
+    moved = _check_files(top, data["files"])  # first: an edit stops it early
     _check_dirs(top, data["dirs"], data["listings"])
-    moved = _check_files(top, data["files"])
     _check_probes(where, data["probes"])
     hit = _result(where, key, data["result"])
     if not moved:
@@ -585,7 +585,7 @@ def build(
             continue
         # changed lately: what the run's walks saw, if they all saw the same
         seen = wanted[path]
-        if len(seen) != 1 or "" in seen:
+        if len(seen) != 1 or UNTOLD in seen:
             raise Miss(f"changed while listed: {path}")
         listing_rows.append([rel, next(iter(seen))])
     return {
@@ -662,9 +662,9 @@ def _prune(directory: Path) -> None:
 
 def forget(where: Path, key: str) -> None:
     """Remove this run's record (an input changed and the run could not record a new one)."""
-    path = _file(where, key)
-    if not _links_out(path):
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+    for path in (_file(where, key), _findings_file(where, key)):
+        if not _links_out(path):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
