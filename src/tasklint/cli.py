@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from tasklint import __version__
+from tasklint import __version__, inputs
 from tasklint.config import ConfigError, Settings, load_settings
 from tasklint.findings import Finding
 from tasklint.output import REPORTERS
@@ -417,8 +417,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return EXIT_ERROR
     finally:
-        from tasklint import inputs
-
         inputs.stop()  # a run that ended early leaves no log running
 
 
@@ -563,7 +561,7 @@ def _recorded_run(args: argparse.Namespace, paths: list[Path]) -> int | tuple[st
         return None
     import time
 
-    from tasklint import inputs, runrecord
+    from tasklint import runrecord
 
     start = time.time_ns()  # before anything the record stamps is read
     try:
@@ -617,7 +615,7 @@ def _record_run(
 ) -> None:
     """Write the run record of this run (``clean``: it printed nothing on the way that a
     recorded answer would not print again)."""
-    from tasklint import inputs, runrecord
+    from tasklint import runrecord
 
     key, start = recording
     listed, read = inputs.stop()
