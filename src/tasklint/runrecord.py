@@ -41,7 +41,7 @@ import operator
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -613,20 +613,54 @@ def save(where: Path, key: str, record: dict[str, Any]) -> None:
     try:
         result = record["result"]
         if isinstance(result["findings"], list):  # fresh: written first, the record after
-            data = json.dumps(result["findings"], separators=(",", ":")).encode("ascii")
-            _write(directory, _findings_file(where, key), data)
-            result["findings"] = hashlib.blake2b(data, digest_size=16).hexdigest()
-        _write(directory, _file(where, key), json.dumps(record, separators=(",", ":")).encode())
+            digest = _write(directory, _findings_file(where, key), result["findings"])
+            result["findings"] = digest
+        _write(directory, _file(where, key), record)
         _prune(directory)
     except (OSError, UnicodeError):
         return
 
 
-def _write(directory: Path, path: Path, data: bytes) -> None:
+_SLICE = 512  # values of a long list made text at a time (no text of the whole file held)
+
+
+def _chunks(value: Any) -> Iterator[str]:
+    """``json.dumps(value, separators=(",", ":"))`` as pieces: a dict key by key, a long
+    list a slice at a time (the text of a record is several times the size of its parts)."""
+    dumps = json.dumps
+    if isinstance(value, dict):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield ("," if i else "") + dumps(key) + ":"
+            yield from _chunks(item)
+        yield "}"
+    elif isinstance(value, list) and any(isinstance(v, (list, dict)) for v in value[:1]):
+        yield "["
+        for i, item in enumerate(value):
+            if i:
+                yield ","
+            yield from _chunks(item)
+        yield "]"
+    elif isinstance(value, list) and len(value) > _SLICE:
+        yield "["
+        for at in range(0, len(value), _SLICE):
+            text = dumps(value[at : at + _SLICE], separators=(",", ":"))
+            yield ("," if at else "") + text[1:-1]
+        yield "]"
+    else:
+        yield dumps(value, separators=(",", ":"))
+
+
+def _write(directory: Path, path: Path, value: Any) -> str:
+    """Write ``value`` as JSON (ASCII) atomically; the digest of the bytes written."""
+    digest = hashlib.blake2b(digest_size=16)
     fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in _chunks(value):
+                data = chunk.encode("ascii")
+                digest.update(data)
+                fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -634,6 +668,7 @@ def _write(directory: Path, path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+    return digest.hexdigest()
 
 
 def _prune(directory: Path) -> None:
