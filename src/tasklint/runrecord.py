@@ -40,7 +40,6 @@ import json
 import operator
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -387,16 +386,18 @@ def _check_probes(where: Path, rows: object) -> None:
 def _result(where: Path, key: str, result: object) -> Hit:
     if not isinstance(result, dict) or set(result) != {"files", "root", "findings"}:
         raise Miss("bad result")
-    files, root, digest = result["files"], result["root"], result["findings"]
-    if not _int(files) or not (root is None or _rel_ok(root)) or type(digest) is not str:
+    files, root, token = result["files"], result["root"], result["findings"]
+    if not _int(files) or not (root is None or _rel_ok(root)) or type(token) is not str:
         raise Miss("bad result")
-    data = _read(_findings_file(where, key))
-    if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
-        raise Miss("the findings of another record")
     try:
-        columns = json.loads(data)
+        found = json.loads(_read(_findings_file(where, key)))
     except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
         raise Miss("unreadable findings") from exc
+    # written with the record: the token the record names (another run's findings, left by
+    # a run interrupted between the two files, name another)
+    if type(found) is not list or len(found) != 2 or found[0] != token:
+        raise Miss("the findings of another record")
+    columns = found[1]
     return Hit(
         findings=_findings(columns),
         files=files,
@@ -613,8 +614,9 @@ def save(where: Path, key: str, record: dict[str, Any]) -> None:
     try:
         result = record["result"]
         if isinstance(result["findings"], list):  # fresh: written first, the record after
-            digest = _write(directory, _findings_file(where, key), result["findings"])
-            result["findings"] = digest
+            token = os.urandom(16).hex()
+            _write(directory, _findings_file(where, key), [token, result["findings"]])
+            result["findings"] = token
         _write(directory, _file(where, key), record)
         _prune(directory)
     except (OSError, UnicodeError):
@@ -651,16 +653,15 @@ def _chunks(value: Any) -> Iterator[str]:
         yield dumps(value, separators=(",", ":"))
 
 
-def _write(directory: Path, path: Path, value: Any) -> str:
-    """Write ``value`` as JSON (ASCII) atomically; the digest of the bytes written."""
-    digest = hashlib.blake2b(digest_size=16)
+def _write(directory: Path, path: Path, value: Any) -> None:
+    """Write ``value`` as JSON (ASCII) atomically."""
+    import tempfile  # (only a run that writes a record needs it)
+
     fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
             for chunk in _chunks(value):
-                data = chunk.encode("ascii")
-                digest.update(data)
-                fh.write(data)
+                fh.write(chunk.encode("ascii"))
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -668,7 +669,6 @@ def _write(directory: Path, path: Path, value: Any) -> str:
         except OSError:
             pass
         raise
-    return digest.hexdigest()
 
 
 def _prune(directory: Path) -> None:
