@@ -414,3 +414,33 @@ def test_paths_the_record_may_hold(rel: str) -> None:
 def test_paths_the_record_never_holds(rel: str) -> None:
     assert not runrecord._rel_ok(rel)
     assert not runrecord._rels_ok(["x", rel, "y/z"], empty=True)
+
+
+def test_fix_and_diff_never_answer_from_the_record(
+    project: Path, runs: Runs, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs.run(capsys)
+    assert runs.answered_from_record(capsys)
+    before = runs.normal
+    capsys.readouterr()
+    cli.main(["--diff", "--unsafe-fixes", "."])
+    assert "max_retries" in capsys.readouterr().out  # the diff, computed
+    cli.main(["--fix", "--unsafe-fixes", "."])
+    assert runs.normal > before
+    assert "max_retries" in (project / "shop" / "tasks.py").read_text(encoding="utf-8")
+    assert not runs.answered_from_record(capsys)  # the fix changed a file
+
+
+def test_a_warning_while_planning_writes_no_record(
+    project: Path, runs: Runs, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "shop" / "linked").symlink_to(outside, target_is_directory=True)
+    capsys.readouterr()
+    cli.main(["--format", "json", "shop/linked", "shop"])
+    assert "skipping" in capsys.readouterr().err
+    before = runs.normal
+    cli.main(["--format", "json", "shop/linked", "shop"])
+    assert "skipping" in capsys.readouterr().err  # said again: not answered from a record
+    assert runs.normal == before + 1
