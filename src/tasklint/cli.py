@@ -622,8 +622,8 @@ def _record_run(
     for result in results:
         result.index = None  # (no longer needed: its memory is free for the record's)
     where = runrecord.location(paths)  # the cache this run made, if none was there
-    if where is None:
-        return
+    if where is None or all(result.root != where for result in results):
+        return  # only in the cache of a project this run checked (never one above it)
     sources: dict[str, tuple[tuple[int, int, int] | None, str]] = {}
     for result in results:
         if result.sources is None:
