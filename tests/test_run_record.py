@@ -444,3 +444,13 @@ def test_a_warning_while_planning_writes_no_record(
     cli.main(["--format", "json", "shop/linked", "shop"])
     assert "skipping" in capsys.readouterr().err  # said again: not answered from a record
     assert runs.normal == before + 1
+
+
+def test_a_fifo_in_place_of_the_record_is_a_miss(
+    project: Path, runs: Runs, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs.run(capsys)
+    path = _record(project)
+    path.unlink()
+    os.mkfifo(path)  # opening it for reading would wait for a writer
+    assert not runs.answered_from_record(capsys)

@@ -7,9 +7,10 @@ is unchanged, hands back the recorded findings (the CLI renders them as usual: b
 format and statistics are applied afresh). Anything else is a miss and the run goes the
 normal way, which writes a new record.
 
-What it holds, in ``ROOT/.tasklint_cache/run-KEY.json`` (``ROOT`` the project around the
-paths, ``KEY`` a digest of tasklint's build, Python, the working directory and the
-arguments that decide the findings):
+What it holds, in ``ROOT/.tasklint_cache/run-KEY.json`` and ``run-KEY.findings.json``
+(``ROOT`` the nearest directory above the paths whose cache the run wrote, a project it
+checked; ``KEY`` a digest of tasklint's build, Python, the parser, the working directory
+and the arguments that decide the findings):
 
 - every directory a walk listed (project files, nested projects, deployment files) and
   every directory above a recorded file up to the root, with its stamp (mtime, ctime,
@@ -18,7 +19,9 @@ arguments that decide the findings):
   its stamp and the digest of the bytes the run read;
 - what the searches above the root looked at (``pyproject.toml``, ``.git``, ``setup.*``,
   ``__init__.py`` in each directory above it);
-- the findings, sorted, with the number of files checked and the project root.
+- the findings, sorted, with the number of files checked and the project root (the
+  findings in the second file, tied to the record by a token: a run whose inputs changed
+  reads only the first).
 
 Racy timestamps (git's "racily clean" problem): a stamp taken in the margin before the
 run started or later may hide a change made in the same clock tick. Such a file is
@@ -79,6 +82,8 @@ class Miss(Exception):
 
 @dataclass
 class Hit:
+    """What a run answered from the record reports (what it recorded of its RunResult)."""
+
     findings: list[Finding]
     files: int
     root: Path | None
@@ -147,35 +152,49 @@ def _file(where: Path, key: str) -> Path:
 
 def _findings_file(where: Path, key: str) -> Path:
     """The findings of a record, in a file of their own: a run whose inputs changed reads
-    only the (smaller) stamps; the record holds the digest of this file's bytes."""
+    only the (smaller) stamps; this file starts with the token the record names."""
     return where / CACHE_DIR / f"{PREFIX}{key}{FINDINGS_SUFFIX}"
 
 
 FINDINGS_SUFFIX = ".findings.json"
 
 
-def _read(path: Path) -> bytes:
-    """The bytes of a regular file of the cache (not a link), at most MAX_RECORD_BYTES."""
-    if _links_out(path):
-        raise Miss("the cache is a link")
-    try:
-        with open(path, "rb") as fh:
-            if not os.path.isfile(path) or os.fstat(fh.fileno()).st_size > MAX_RECORD_BYTES:
-                raise Miss("not a record")
-            return fh.read()
-    except OSError as exc:
-        raise Miss("unreadable") from exc
+def _read_regular(path: str | Path, limit: int) -> bytes | None:
+    """The bytes of a regular file, if it is one of at most ``limit`` bytes (opened without
+    blocking: a FIFO put in its place never makes the run wait for a writer)."""
+    import stat as stat_module
 
-
-def _digest_of(path: str, limit: int | None = None) -> str | None:
     try:
-        with open(path, "rb") as fh:
-            data = fh.read() if limit is None else fh.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
-    if limit is not None and len(data) > limit:
+    try:
+        st = os.fstat(fd)
+        if not stat_module.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            data = fh.read()
+    except OSError:
         return None
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return data if len(data) <= limit else None
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of a regular file of the cache (not a link), at most MAX_RECORD_BYTES."""
+    data = None if _links_out(path) else _read_regular(path, MAX_RECORD_BYTES)
+    if data is None:
+        raise Miss("not a record")
+    return data
+
+
+def _digest_of(path: str, limit: int = 1 << 40) -> str | None:
+    """The digest of a regular file's bytes (None: not one, or it cannot be read)."""
+    data = _read_regular(path, limit)
+    return None if data is None else hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _racy(st: os.stat_result, start: int) -> bool:
@@ -184,7 +203,7 @@ def _racy(st: os.stat_result, start: int) -> bool:
 
 def _probe_state(path: str) -> list[Any] | None:
     """[kind] of one name looked at above the root (a content probe that is a file: with
-    its stamp and digest); None when it does not exist; raises Miss when it cannot be told."""
+    its stamp); None when it does not exist; raises Miss when it cannot be told."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
