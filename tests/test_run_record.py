@@ -25,7 +25,10 @@ TASK_WITH_FINDING = (
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "sample"
-    shutil.copytree(FIXTURES / "sample_project", root)
+    # a checkout where someone ran tasklint on the sample has its cache: not copied
+    shutil.copytree(
+        FIXTURES / "sample_project", root, ignore=shutil.ignore_patterns(".tasklint_cache")
+    )
     (root / "Procfile").write_text("worker: celery -A shop worker\n", encoding="utf-8")
     extra = root / "shop" / "extra"
     extra.mkdir()
