@@ -119,6 +119,27 @@ class _ScopeBuilder:
         self.is_package = is_package
         self.module_only = module_only
         self.scopes: dict[int, Scope] = {}
+        # id(def or class) -> the node, its scope (made, not filled yet): a function's or
+        # class's scope is filled only when asked for (see fill). What a scope binds comes
+        # from its own arguments and body only (nested defs and lambdas bind in their own
+        # scopes, a walrus in a comprehension in the enclosing function's), so filling it
+        # later gives the same bindings in the same order as filling it with its parent.
+        self.pending: dict[
+            int, tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, Scope]
+        ] = {}
+
+    def fill(self, key: int) -> None:
+        """Fill the pending scope of the def or class whose id is ``key``."""
+        node, inner = self.pending.pop(key)
+        if isinstance(node, ast.ClassDef):
+            self._body(node.body, inner)
+        else:
+            self._args(node.args, inner)
+            self._body(node.body, inner)
+
+    def fill_all(self) -> None:
+        while self.pending:
+            self.fill(next(iter(self.pending)))
 
     def build(self, tree: ast.Module) -> Scope:
         root = Scope(tree, None)
@@ -152,9 +173,7 @@ class _ScopeBuilder:
             scope.add(node.name, Binding("def", node))
             if self.module_only:
                 return
-            inner = self._new(node, scope)
-            self._args(node.args, inner)
-            self._body(node.body, inner)
+            self.pending[id(node)] = (node, self._new(node, scope))
             return
         if isinstance(node, ast.ClassDef):
             for dec in node.decorator_list:
@@ -166,8 +185,7 @@ class _ScopeBuilder:
             scope.add(node.name, Binding("class", node))
             if self.module_only:
                 return
-            inner = self._new(node, scope)
-            self._body(node.body, inner)
+            self.pending[id(node)] = (node, self._new(node, scope))
             return
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for name, target in import_bindings(node, self.module, self.is_package):
@@ -325,16 +343,36 @@ class NameResolver:
         builder = _ScopeBuilder(module, is_package, module_only)
         self.module_scope = builder.build(tree)
         self._scopes = builder.scopes
+        self._builder = builder
+        # function and class scopes are filled on first use: a rule asks about the scopes of
+        # the few functions holding the calls it looks at, not about every function
+        self._pending = builder.pending
 
     def scope_of(self, node: ast.AST) -> Scope | None:
         """The scope a scope-creating node opens (its body's scope)."""
-        return self._scopes.get(id(node))
+        key = id(node)
+        if self._pending:
+            if key in self._pending:
+                self._builder.fill(key)
+            elif key not in self._scopes and isinstance(node, SCOPE_NODES):
+                # nested in a body not filled yet (its parent's scope is not known here)
+                self._builder.fill_all()
+        return self._scopes.get(key)
 
     def scope_at(self, ancestors: Iterable[ast.AST]) -> Scope:
         """The innermost scope enclosing a node, given its ancestors (outermost first)."""
         found = self.module_scope
+        scopes = self._scopes
+        pending = self._pending
         for anc in ancestors:
-            scope = self._scopes.get(id(anc))
+            key = id(anc)
+            scope = scopes.get(key)
+            if pending:
+                if key in pending:  # outermost first: its parent's scope is filled
+                    self._builder.fill(key)
+                elif scope is None and isinstance(anc, SCOPE_NODES):
+                    self._builder.fill_all()  # ancestors that skip a level
+                    scope = scopes.get(key)
             if scope is not None:
                 found = scope
         return found
