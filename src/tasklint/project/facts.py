@@ -463,6 +463,28 @@ _SIMPLE_STATEMENTS = (
 )
 
 
+_DEF_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCKS: dict[type, tuple[str, ...]] = {}
+
+
+def _block_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a module, statement, ``except`` handler or ``case`` that hold
+    statements, handlers or cases (none for a simple statement)."""
+    found = _BLOCKS.get(cls)
+    if found is None:
+        fields = getattr(cls, "_fields", ())
+        found = _BLOCKS[cls] = tuple(f for f in _BLOCK_FIELDS if f in fields)
+    return found
+
+
+# Nodes _scan_body looks at (any other node: only its children are scanned), and nodes whose
+# insides it leaves alone (nested scopes).
+_SCANNED = frozenset({ast.Yield, ast.YieldFrom, ast.Return, ast.Assign, ast.Call})
+_NOT_SCANNED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+_WITH_TYPES = frozenset({ast.With, ast.AsyncWith})
+
+
 class _FactCollector:
     def __init__(self, resolver: NameResolver, facts: ModuleFacts, mentions_celery: bool) -> None:
         self.resolver = resolver
@@ -618,18 +640,14 @@ class _FactCollector:
     def collect_defs(self, tree: ast.Module) -> None:
         names: set[str] = set()
         stack: list[ast.AST] = [tree]
+        defs = _DEF_TYPES
         while stack:  # statements only: a def cannot hide inside an expression
             current = stack.pop()
-            for child in child_nodes(current):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    names.add(child.name)
-                    stack.append(child)
-                elif isinstance(child, _SIMPLE_STATEMENTS):
-                    continue
-                elif (
-                    isinstance(child, (ast.stmt, ast.excepthandler))
-                    or type(child).__name__ == "match_case"
-                ):
+            # the fields of a statement (handler, case) that hold statements (handlers, cases)
+            for block in _block_fields(current.__class__):
+                for child in getattr(current, block, None) or ():
+                    if child.__class__ in defs:
+                        names.add(child.name)  # type: ignore[attr-defined]
                     stack.append(child)
         self.facts.defined_function_names = sorted(names)
         self._visit_defs(tree.body)
@@ -713,11 +731,12 @@ class _FactCollector:
         stack: list[tuple[ast.AST, tuple[ast.withitem, ...]]] = [(stmt, ()) for stmt in node.body]
         while stack:
             current, enclosing = stack.pop()
-            if isinstance(
-                current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-            ):
+            kind = current.__class__
+            if kind in _NOT_SCANNED:
                 continue
-            if isinstance(current, (ast.Yield, ast.YieldFrom)):
+            if kind not in _SCANNED:
+                pass
+            elif isinstance(current, (ast.Yield, ast.YieldFrom)):
                 for item in enclosing:
                     expr = item.context_expr
                     if isinstance(expr, ast.Call):
@@ -766,10 +785,11 @@ class _FactCollector:
                     and func.value.id in retry_owners
                 ):
                     fact.retry_calls.append(self._retry_call(current, scope, node))
-            if isinstance(current, (ast.With, ast.AsyncWith)):
-                inner = (*enclosing, *current.items)
-                stack.extend((item, enclosing) for item in current.items)
-                stack.extend((stmt, inner) for stmt in current.body)
+            if kind in _WITH_TYPES:
+                items = current.items  # type: ignore[attr-defined]
+                inner = (*enclosing, *items)
+                stack.extend((item, enclosing) for item in items)
+                stack.extend((stmt, inner) for stmt in current.body)  # type: ignore[attr-defined]
                 continue
             for child in child_nodes(current):
                 if not isinstance(child, INERT):  # nothing to see in or below them
@@ -876,7 +896,7 @@ class _FactCollector:
             for stmt in node.body
             if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign))
             for n in walk(stmt)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store
         } | {
             stmt.name
             for stmt in node.body
@@ -909,6 +929,9 @@ class _FactCollector:
                     self._scan_body(stmt, method, self.resolver.scope_of(stmt) or class_scope)
                 if self.mentions_celery:
                     for sub in walk(stmt):
+                        kind = sub.__class__  # parsed trees hold exact ``ast`` classes
+                        if kind is not ast.Attribute and kind is not ast.Call:
+                            continue
                         if (
                             isinstance(sub, ast.Attribute)
                             and isinstance(sub.value, ast.Name)
