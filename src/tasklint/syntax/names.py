@@ -166,6 +166,9 @@ class _ScopeBuilder:
             scope.add(arg.arg, Binding("param", arg))
 
     def _stmt(self, node: ast.stmt, scope: Scope) -> None:
+        if node.__class__ not in _BINDING_STMTS:  # an expression statement, if, return...
+            self._other_stmt(node, scope)
+            return
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
                 self._expr(dec, scope)
@@ -239,6 +242,9 @@ class _ScopeBuilder:
             self._body(node.orelse, scope)  # type: ignore[attr-defined]
             self._body(node.finalbody, scope)  # type: ignore[attr-defined]
             return
+        self._other_stmt(node, scope)
+
+    def _other_stmt(self, node: ast.stmt, scope: Scope) -> None:
         # Everything else: visit child statements in this scope and expressions for lambdas,
         # comprehensions and walrus targets.
         for child in child_nodes(node):
@@ -282,10 +288,17 @@ class _ScopeBuilder:
             return
         # Iterative walk over an expression; new scopes for lambdas and comprehensions.
         stack: list[tuple[ast.AST, Scope]] = [(node, scope)]
+        leaves = _LEAF_CLASSES
         while stack:
             current, sc = stack.pop()
-            if isinstance(current, _LEAVES):
+            kind = current.__class__
+            if kind in leaves:
                 continue  # binds nothing, holds nothing that binds (the most common nodes)
+            if kind not in _BINDING_EXPRS:  # binds nothing itself: its children may
+                for child in child_nodes(current):
+                    if child.__class__ not in leaves:  # popped and skipped anyway: not pushed
+                        stack.append((child, sc))
+                continue
             if isinstance(current, ast.Lambda):
                 for d in [*current.args.defaults, *current.args.kw_defaults]:
                     if d is not None:
@@ -327,6 +340,44 @@ class _ScopeBuilder:
 
 
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context)
+
+
+def _with_subclasses(*classes: type) -> frozenset[type]:
+    found: set[type] = set()
+    todo = list(classes)
+    while todo:
+        cls = todo.pop()
+        if cls not in found:
+            found.add(cls)
+            todo.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+# The classes (parsed trees hold exact ``ast`` classes) of _LEAVES; of the expressions that
+# bind or open a scope (any other expression: only its children are looked at); of the
+# statements _ScopeBuilder._stmt handles itself (any other: _other_stmt).
+_LEAF_CLASSES = _with_subclasses(*_LEAVES)
+_BINDING_EXPRS = _with_subclasses(
+    ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr
+)
+_BINDING_STMTS = _with_subclasses(
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.For,
+    ast.AsyncFor,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    *[cls for cls in ast.stmt.__subclasses__() if cls.__name__ == "TryStar"],
+)
 
 
 class NameResolver:
