@@ -14,7 +14,7 @@ import pytest
 
 from tasklint.project import decode_source, parse_source, read_source, syntax_error_info
 from tasklint.project.facts import module_facts
-from tasklint.syntax.walk import INERT, child_nodes, walk
+from tasklint.syntax.walk import INERT, child_nodes, statements, walk
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,6 +68,23 @@ def test_walk_and_child_nodes_are_ast_walk_and_iter_child_nodes() -> None:
             assert all(a is b for a, b in zip(mine, children))
             checked += 1
     assert checked > 10_000
+
+
+def test_statements_are_the_walks_statements_in_its_order() -> None:
+    blocks = (
+        ast.stmt,
+        ast.excepthandler,
+        *[c for c in ast.AST.__subclasses__() if c.__name__ == "match_case"],
+    )
+    checked = 0
+    for tree in _trees():
+        for node in [tree, *(n for n in ast.walk(tree) if isinstance(n, blocks))]:
+            expected = [n for n in ast.walk(node) if n is node or isinstance(n, blocks)]
+            got = statements(node)
+            assert len(got) == len(expected)
+            assert all(a is b for a, b in zip(got, expected))
+            checked += 1
+    assert checked > 1_000
 
 
 def test_inert_nodes_hold_no_node_but_a_context() -> None:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from tasklint.data.compat import dataclass
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
-from tasklint.syntax.walk import INERT, child_nodes, share_walk, walk
+from tasklint.syntax.walk import INERT, block_fields, child_nodes, share_walk, walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -464,20 +464,6 @@ _SIMPLE_STATEMENTS = (
 
 
 _DEF_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
-_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
-_BLOCKS: dict[type, tuple[str, ...]] = {}
-
-
-def _block_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a module, statement, ``except`` handler or ``case`` that hold
-    statements, handlers or cases (none for a simple statement)."""
-    found = _BLOCKS.get(cls)
-    if found is None:
-        fields = getattr(cls, "_fields", ())
-        found = _BLOCKS[cls] = tuple(f for f in _BLOCK_FIELDS if f in fields)
-    return found
-
-
 # Nodes _scan_body looks at (any other node: only its children are scanned), and nodes whose
 # insides it leaves alone (nested scopes).
 _SCANNED = frozenset({ast.Yield, ast.YieldFrom, ast.Return, ast.Assign, ast.Call})
@@ -644,7 +630,7 @@ class _FactCollector:
         while stack:  # statements only: a def cannot hide inside an expression
             current = stack.pop()
             # the fields of a statement (handler, case) that hold statements (handlers, cases)
-            for block in _block_fields(current.__class__):
+            for block in block_fields(current.__class__):
                 for child in getattr(current, block, None) or ():
                     if child.__class__ in defs:
                         names.add(child.name)  # type: ignore[attr-defined]
