@@ -121,6 +121,12 @@ def test_facts_collection_leaves_no_cycle_holding_the_tree() -> None:
         b"# -*- coding: nope -*-\nx = 1\n",
         b"x = '\xff\xfe'\n",
         b"\xef\xbb\xbf# coding: latin-1\nx=1\n",
+        "x = 'é\u2028'\r\n\x0cy = 2\r\rz = '\U0001f600'".encode(),
+        b"x = 1\ny = 2\n# coding: latin-1\nz = '\xe9'\n",  # a third line: no declaration
+        b"x = 'coding'\ny = 1\n",
+        b"x = 1\n" * 5000 + b"y = '\xe9'\n",  # invalid UTF-8 far from the start
+        b"x = 1\r" * 5000 + b"\r\n",
+        b"\xed\xa0\x80 = 1\n",  # an encoded surrogate
     ],
 )
 def test_decode_source_is_read_source(tmp_path: Path, data: bytes) -> None:
@@ -133,4 +139,12 @@ def test_decode_source_is_read_source(tmp_path: Path, data: bytes) -> None:
         except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
             return ("error", syntax_error_info(exc))
 
-    assert outcome(lambda: decode_source(data)) == outcome(lambda: read_source(path, False))
+    def tokenize_open() -> str:  # how Python reads a source file
+        import tokenize
+
+        with tokenize.open(path) as fh:
+            return fh.read()
+
+    expected = outcome(tokenize_open)
+    assert outcome(lambda: decode_source(data)) == expected
+    assert outcome(lambda: read_source(path, False)) == expected

@@ -76,18 +76,19 @@ def read_source(path: Path, track: bool = True) -> str:
     reading the file it lints): which other files' bodies the rules read decides which
     edits can change the findings of files that were not edited.
     """
-    import tokenize
-
     if track and _READS is not None:
         _READS.add(str(path))
     check_source_file(path)
-    with tokenize.open(path) as fh:
-        return fh.read()
+    with open(path, "rb") as fh:
+        return decode_source(fh.read())
 
 
 def decode_source(data: bytes) -> str:
     """The bytes of a file decoded as read_source decodes the file (BOM, encoding cookie,
     universal newlines): the same text, or the same error, without reading it again."""
+    plain = _plain_utf8(data)
+    if plain is not None:
+        return plain
     import io
     import tokenize
 
@@ -95,6 +96,26 @@ def decode_source(data: bytes) -> str:
     encoding, _ = tokenize.detect_encoding(buffer.readline)
     buffer.seek(0)
     return io.TextIOWrapper(buffer, encoding, line_buffering=True).read()
+
+
+def _plain_utf8(data: bytes) -> str | None:
+    """The text of a file with no BOM and no ``coding`` in its first two lines that is valid
+    UTF-8 (most files): what ``tokenize`` decodes it to (UTF-8, ``\r\n`` and ``\r`` read as
+    ``\n``) without its per-file set-up; None for any other file (decoded by ``tokenize``,
+    errors and all)."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return None
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    if b"coding" in (data if second < 0 else data[:second]):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 # Paths read by read_source since track_reads(True) (None: not tracking).
