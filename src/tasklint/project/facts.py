@@ -464,6 +464,8 @@ _SIMPLE_STATEMENTS = (
 
 
 _DEF_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+# Simple statements other than imports: no import in or below them.
+_NO_IMPORTS = frozenset(_SIMPLE_STATEMENTS) - {ast.Import, ast.ImportFrom}
 # Nodes _scan_body looks at (any other node: only its children are scanned), and nodes whose
 # insides it leaves alone (nested scopes).
 _SCANNED = frozenset({ast.Yield, ast.YieldFrom, ast.Return, ast.Assign, ast.Call})
@@ -487,6 +489,8 @@ class _FactCollector:
     # collector (and through its resolver the whole tree) alive until a gc collection
     def _visit_imports(self, stmts: list[ast.stmt], scope: str, packages: set[str]) -> None:
         for stmt in stmts:
+            if stmt.__class__ in _NO_IMPORTS:  # the most common statements: skipped first
+                continue
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._import(stmt, scope, packages)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
