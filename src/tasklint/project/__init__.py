@@ -397,15 +397,29 @@ class ProjectScan:
         h.update(f"deployment\0{self.deployment.fingerprint()}\n".encode())
         return h.hexdigest()
 
-    def _facts(self, key: str, found: dict[str, Any] | ModuleFacts | str) -> ModuleFacts:
+    def _facts(self, state: FileState) -> ModuleFacts:
+        key, found = state.key, state.facts_json
         if isinstance(found, ModuleFacts):
             return found
         if isinstance(found, str):  # CACHED
-            cached = self.cache.module(key) if self.cache is not None else None
+            name, _, package = state.module.rpartition(":")
+            cached = (
+                self.cache.lazy_module(key, name, package == "1", self._heal)
+                if self.cache is not None and name and package in ("0", "1")
+                else None
+            )
             if cached is None:
                 raise LookupError(key)  # written by an interrupted run: compute again
             return cached
         return ModuleFacts.from_json(found)
+
+    def _heal(self, damaged: ModuleFacts) -> ModuleFacts | None:
+        """The facts of a file whose cached row turned out damaged when first read (see
+        LazyModuleFacts), collected again; the module file then holds the repaired ones."""
+        _, fresh, _ = compute_facts(damaged.path)
+        if fresh is not None and self.cache is not None:
+            self.cache.restore(damaged.path, damaged)  # repaired in place from ``fresh``
+        return fresh
 
     def index(self) -> ProjectIndex:
         index = ProjectIndex(
@@ -420,7 +434,7 @@ class ProjectScan:
                     index.unreadable_modules.add(module_name_for(Path(key))[0])
                 continue
             try:
-                facts = self._facts(key, state.facts_json)
+                facts = self._facts(state)
             except Exception:  # a damaged cache entry: collect this file's facts again
                 _, fresh, _ = compute_facts(key)
                 if fresh is None:

@@ -13,21 +13,22 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from tasklint import __version__, build_id
 from tasklint.findings import Finding
-from tasklint.project.facts import ModuleFacts
+from tasklint.project.facts import LazyModuleFacts, ModuleFacts, module_from_row, module_row
 
 CACHE_DIR = ".tasklint_cache"
 # bump when the core facts (facts.py, not a collector) or module naming change what they
 # record (3: namespace portions and the project root bound module names)
 # 4: module facts in their own file, read lazily; 5: symbolic values (expr); 6: one-branch
 # assignments unknown; 7: ctime and module name kept in each entry; 8: module facts as
-# positional lists (ModuleFacts.to_json); 9: project findings in their own file
-FORMAT = 9
+# positional lists (ModuleFacts.to_json); 9: project findings in their own file; 10: the
+# cells of a module's row each its own JSON text, tab-separated (facts.module_row)
+FORMAT = 10
 
 # (mtime_ns, size, ctime_ns): chmod/chown change only the ctime, and they change what a
 # file reads as (an unreadable file is TQ001)
@@ -149,7 +150,27 @@ class FactsCache:
         found = modules.get(key)
         if found is None or isinstance(found, ModuleFacts):
             return found
-        facts = ModuleFacts.from_json(json.loads(found))
+        facts = module_from_row(found)
+        modules[key] = facts
+        return facts
+
+    def lazy_module(
+        self,
+        key: str,
+        module: str,
+        is_package: bool,
+        heal: Callable[[ModuleFacts], ModuleFacts | None] | None = None,
+    ) -> ModuleFacts | None:
+        """The cached facts of an unchanged file named ``module`` today, decoded field by
+        field when a field is first read (see LazyModuleFacts: a damaged row is ``heal``-ed
+        then); None: not cached, compute them again."""
+        modules = self._module_facts()
+        found = modules.get(key)
+        if found is None or isinstance(found, ModuleFacts):
+            return found
+        if not isinstance(found, str):
+            return None
+        facts = LazyModuleFacts.from_row(found, module, key, is_package, heal)
         modules[key] = facts
         return facts
 
@@ -357,9 +378,10 @@ class FactsCache:
             for key, value in modules.items():
                 if isinstance(value, str):  # never read back this run: the text it was
                     row = value if value.endswith("\n") else value + "\n"
+                elif isinstance(value, ModuleFacts):  # a lazy one keeps the text it was
+                    row = module_row(value) + "\n"
                 else:
-                    data = value.to_json() if isinstance(value, ModuleFacts) else value
-                    row = json.dumps(data) + "\n"
+                    continue  # nothing else is module facts
                 yield json.dumps(key) + "\t" + row
 
         self._write_chunks(self.modules_file, chunks())
@@ -455,15 +477,32 @@ def _read_lines(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
                 key, tab, row = line.partition("\t")
                 if not tab or not row.endswith("\n"):
                     continue  # a damaged or cut line
-                try:
-                    name = json.loads(key)
-                except (ValueError, RecursionError):
-                    continue
+                name = _plain_key(key)
+                if name is None:
+                    try:
+                        name = json.loads(key)
+                    except (ValueError, RecursionError):
+                        continue
                 if isinstance(name, str):
                     found[name] = row
     except (OSError, ValueError, UnicodeDecodeError, MemoryError):
         return {}, {}
     return meta, found
+
+
+def _plain_key(text: str) -> str | None:
+    """The string a JSON string literal without escapes stands for (``json.loads`` costs
+    more than the rest of reading a line); None: parse it as JSON."""
+    if (
+        len(text) >= 2
+        and text[0] == '"'
+        and text[-1] == '"'
+        and "\\" not in text
+        and text.count('"') == 2
+        and text.isprintable()  # no control character (invalid in JSON)
+    ):
+        return text[1:-1]
+    return None
 
 
 def _valid_error(error: object) -> bool:
