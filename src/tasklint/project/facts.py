@@ -462,6 +462,7 @@ class _Codec:
     dropped; nested records (by field name) go through their own codec."""
 
     __slots__ = (
+        "checks",
         "cls",
         "defaults",
         "empties",
@@ -469,6 +470,7 @@ class _Codec:
         "fill",
         "names",
         "nested",
+        "nullable_items",
         "required",
         "shared",
         "size",
@@ -506,6 +508,13 @@ class _Codec:
         self.strs = tuple(i for i, f in enumerate(fields) if f.type in _STR_TYPES)
         self.str_lists = tuple(i for i, f in enumerate(fields) if f.type in _STR_LIST_TYPES)
         self.empties = tuple(i for i in empties if i not in self.str_lists)
+        # the JSON type each plain field must have (a cache file is untrusted input)
+        self.checks = tuple(
+            (i, _JSON_TYPES[f.type])
+            for i, f in enumerate(fields)
+            if f.name not in nested and f.type in _JSON_TYPES
+        )
+        self.nullable_items = tuple(i for i, f in enumerate(fields) if f.type == "list[str | None]")
         # plain values many records repeat (a signature): one object for equal ones
         self.shared = tuple(i for i, f in enumerate(fields) if f.name in _SHARED_FIELDS)
         self.encoders: tuple[Callable[[Any], Any] | None, ...] = tuple(
@@ -536,6 +545,9 @@ class _Codec:
         row = list(row)  # never the caller's list (to_json rows share the live lists)
         if len(row) < self.size:
             row.extend(self.fill[len(row) :])
+        for i, types in self.checks:
+            if type(row[i]) not in types:
+                raise ValueError(f"not a cached {self.cls.__name__}")
         for i, dec in self.nested:
             row[i] = dec(row[i])
         for i in self.strs:
@@ -543,9 +555,7 @@ class _Codec:
             if type(v) is str:
                 row[i] = intern(v)
         for i in self.str_lists:
-            v = row[i]
-            if type(v) is list:
-                row[i] = [intern(x) if type(x) is str else x for x in v] if v else _EMPTY_LIST
+            row[i] = _str_list(row[i], i in self.nullable_items)
         for i in self.empties:
             v = row[i]
             if not v and type(v) in (list, dict):
@@ -558,16 +568,14 @@ class _Codec:
         """What ``decode`` does to field ``i`` alone, as a function of its cell (for
         records decoded one field at a time: ``LazyModuleFacts``)."""
         steps: list[Callable[[Any], Any]] = [dec for j, dec in self.nested if j == i]
+        for j, types in self.checks:
+            if j == i:
+                steps.append(_checked(types, self.cls.__name__))
         if i in self.strs:
             steps.append(lambda v: intern(v) if type(v) is str else v)
         if i in self.str_lists:
-            steps.append(
-                lambda v: (
-                    ([intern(x) if type(x) is str else x for x in v] if v else _EMPTY_LIST)
-                    if type(v) is list
-                    else v
-                )
-            )
+            nullable = i in self.nullable_items
+            steps.append(lambda v: _str_list(v, nullable))
         if i in self.empties:
             steps.append(
                 lambda v: (
@@ -586,6 +594,42 @@ class _Codec:
 
         return one
 
+
+def _checked(types: tuple[type, ...], what: str) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        if type(v) not in types:
+            raise ValueError(f"not a cached {what}")
+        return v
+
+    return check
+
+
+def _str_list(v: list[Any], nullable: bool) -> list[Any]:
+    """A list of names, interned (None allowed in ``list[str | None]``); raises on any
+    other item."""
+    if not v:
+        return _EMPTY_LIST
+    out = [intern(x) if type(x) is str else x for x in v]
+    for x in out:
+        if type(x) is not str and not (nullable and x is None):
+            raise ValueError("not a cached list of names")
+    return out
+
+
+# The JSON type of a plain (not nested) field, by its annotation; fields annotated
+# otherwise (``Any``) hold any JSON value.
+_JSON_TYPES: dict[Any, tuple[type, ...]] = {
+    "str": (str,),
+    "str | None": (str, type(None)),
+    "int": (int,),
+    "bool": (bool,),
+    "list[str]": (list,),
+    "list[str | None]": (list,),
+    "list[list[int]]": (list,),
+    "list[dict[str, Any]]": (list,),
+    "dict[str, Any]": (dict,),
+    "dict[str, list[int]]": (dict,),
+}
 
 _SHARED_FIELDS = {"params"}
 _SHARED: dict[Any, Any] = {}
