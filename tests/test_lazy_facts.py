@@ -297,9 +297,10 @@ def _rows(project: Path) -> tuple[Path, str, dict[str, str]]:
     return path, header, dict(line.split("\t", 1) for line in lines)
 
 
+@pytest.mark.parametrize("tables", ["cached", "made-again"])
 @pytest.mark.parametrize("cell", [3, 4, 7, 9])
 def test_a_run_over_a_damaged_field_equals_the_cold_run_and_heals_the_file(
-    tmp_path: Path, cell: int
+    tmp_path: Path, cell: int, tables: str
 ) -> None:
     project = tmp_path / "proj"
     shutil.copytree(ROOT / "fixtures" / "projects" / "django_split_settings", project)
@@ -315,12 +316,76 @@ def test_a_run_over_a_damaged_field_equals_the_cold_run_and_heals_the_file(
     path.write_text(
         "\n".join([header, *(k + "\t" + r for k, r in rows.items())]) + "\n", encoding="utf-8"
     )
+    (index,) = (project / ".tasklint_cache").glob("index-*.json")
+    assert json.loads(index.read_text(encoding="utf-8"))["tables"]
+    if tables == "made-again":  # every module's functions, packages and extras are read
+        index.unlink()
     db = project / "shop" / "db.py"  # a comment: its findings alone are computed again
     db.write_text(db.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert _run(project) == _run(project, "--no-cache")
-    # the fields rules read on every run are repaired in the file (the module is written again)
-    if cell in (4, 7, 9):
-        assert _rows(project)[2][key] == good
+    after = _rows(project)[2][key]
+    assert after in (good, rows[key])  # repaired when read, else left as it was
+    if tables == "made-again" and cell in (4, 7, 9):
+        assert after == good
+
+
+def _tables_file(project: Path) -> Path:
+    (index,) = (project / ".tasklint_cache").glob("index-*.json")
+    return index
+
+
+TAMPERED_TABLES = {
+    "not-json": "{not json",
+    "a-list": "[]",
+    "other-facts": None,  # the right tables for other facts: not used
+    "packages-not-names": {"packages_used": "django"},
+    "pairs-not-pairs": {"yielding_functions": [["a"]]},
+    "extras-not-lists": {"extras": {"wrappers": "shop.tasks"}},
+    "unknown-table": {"no_such_table": []},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(TAMPERED_TABLES))
+def test_index_tables_of_the_cache_are_checked(tmp_path: Path, kind: str) -> None:
+    project = tmp_path / "proj"
+    shutil.copytree(ROOT / "fixtures" / "projects" / "django_split_settings", project)
+    assert _run(project)
+    index = _tables_file(project)
+    data = json.loads(index.read_text(encoding="utf-8"))
+    assert set(data["tables"]) == {"packages_used", "yielding_functions", "extras"}
+    assert "django" in data["tables"]["packages_used"]
+    change = TAMPERED_TABLES[kind]
+    if isinstance(change, str):
+        index.write_text(change, encoding="utf-8")
+    elif change is None:
+        data["facts"] = "0" * 32
+        index.write_text(json.dumps(data), encoding="utf-8")
+    else:
+        data["tables"].update(change)
+        index.write_text(json.dumps(data), encoding="utf-8")
+    tasks = project / "shop" / "tasks.py"
+    tasks.write_text(tasks.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert _run(project) == _run(project, "--no-cache")
+    written = json.loads(_tables_file(project).read_text(encoding="utf-8"))
+    if kind != "unknown-table":  # made again and written back, well formed
+        assert written["tables"]["packages_used"] == data["tables"]["packages_used"] or (
+            kind == "packages-not-names"
+        )
+        assert "django" in written["tables"]["packages_used"]
+
+
+def test_index_tables_follow_the_facts(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    shutil.copytree(ROOT / "fixtures" / "projects" / "django_split_settings", project)
+    assert _run(project)
+    before = json.loads(_tables_file(project).read_text(encoding="utf-8"))
+    assert "arq" not in before["tables"]["packages_used"]
+    db = project / "shop" / "db.py"
+    db.write_text(db.read_text(encoding="utf-8") + "\nimport arq\n", encoding="utf-8")
+    assert _run(project) == _run(project, "--no-cache")
+    after = json.loads(_tables_file(project).read_text(encoding="utf-8"))
+    assert after["facts"] != before["facts"]
+    assert "arq" in after["tables"]["packages_used"]
 
 
 @pytest.mark.parametrize(
@@ -351,3 +416,45 @@ def test_a_base_may_be_unknown() -> None:
     assert fact.classes["C"].bases == [None]
     assert module_from_row(module_row(fact)) == fact
     assert _lazy(fact) == fact
+
+
+def test_an_index_answers_from_the_tables_it_is_given_without_decoding() -> None:
+    from tasklint.project.index import TABLES, ProjectIndex
+
+    fact = _facts()
+    eager = ProjectIndex(root="/p")
+    eager.add(fact)
+    made = {name: eager.table(name) for name in TABLES}
+    assert made["packages_used"] == ["celery", "django"]
+    assert made["yielding_functions"] == [] and made["extras"] == {}
+    lazy_index = ProjectIndex(root="/p")
+    lazy = _lazy(fact)
+    lazy_index.add(lazy)
+    lazy_index.use_tables(json.loads(json.dumps(made)))
+    assert lazy_index.packages_used() == {"celery", "django"}
+    assert lazy_index.yielding_functions() == []
+    assert lazy_index.modules_with_extra("wrappers") == []
+    for name in ("imported_packages", "functions", "extras"):
+        with pytest.raises(AttributeError):
+            object.__getattribute__(lazy, name)  # answered without reading the facts
+    other = ProjectIndex(root="/p")
+    other.add(_lazy(fact))
+    assert {name: other.table(name) for name in TABLES} == made  # made from lazy facts
+
+
+def test_yielding_functions_and_extras_tables() -> None:
+    from tasklint.project.index import ProjectIndex
+
+    source = (
+        "from contextlib import contextmanager\n"
+        "from django.db import transaction\n\n\n"
+        "@contextmanager\n"
+        "def atomic_block():\n"
+        "    with transaction.atomic():\n"
+        "        yield\n"
+    )
+    index = ProjectIndex(root="/p")
+    index.add(_facts(source, module="shop.db", path="/p/shop/db.py"))
+    index.add(_facts())
+    assert index.yielding_functions() == [("shop.db", "atomic_block")]
+    assert index.is_atomic_context("shop.db.atomic_block")

@@ -452,7 +452,23 @@ class ProjectScan:
         if self.cache is not None:  # after the loop: the module file is read by then, if at all
             for facts in fresh_facts:
                 self.cache.keep(facts.path, facts)
+            facts_key = self.tables_key()
+            if facts_key is not None:
+                index.use_tables(self.cache.index_tables(facts_key))
         return index
+
+    def tables_key(self) -> str | None:
+        """Stands for the facts of every module as the index takes them, in order (the
+        first file to claim a module name wins): equal keys, equal index tables. None when
+        some file's facts digest is unknown (an entry of an older run, a buffer)."""
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"tables\0{self.root}\n".encode("utf-8", "surrogatepass"))
+        for key, state in self.states.items():
+            if not state.facts_digest or state.stamp is None:
+                return None
+            line = f"{key}\0{state.module}\0{state.facts_digest}\n"
+            h.update(line.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
 
 
 def scan_project(

@@ -58,6 +58,10 @@ class FactsCache:
         self.file = self.directory / f"facts-{__version__}-{tag}.json"
         self.modules_file = self.directory / f"modules-{__version__}-{tag}.json"
         self.project_file = self.directory / f"project-{__version__}-{tag}.json"
+        self.index_file = self.directory / f"index-{__version__}-{tag}.json"
+        # the project index's tables (ProjectIndex.table) for one state of every module's
+        # facts: its key, the tables (filled by the run), and the names read from the file
+        self._tables: tuple[str, dict[str, Any], frozenset[str]] | None = None
         self.entries: dict[str, Any] = {}
         self._modules: dict[str, Any] | None = None  # loaded on first use
         self.dirty = False
@@ -133,6 +137,22 @@ class FactsCache:
         if self.enabled:
             self._project = (fingerprint, dict(by_path))
             self.dirty = self.project_dirty = True
+
+    def index_tables(self, key: str) -> dict[str, Any]:
+        """The index tables an earlier run made for the module facts ``key`` stands for
+        (ProjectScan.tables_key; checked by ProjectIndex.use_tables), as a dict the index
+        fills with the tables it makes: written back when it has new ones."""
+        tables: dict[str, Any] = {}
+        if self.enabled and os.path.isfile(self.index_file) and not _links_out(self.index_file):
+            data = self._read_all(self.index_file)
+            found = data.get("tables")
+            if data.get("facts") == key and isinstance(found, dict):
+                tables = found
+        self._tables = (key, tables, frozenset(tables))
+        return tables
+
+    def _tables_grew(self) -> bool:
+        return self._tables is not None and set(self._tables[1]) != self._tables[2]
 
     def _module_facts(self) -> dict[str, Any]:
         if self._modules is None:
@@ -339,7 +359,7 @@ class FactsCache:
                 self.modules_dirty = True
 
     def save(self) -> None:
-        if not self.enabled or not self.dirty:
+        if not self.enabled or not (self.dirty or self._tables_grew()):
             return
         if _links_out(self.directory):
             return  # a committed link would make tasklint write outside the project
@@ -353,6 +373,11 @@ class FactsCache:
                 self._write_modules(self._modules)
             if self.project_dirty and self._project is not None:
                 self._write_project(*self._project)
+            if self._tables is not None and self._tables_grew():
+                key, tables, _ = self._tables
+                text = json.dumps({"version": __version__, "facts": key, "tables": tables})
+                self._write_chunks(self.index_file, [text])
+                self._tables = (key, tables, frozenset(tables))
             self._write_chunks(self.file, self._state_chunks())
             self._remove_stale()
         except OSError:
@@ -361,9 +386,9 @@ class FactsCache:
 
     def _remove_stale(self) -> None:
         """Cache files of other tasklint versions or collector sets: never read again."""
-        for pattern in ("facts-*.json", "modules-*.json", "project-*.json"):
+        for pattern in ("facts-*.json", "modules-*.json", "project-*.json", "index-*.json"):
             for old in self.directory.glob(pattern):
-                if old not in (self.file, self.modules_file, self.project_file):
+                if old not in (self.file, self.modules_file, self.project_file, self.index_file):
                     try:
                         old.unlink()
                     except OSError:

@@ -343,6 +343,7 @@ class LazyFunctionFact(FunctionFact):
     _cells_name: str | None  # its key in the module's functions
 
     def __getattr__(self, name: str) -> Any:
+        columns = _function_columns()  # fills _FUNCTION_FIELDS on first use
         column = _FUNCTION_FIELDS.get(name)
         if column is None:
             raise AttributeError(name)
@@ -350,7 +351,7 @@ class LazyFunctionFact(FunctionFact):
         try:
             if cells is None:
                 raise ValueError("no cached function")
-            value = _function_columns()[column](cells[column])
+            value = columns[column](cells[column])
         except Exception:  # a damaged record: the module's facts again, never a crash
             self._repair()
             return object.__getattribute__(self, name)
