@@ -433,7 +433,7 @@ def test_an_index_answers_from_the_tables_it_is_given_without_decoding() -> None
     lazy_index.use_tables(json.loads(json.dumps(made)))
     assert lazy_index.packages_used() == {"celery", "django"}
     assert lazy_index.yielding_functions() == []
-    assert lazy_index.modules_with_extra("wrappers") == []
+    assert lazy_index.table("extras") == {}
     for name in ("imported_packages", "functions", "extras"):
         with pytest.raises(AttributeError):
             object.__getattribute__(lazy, name)  # answered without reading the facts
@@ -458,3 +458,33 @@ def test_yielding_functions_and_extras_tables() -> None:
     index.add(_facts())
     assert index.yielding_functions() == [("shop.db", "atomic_block")]
     assert index.is_atomic_context("shop.db.atomic_block")
+    source = (ROOT / "fixtures/projects/django_split_settings/mysite/celery.py").read_text()
+    settings = _facts(source, "mysite.celery", "/p/mysite/celery.py")
+    index.add(settings)
+    assert settings.extras and index.table("extras") == {
+        name: ["mysite.celery"] for name in settings.extras
+    }
+
+
+def test_modules_the_extras_table_leaves_out_read_no_row(tmp_path: Path) -> None:
+    from tasklint.config import Settings
+    from tasklint.project import scan_project
+    from tasklint.project.cache import FactsCache
+
+    project = tmp_path / "proj"
+    shutil.copytree(ROOT / "fixtures" / "projects" / "django_split_settings", project)
+    assert _run(project)
+    cache = FactsCache(project.resolve())
+    index = scan_project(project, Settings(), cache).index()
+    holding = {m for ms in index.table("extras").values() for m in ms}
+    assert holding and set(index.modules) - holding
+    for module, facts in index.modules.items():
+        assert isinstance(facts, LazyModuleFacts)
+        if module in holding:
+            with pytest.raises(AttributeError):
+                object.__getattribute__(facts, "extras")
+            assert facts.extras
+        else:
+            assert object.__getattribute__(facts, "extras") == {}
+            with pytest.raises(AttributeError):
+                object.__getattribute__(facts, "symbols")  # the row is not read

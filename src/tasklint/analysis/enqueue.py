@@ -159,7 +159,7 @@ def wrapper_task_names(index: ProjectIndex) -> frozenset[str]:
     if isinstance(memo, frozenset):
         return memo
     names: set[str] = set()
-    if index.modules_with_extra("wrappers"):
+    if any("wrappers" in facts.extras for facts in index.modules.values()):
         for infos in index.tasks_by_module().values():
             for info in infos:
                 if enqueued_when_called(index, info):

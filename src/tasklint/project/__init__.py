@@ -25,7 +25,7 @@ from tasklint.project.discovery import (
     module_name_for,
     resolved,
 )
-from tasklint.project.facts import ModuleFacts, module_facts
+from tasklint.project.facts import LazyModuleFacts, ModuleFacts, module_facts
 from tasklint.project.index import IndexSettings, ProjectIndex
 from tasklint.syntax import lowering
 
@@ -455,6 +455,16 @@ class ProjectScan:
             facts_key = self.tables_key()
             if facts_key is not None:
                 index.use_tables(self.cache.index_tables(facts_key))
+                # which modules have collectors' facts: the others' rows need not be read
+                # for rules that look for some in every module (``facts.extras.get(...)``);
+                # not cached: made now (those rules read every module's extras anyway)
+                if "extras" in index.tables:
+                    holding = {m for modules in index.tables["extras"].values() for m in modules}
+                    for facts in index.modules.values():
+                        if isinstance(facts, LazyModuleFacts) and facts.module not in holding:
+                            facts.no_extras()
+                else:
+                    index.table("extras")
         return index
 
     def tables_key(self) -> str | None:

@@ -307,6 +307,19 @@ class LazyModuleFacts(ModuleFacts):
             raise ValueError("not the cached facts of this module")
         return cells
 
+    def no_extras(self) -> None:
+        """``extras`` is known to be empty (a table made for exactly these facts says so:
+        ProjectScan.index): set as decoding the row would, without reading it."""
+        try:
+            object.__getattribute__(self, "extras")
+            return  # read already
+        except AttributeError:
+            pass
+        self.extras = _EMPTY_DICT
+        self._left -= 1
+        if self._left == 0:
+            self._cells = self._text = None
+
     def repair(self) -> None:
         """Every field from the file's facts collected again (once): the row is damaged."""
         if self._left < 0:

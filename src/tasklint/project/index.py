@@ -253,11 +253,6 @@ class ProjectIndex:
         (``yield_contexts``, ``yields_in_begin``): the context managers it may define."""
         return [(m, n) for m, n in self.table("yielding_functions")]
 
-    def modules_with_extra(self, name: str) -> list[str]:
-        """The modules whose facts hold collector ``name``'s facts (``extras[name]``)."""
-        found = self.table("extras")
-        return list(found.get(name, ()))
-
     def defines_function(self, name: str) -> bool:
         if self._function_names is None:
             names: set[str] = set()
