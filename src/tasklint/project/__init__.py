@@ -428,6 +428,7 @@ class ProjectScan:
             deployment=self.deployment,
         )
         fresh_facts: list[ModuleFacts] = []
+        taken: dict[str, ModuleFacts] = {}  # by module name, in the order index.add took them
         for key, state in self.states.items():
             if state.facts_json is None:
                 if state.error is not None:  # its task names are unknown, not absent
@@ -444,11 +445,12 @@ class ProjectScan:
                     self.cache.restore(key, fresh)  # the module file heals
             if state.facts_json is facts and state.stamp is not None:  # not a buffer
                 fresh_facts.append(facts)
-            if facts.module in index.modules and index.modules[facts.module].path != key:
+            if facts.module in taken and taken[facts.module].path != key:
                 continue  # two files claim one module name: keep the first (sorted walk)
             if shadows_library(facts, self.root):
                 continue
-            index.add(facts)
+            taken[facts.module] = facts
+        index.add_many(taken.values())
         if self.cache is not None:  # after the loop: the module file is read by then, if at all
             for facts in fresh_facts:
                 self.cache.keep(facts.path, facts)

@@ -128,8 +128,14 @@ class ProjectIndex:
         self.tables: dict[str, Any] = {}
 
     def add(self, facts: ModuleFacts) -> None:
-        self.modules[facts.module] = facts
-        self.path_to_module[facts.path] = facts.module
+        self.add_many((facts,))
+
+    def add_many(self, many: Iterable[ModuleFacts]) -> None:
+        """``add`` of each (a later one of the same module name replaces an earlier one);
+        what was derived from the modules is forgotten once, not once per module."""
+        for facts in many:
+            self.modules[facts.module] = facts
+            self.path_to_module[facts.path] = facts.module
         self._packages_used = None
         self._function_names = None
         self._import_graph = None
