@@ -20,6 +20,7 @@ import pytest
 import tasklint
 from tasklint.project.cache import _plain_key, _read_lines
 from tasklint.project.facts import (
+    _EAGER_FUNCTION_FIELDS,
     _LAZY_FIELDS,
     _ROW_REQUIRED,
     _ROW_SIZE,
@@ -28,6 +29,7 @@ from tasklint.project.facts import (
     LazyModuleFacts,
     ModuleFacts,
     _codecs,
+    class_defaults,
     module_facts,
     module_from_row,
     module_row,
@@ -92,6 +94,14 @@ def test_the_lazy_tables_match_the_dataclass() -> None:
     assert {n: names.index(n) for n in _LAZY_FIELDS} == _LAZY_FIELDS
     assert set(names) - set(_LAZY_FIELDS) == {"module", "path", "is_package"}
     assert (_ROW_REQUIRED, _ROW_SIZE) == (_codecs()[ModuleFacts].required, len(names))
+    # a field the class holds a default for is never asked of __getattr__ (Python 3.9's
+    # dataclasses have no slots): LazyModuleFacts has none, LazyFunctionFact decodes its
+    # own at once
+    assert class_defaults(ModuleFacts, _LAZY_FIELDS) == []
+    fact = _facts()
+    _lazy(fact).functions  # noqa: B018  (fills the function tables)
+    function_names = _codecs()[FunctionFact].names
+    assert _EAGER_FUNCTION_FIELDS == class_defaults(FunctionFact, function_names)
 
 
 def test_lazy_facts_equal_the_collected_ones_read_in_any_order() -> None:

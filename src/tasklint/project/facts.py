@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Iterable
 from dataclasses import field
 from json.encoder import encode_basestring_ascii
 from sys import intern
@@ -406,6 +407,7 @@ _FUNCTION_FIELDS: dict[str, int] = {}
 # a function the repaired facts no longer have: required fields of a blank record
 _FUNCTION_UNKNOWN: dict[str, Any] = {"name": "", "line": 1, "col": 1, "is_async": False}
 _FUNCTION_COLUMNS: list[Callable[[Any], Any]] = []
+_EAGER_FUNCTION_FIELDS: list[str] = []
 _LAZY_COLUMNS: list[Callable[[Any, LazyModuleFacts], Any]] = []
 
 
@@ -414,6 +416,7 @@ def _function_columns() -> list[Callable[[Any], Any]]:
         codec = _codecs()[FunctionFact]
         _FUNCTION_COLUMNS.extend(codec.column(i) for i in range(codec.size))
         _FUNCTION_FIELDS.update((n, i) for i, n in enumerate(codec.names))
+        _EAGER_FUNCTION_FIELDS.extend(class_defaults(FunctionFact, codec.names))
     return _FUNCTION_COLUMNS
 
 
@@ -426,6 +429,8 @@ def _lazy_functions(value: Any, owner: LazyModuleFacts) -> dict[str, FunctionFac
     codec = _codecs()[FunctionFact]
     size, required, fill = codec.size, codec.required, codec.fill
     new = LazyFunctionFact.__new__
+    _function_columns()
+    eager = _EAGER_FUNCTION_FIELDS
     out: dict[str, FunctionFact] = {}
     for key, row in value.items():
         if type(row) is not list or not required <= len(row) <= size:
@@ -436,8 +441,23 @@ def _lazy_functions(value: Any, owner: LazyModuleFacts) -> dict[str, FunctionFac
         func._cells = row
         func._owner = owner
         func._cells_name = key = intern(key)
+        for name in eager:  # a class default would hide the field from __getattr__
+            LazyFunctionFact.__getattr__(func, name)
         out[key] = func
     return out
+
+
+def class_defaults(cls: type, names: Iterable[str]) -> list[str]:
+    """The fields of ``names`` the class itself holds a value for (a default, on Pythons
+    whose dataclasses have no slots: 3.9): an instance that lacks them reads the default,
+    never ``__getattr__``, so a lazy record decodes them at once."""
+    import types
+
+    return [
+        n
+        for n in names
+        if n in cls.__dict__ and not isinstance(cls.__dict__[n], types.MemberDescriptorType)
+    ]
 
 
 def _ignoring_owner(one: Callable[[Any], Any]) -> Callable[[Any, LazyModuleFacts], Any]:
