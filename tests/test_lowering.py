@@ -137,14 +137,88 @@ def test_without_libcst_modern_syntax_is_tq001(
 ) -> None:
     monkeypatch.setitem(sys.modules, "libcst", None)  # import libcst now raises ImportError
     module = tmp_path / "tasks.py"
-    module.write_text("type X = int\n", encoding="utf-8")
+    module.write_text("try:\n    pass\nexcept A, B:\n    pass\n", encoding="utf-8")
     result = lint_paths([module], Settings(), use_cache=False, base=tmp_path, root=tmp_path)
     codes = [(f.code, f.line) for f in result.findings]
-    if sys.version_info >= (3, 12):
+    if sys.version_info >= (3, 14):
         assert codes == []
     else:
-        assert codes == [("TQ001", 1)]
+        assert codes == [("TQ001", 3)]
         assert str(tmp_path) not in result.findings[0].message
+
+
+def test_without_libcst_type_parameters_are_lowered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PEP 695 alone is lowered by the tokenizer: no libcst needed, the task is checked."""
+    monkeypatch.setitem(sys.modules, "libcst", None)
+    module = tmp_path / "tasks.py"
+    module.write_text(
+        'from celery import Celery\n\napp = Celery("shop")\ntype X = int\n\n\n'
+        "@app.task\ndef ship[T](order_id: T) -> T:\n    return order_id\n",
+        encoding="utf-8",
+    )
+    result = lint_paths([module], Settings(), use_cache=False, base=tmp_path, root=tmp_path)
+    assert [(f.code, f.line) for f in result.findings] == [("TQ501", 3), ("TQ101", 7)]
+
+
+# PEP 695 as real projects write it: each is lowered by the tokenizer exactly as libcst's
+# lowering does it (the same text, so the same lines and columns)
+BY_TOKENS = [
+    "class Box[T]:\n    pass\n",
+    "class Box [T] :\n    pass\n",
+    "def f[T: (int, str), *Ts, **P](x: T) -> T:\n    return x\n",
+    "async def f[T](): pass\n",
+    "def f[T = int, U: dict[str, int] = dict[str, int]](x): pass\n",
+    "type X = int\n",
+    "type Pair[K] = tuple[K, K]\n",
+    "x = 1; type Y = int | None\n",
+    "class A:\n    type Z = int\n    def m[T](self): pass\n",
+    "class R[\n    K,  # the key\n    V: (int, str),\n]:\n    pass\n",
+    "class C[T](Base[T], metaclass=M): pass\n",
+    "class C[T,]: pass\n",
+    "type = 5\ntype(x)\nclass Box[T]: pass\n",
+    "def f[T](x: T) -> T:\n    return f'{x!r:>{10}}'\n",
+]
+# what the tokenizer leaves to libcst: no type parameters, a list that is not one, an
+# alias that is not one, or something else new or wrong in the file
+NOT_BY_TOKENS = [
+    "x = 1\n",
+    "type = 5\n",
+    "def f[](x): pass\n",
+    "def g[T: int = ](x): pass\n",
+    "def g[T, *](x): pass\n",
+    "def g[if](x): pass\n",
+    "type X\n",
+    "class Box[T]:\n    pass\nx = (\n",
+    "type X = int\ndef f(:\n    pass\n",
+    "type X = int\ntry:\n    pass\nexcept A, B:\n    pass\n",
+    "type X = int\r\n",
+]
+
+
+@pytest.mark.parametrize("source", BY_TOKENS)
+def test_type_parameters_lowered_by_tokens_as_by_libcst(source: str) -> None:
+    quick = lowering._type_params_by_tokens(source)
+    assert quick is not None
+    assert quick == lowering._outcome(source)
+    ast.parse(quick)
+
+
+@pytest.mark.parametrize("source", NOT_BY_TOKENS)
+def test_tokens_leave_the_rest_to_libcst(source: str) -> None:
+    if sys.version_info >= (3, 14) and "except A, B" in source:
+        pytest.skip("parsed natively")
+    assert lowering._type_params_by_tokens(source) is None
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)
+def test_fixture_lowered_by_tokens_as_by_libcst(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    quick = lowering._type_params_by_tokens(source)
+    if quick is None:
+        return  # libcst lowers it (the fixture tests check how)
+    assert quick == lowering._outcome(source)
 
 
 NEWEST = "try:\n    pass\nexcept A, B:\n    pass\n"  # 3.14 syntax: lowered before 3.14

@@ -10,10 +10,11 @@ import stat
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from tasklint import __version__
+from tasklint import __version__, inputs
 from tasklint.config import ConfigError, Settings, load_settings
 from tasklint.findings import Finding
 from tasklint.output import REPORTERS
@@ -73,7 +74,13 @@ def _codes(value: str) -> list[str]:
     return codes
 
 
+# how many messages _say printed: a run that printed any (a path skipped while planning)
+# writes no run record (a run answered from the record would not print them)
+_SAID = [0]
+
+
 def _say(message: str) -> None:
+    _SAID[0] += 1
     sys.stderr.write(f"tasklint: {printable(message)}\n")
 
 
@@ -409,6 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError):
             pass
         return EXIT_ERROR
+    finally:
+        inputs.stop()  # a run that ended early leaves no log running
 
 
 def _path_operand(text: str) -> Path:
@@ -482,6 +491,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if not paths:
         _say("error: none of the given paths is Python source")
         return EXIT_ERROR
+    recording = _recorded_run(args, paths)
+    if isinstance(recording, int):
+        return recording  # answered from the run record
+    said = _SAID[0]
     try:
         groups = _plan(paths, args.config, args)
     except ConfigError as exc:
@@ -518,6 +531,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         files=files,
         root=Path(os.path.commonpath(roots)) if len(roots) == len(results) and roots else None,
     )
+    if recording is not None:
+        _record_run(recording, paths, results, combined, clean=_SAID[0] == said)
     if args.fix or args.diff:  # per project: each with its own settings
         statuses: list[int] = []
         fixed: list[RunResult] = []
@@ -535,6 +550,107 @@ def _main(argv: Sequence[str] | None = None) -> int:
             root=combined.root,
         )
     return _report(args, combined, out)
+
+
+def _recorded_run(args: argparse.Namespace, paths: list[Path]) -> int | tuple[str, int] | None:
+    """The warm answer: when the run record of these arguments (tasklint/runrecord.py)
+    finds every input unchanged, its findings are reported (the exit status returned).
+    Else (key, start) for the record this run writes at its end, with the log of what it
+    lists and reads started; None when the run can have no record."""
+    if args.no_cache or args.fix or args.diff:
+        return None
+    import time
+
+    from tasklint import runrecord
+
+    start = time.time_ns()  # before anything the record stamps is read
+    try:
+        from tasklint.syntax.lowering import FORCE_ENV, parser_signature
+
+        key = runrecord.run_key(
+            [
+                [str(p) for p in paths],
+                None if args.config is None else str(args.config),
+                _joined(args.select),
+                _joined(args.extend_select),
+                _joined(args.ignore),
+                parser_signature(),
+                os.environ.get(FORCE_ENV, ""),
+            ]
+        )
+    except Exception:  # a bug here must never cost the run: the normal way, no record
+        if os.environ.get("TASKLINT_DEBUG"):
+            raise
+        return None
+    try:
+        where = runrecord.location(paths)
+        if where is None:
+            raise runrecord.Miss("no cache yet")
+        hit, refreshed = runrecord.load(where, key)
+    except Exception as exc:  # a miss (a bug too: never the run's cost): the normal way
+        if os.environ.get("TASKLINT_DEBUG") and not isinstance(exc, runrecord.Miss):
+            raise
+        inputs.start(racy_from=start - runrecord.MARGIN_NS)
+        return key, start
+    if refreshed is not None:  # stamps moved, bytes did not (touch): remember the new ones
+        runrecord.save(where, key, refreshed)
+    return _report(args, _Answer(hit.findings, hit.files, hit.root), sys.stdout)
+
+
+@dataclass
+class _Answer:
+    """A run's result as the run record holds it (what _report reads of a RunResult)."""
+
+    findings: list[Finding]
+    files: int
+    root: Path | None
+
+
+def _record_run(
+    recording: tuple[str, int],
+    paths: list[Path],
+    results: list[RunResult],
+    combined: RunResult,
+    clean: bool,
+) -> None:
+    """Write the run record of this run (``clean``: it printed nothing on the way that a
+    recorded answer would not print again)."""
+    from tasklint import runrecord
+
+    key, start = recording
+    listed, read = inputs.stop()
+    for result in results:
+        result.index = None  # (no longer needed: its memory is free for the record's)
+    where = runrecord.location(paths)  # the cache this run made, if none was there
+    if where is None or all(result.root != where for result in results):
+        return  # only in the cache of a project this run checked (never one above it)
+    sources: dict[str, tuple[tuple[int, int, int] | None, str]] = {}
+    for result in results:
+        if result.sources is None:
+            clean = False
+        else:
+            sources.update(result.sources)
+    try:
+        if not clean:
+            raise runrecord.Miss("the run printed warnings")
+        record = runrecord.build(
+            where,
+            key,
+            start,
+            listed,
+            read,
+            sources,
+            combined.findings,
+            combined.files,
+            combined.root,
+        )
+        runrecord.save(where, key, record)
+    except runrecord.Miss:
+        runrecord.forget(where, key)  # never loaded again only to miss
+    except Exception:  # a bug here must never cost the run
+        runrecord.forget(where, key)
+        if os.environ.get("TASKLINT_DEBUG"):
+            raise
 
 
 def _lint_stdin(args: argparse.Namespace, out: TextIO) -> int:
@@ -589,7 +705,7 @@ def _file_lines(path: str) -> list[str] | None:
 
 def _report(
     args: argparse.Namespace,
-    result: RunResult,
+    result: RunResult | _Answer,
     out: TextIO,
     lines_of: Callable[[str], list[str] | None] = _file_lines,
 ) -> int:

@@ -12,6 +12,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Callable
 
+from tasklint import inputs
 from tasklint.data.codes import RULE_CODES
 
 DEFAULT_EXCLUDES = (
@@ -370,6 +371,7 @@ def parse_settings(
 
 def read_pyproject(path: Path) -> dict[str, Any] | None:
     """The ``[tool.tasklint]`` table of a pyproject.toml, or None when it has none."""
+    inputs.read(path)  # (a run record stamps it)
     # imported here: a tree without a pyproject.toml never needs a TOML parser
     if sys.version_info >= (3, 11):
         import tomllib
@@ -442,7 +444,9 @@ def nested_config_dirs(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -
             with os.scandir(directory) as it:
                 entries = list(it)
         except OSError:
+            inputs.read(directory)  # cannot be listed: no run record
             continue
+        inputs.listed(directory, entries, top=directory == top)
         if directory != top and any(e.name == "pyproject.toml" for e in entries):
             candidate = os.path.join(directory, "pyproject.toml")
             if os.path.isfile(candidate):

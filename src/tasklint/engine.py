@@ -542,6 +542,9 @@ class RunResult:
     files: int
     index: ProjectIndex | None = None  # None when every file's findings came from the cache
     root: Path | None = None  # the project root (baselines anchor their paths to it)
+    # each project file's stamp (taken before it was read) and digest of the bytes this run
+    # read ("" unreadable): what the run record (tasklint/runrecord.py) checks them by
+    sources: dict[str, tuple[tuple[int, int, int] | None, str]] | None = None
 
 
 _FINDING_FIELDS: dict[str, tuple[type, ...]] = {
@@ -787,7 +790,13 @@ def _lint_paths(
             )
     cache.save()
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings=findings, files=len(files), index=index, root=resolved(root))
+    return RunResult(
+        findings=findings,
+        files=len(files),
+        index=index,
+        root=resolved(root),
+        sources={key: (state.stamp, state.digest) for key, state in scan.states.items()},
+    )
 
 
 def decode_source(data: bytes) -> str:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasklint import inputs
 from tasklint.config import Settings
 
 # Test configuration: a settings module named only here is test-only.
@@ -160,7 +161,9 @@ def find_deployment_files(root: Path, settings: Settings) -> list[Path]:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
+            inputs.read(directory)  # cannot be listed: no run record
             return
+        inputs.listed(directory, entries, top=not depth)
         names = {e.name for e in entries}
         if depth and ("__init__.py" in names or "pyvenv.cfg" in names):
             return  # a Python package or a virtualenv: code, not deployment
@@ -199,6 +202,7 @@ def find_deployment_files(root: Path, settings: Settings) -> list[Path]:
 
 
 def _read_text(path: Path) -> bytes | None:
+    inputs.read(path)  # (a run record stamps it)
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)

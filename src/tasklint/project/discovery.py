@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from tasklint import inputs
+
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
 
@@ -317,14 +319,17 @@ def _walk(
         with os.scandir(directory) as it:
             entries = sorted(it, key=_entry_name)
     except OSError:
+        inputs.read(resolved(directory))  # cannot be listed: no run record (its bytes decide)
         if not top:  # listed as a directory by its parent
             yield directory  # cannot be listed: reported (TQ001), never skipped in silence
         return
+    by_name = {e.name: e for e in entries}
+    if inputs.active():
+        inputs.listed(resolved(directory), entries, st, top, by_name)
     ident = (st.st_dev, st.st_ino)
     if ident in visited:
         return
     visited.add(ident)
-    by_name = {e.name: e for e in entries}
     if not top and "pyvenv.cfg" in by_name:
         return  # a virtualenv
     if rel_dir is None:
@@ -569,6 +574,7 @@ def _marks(directory: Path, marker: str) -> bool:
         return True
     if os.path.exists(directory.parent / "__init__.py"):
         return False  # a subpackage with its own setup script (treeherder/perfalert)
+    inputs.read(path)
     try:
         with open(path, "rb") as fh:
             head = fh.read(65536)
