@@ -25,7 +25,10 @@ TASK_WITH_FINDING = (
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "sample"
-    shutil.copytree(FIXTURES / "sample_project", root)
+    # a checkout where someone ran tasklint on the sample has its cache: not copied
+    shutil.copytree(
+        FIXTURES / "sample_project", root, ignore=shutil.ignore_patterns(".tasklint_cache")
+    )
     (root / "Procfile").write_text("worker: celery -A shop worker\n", encoding="utf-8")
     extra = root / "shop" / "extra"
     extra.mkdir()
@@ -454,3 +457,17 @@ def test_a_fifo_in_place_of_the_record_is_a_miss(
     path.unlink()
     os.mkfifo(path)  # opening it for reading would wait for a writer
     assert not runs.answered_from_record(capsys)
+
+
+def test_a_temporary_file_left_by_an_interrupted_run_is_removed(
+    project: Path, runs: Runs, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs.run(capsys)
+    cache = project / ".tasklint_cache"
+    old, fresh = cache / ".run-left.tmp", cache / ".run-writing.tmp"
+    old.write_text("{", encoding="utf-8")
+    fresh.write_text("{", encoding="utf-8")
+    os.utime(old, ns=(0, 0))
+    (project / "shop" / "tasks.py").write_text("\n", encoding="utf-8")  # a new record
+    runs.run(capsys)
+    assert not old.exists() and fresh.exists()

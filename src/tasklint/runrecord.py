@@ -690,11 +690,24 @@ def _write(directory: Path, path: Path, value: Any) -> None:
         raise
 
 
+STALE_TEMPORARY_NS = 3600 * 10**9
+
+
 def _prune(directory: Path) -> None:
     """Keep the newest KEEP records, each with its findings (and no findings without)."""
+    import time
+
     records = []
     findings = []
+    stale = time.time_ns() - STALE_TEMPORARY_NS
     for entry in os.scandir(directory):
+        if entry.name.startswith(".run-") and entry.name.endswith(".tmp"):
+            try:  # left by a run interrupted while writing (never one being written now)
+                if entry.stat(follow_symlinks=False).st_mtime_ns < stale:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+            continue
         if not entry.name.startswith(PREFIX):
             continue
         if entry.name.endswith(FINDINGS_SUFFIX):
