@@ -14,7 +14,7 @@ import pytest
 
 from tasklint.project import decode_source, parse_source, read_source, syntax_error_info
 from tasklint.project.facts import module_facts
-from tasklint.syntax.walk import INERT, child_nodes, walk
+from tasklint.syntax.walk import INERT, child_nodes, statements, walk
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,6 +70,23 @@ def test_walk_and_child_nodes_are_ast_walk_and_iter_child_nodes() -> None:
     assert checked > 10_000
 
 
+def test_statements_are_the_walks_statements_in_its_order() -> None:
+    blocks = (
+        ast.stmt,
+        ast.excepthandler,
+        *[c for c in ast.AST.__subclasses__() if c.__name__ == "match_case"],
+    )
+    checked = 0
+    for tree in _trees():
+        for node in [tree, *(n for n in ast.walk(tree) if isinstance(n, blocks))]:
+            expected = [n for n in ast.walk(node) if n is node or isinstance(n, blocks)]
+            got = statements(node)
+            assert len(got) == len(expected)
+            assert all(a is b for a, b in zip(got, expected))
+            checked += 1
+    assert checked > 1_000
+
+
 def test_inert_nodes_hold_no_node_but_a_context() -> None:
     for node in ast.walk(parse_source(EDGES, "edges.py")):
         if isinstance(node, INERT):
@@ -104,6 +121,12 @@ def test_facts_collection_leaves_no_cycle_holding_the_tree() -> None:
         b"# -*- coding: nope -*-\nx = 1\n",
         b"x = '\xff\xfe'\n",
         b"\xef\xbb\xbf# coding: latin-1\nx=1\n",
+        "x = 'é\u2028'\r\n\x0cy = 2\r\rz = '\U0001f600'".encode(),
+        b"x = 1\ny = 2\n# coding: latin-1\nz = '\xe9'\n",  # a third line: no declaration
+        b"x = 'coding'\ny = 1\n",
+        b"x = 1\n" * 5000 + b"y = '\xe9'\n",  # invalid UTF-8 far from the start
+        b"x = 1\r" * 5000 + b"\r\n",
+        b"\xed\xa0\x80 = 1\n",  # an encoded surrogate
     ],
 )
 def test_decode_source_is_read_source(tmp_path: Path, data: bytes) -> None:
@@ -116,4 +139,12 @@ def test_decode_source_is_read_source(tmp_path: Path, data: bytes) -> None:
         except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
             return ("error", syntax_error_info(exc))
 
-    assert outcome(lambda: decode_source(data)) == outcome(lambda: read_source(path, False))
+    def tokenize_open() -> str:  # how Python reads a source file
+        import tokenize
+
+        with tokenize.open(path) as fh:
+            return fh.read()
+
+    expected = outcome(tokenize_open)
+    assert outcome(lambda: decode_source(data)) == expected
+    assert outcome(lambda: read_source(path, False)) == expected

@@ -71,3 +71,25 @@ def test_tricky_patterns_answer_as_the_pattern(source: str, flags: int) -> None:
 def test_split_keeps_groups_classes_and_escapes_whole() -> None:
     assert _split(r"a|b(c|d)|[|]|\||e") == ["a", "b(c|d)", "[|]", r"\|", "e"]
     assert _split(r"[]|]x|y") == ["[]|]x", "y"]
+
+
+def _collector_texts() -> list[str]:
+    rnd = random.Random(23)
+    pieces = [
+        "functions", "function", "FUNCTIONS", "JOBS", "arq", "ar", "q", "cron_jobs",
+        "WorkerSettings", ".", ":", "=", "+=", "+", "[", "'", '"', " ", "\t", "\n", "_", "x",
+        "é", "self", "self.", "job", "s", "(", ")",
+    ]  # fmt: skip
+    texts = ["", "functions", "functions =", "xfunctions =", "_functions=", "éfunctions:",
+             "s.functions[", "s.functions .x", "'functions'", '"functions\'', "functions\n=",
+             "parquet", "class W:\n    functions: list = []", "func tions ="]  # fmt: skip
+    for _ in range(4000):
+        texts.append("".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 14))))
+    return texts
+
+
+def test_the_arq_collectors_gate_answers_as_its_pattern() -> None:
+    from tasklint.project.collectors.arq import MARKERS, _marked
+
+    for text in _collector_texts():
+        assert _marked(text) is (MARKERS.search(text) is not None), text

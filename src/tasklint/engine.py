@@ -137,6 +137,38 @@ _LEAF_TYPES = frozenset(
 )
 
 
+def _rule_gates(
+    rules: Iterable[Rule], settings: Settings
+) -> list[tuple[Rule, int, Callable[[str], bool]]]:
+    """(rule, gate number, gate) of each rule, in order: ``gate(source)`` is
+    ``rule.wants(source, settings)``, and rules with the same gate number have the same gate
+    (the same triggers and ``wants``, no extra triggers) so one answer serves them all."""
+    from tasklint.analysis.gates import quick_search
+
+    numbers: dict[tuple[int, object], int] = {}
+    out: list[tuple[Rule, int, Callable[[str], bool]]] = []
+    for rule in rules:
+        extra = rule.extra_triggers(settings)
+        key = (id(rule.triggers), type(rule).wants)  # a rule may widen its gate
+        number = len(out) if extra else numbers.setdefault(key, len(out))
+        gate: Callable[[str], bool]
+        if type(rule).wants is Rule.wants and not extra:
+            # Rule.wants without extra triggers: the textual gate alone
+            gate = _always if rule.triggers is None else quick_search(rule.triggers)
+        else:
+            gate = partial(_wants, rule, settings)
+        out.append((rule, number, gate))
+    return out
+
+
+def _always(source: str) -> bool:
+    return True
+
+
+def _wants(rule: Rule, settings: Settings, source: str) -> bool:
+    return rule.wants(source, settings)
+
+
 def _dispatch(rules: Iterable[Rule]) -> dict[type[ast.AST], list[Rule]]:
     table: dict[type[ast.AST], list[Rule]] = {}
     for rule in rules:
@@ -168,6 +200,7 @@ class Linter:
         self.dispatch = _dispatch(self.rules)
         self.project_rules = [r for r in self.rules if r.is_project_rule()]
         self._project_findings: dict[str, list[Finding]] | None = None
+        self._gates: list[tuple[Rule, int, Callable[[str], bool]]] | None = None
 
     def project_findings(self) -> dict[str, list[Finding]]:
         """Findings of project rules, by absolute file path (computed once)."""
@@ -225,13 +258,16 @@ class Linter:
         A project rule with no node types and no ``check_file`` never needs the file's tree
         (its findings come from ``check_project``), so it does not make a file worth parsing.
         """
-        seen: dict[tuple[int, object], bool] = {}
+        gates = self._gates
+        if gates is None:  # the rules' gates are fixed once they are prepared
+            gates = self._gates = _rule_gates(self.tree_rules, self.settings)
+        seen: list[bool | None] = [None] * len(gates)
         active: list[Rule] = []
-        for rule in self.tree_rules:
-            key = (id(rule.triggers), type(rule).wants)  # a rule may widen its gate
-            if key not in seen or rule.extra_triggers(self.settings):
-                seen[key] = rule.wants(source, self.settings)
-            if seen[key]:
+        for rule, key, gate in gates:
+            found = seen[key]
+            if found is None:
+                found = seen[key] = gate(source)
+            if found:
                 active.append(rule)
         return active
 

@@ -81,18 +81,22 @@ def receivers(ctx: FileContext) -> dict[str, str]:
     for name, signal in connected_elsewhere(ctx.index).get(ctx.module, {}).items():
         found.setdefault(name, signal)
     connects = any(".connect(" in line for line in ctx.lines)
+    connects_methods = False  # some ``X.connect(Y.m)``: what _method_receivers looks for
     for node in walk(ctx.tree) if connects else ():
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr == "connect"
             and node.args
-            and isinstance(node.args[0], ast.Name)
         ):
-            names = _signal_names(node.func.value, ctx)
-            if names:
-                found.setdefault(node.args[0].id, names[0])
-    if connects:
+            first = node.args[0]
+            if isinstance(first, ast.Name):
+                names = _signal_names(node.func.value, ctx)
+                if names:
+                    found.setdefault(first.id, names[0])
+            elif isinstance(first, ast.Attribute) and isinstance(first.value, ast.Name):
+                connects_methods = True
+    if connects_methods:
         _method_receivers(ctx, found)
     ctx.memo["tq204_receivers"] = found
     return found

@@ -26,7 +26,7 @@ from tasklint.project.discovery import (
     module_name_for,
     resolved,
 )
-from tasklint.project.facts import ModuleFacts, module_facts
+from tasklint.project.facts import LazyModuleFacts, ModuleFacts, module_facts
 from tasklint.project.index import IndexSettings, ProjectIndex
 from tasklint.syntax import lowering
 
@@ -78,18 +78,19 @@ def read_source(path: Path, track: bool = True) -> str:
     reading the file it lints): which other files' bodies the rules read decides which
     edits can change the findings of files that were not edited.
     """
-    import tokenize
-
     if track and _READS is not None:
         _READS.add(str(path))
     check_source_file(path)
-    with tokenize.open(path) as fh:
-        return fh.read()
+    with open(path, "rb") as fh:
+        return decode_source(fh.read())
 
 
 def decode_source(data: bytes) -> str:
     """The bytes of a file decoded as read_source decodes the file (BOM, encoding cookie,
     universal newlines): the same text, or the same error, without reading it again."""
+    plain = _plain_utf8(data)
+    if plain is not None:
+        return plain
     import io
     import tokenize
 
@@ -97,6 +98,26 @@ def decode_source(data: bytes) -> str:
     encoding, _ = tokenize.detect_encoding(buffer.readline)
     buffer.seek(0)
     return io.TextIOWrapper(buffer, encoding, line_buffering=True).read()
+
+
+def _plain_utf8(data: bytes) -> str | None:
+    """The text of a file with no BOM and no ``coding`` in its first two lines that is valid
+    UTF-8 (most files): what ``tokenize`` decodes it to (UTF-8, ``\r\n`` and ``\r`` read as
+    ``\n``) without its per-file set-up; None for any other file (decoded by ``tokenize``,
+    errors and all)."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return None
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    if b"coding" in (data if second < 0 else data[:second]):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 # Paths read by read_source since track_reads(True) (None: not tracking).
@@ -452,15 +473,29 @@ class ProjectScan:
         h.update(f"deployment\0{self.deployment.fingerprint()}\n".encode())
         return h.hexdigest()
 
-    def _facts(self, key: str, found: dict[str, Any] | ModuleFacts | str) -> ModuleFacts:
+    def _facts(self, state: FileState) -> ModuleFacts:
+        key, found = state.key, state.facts_json
         if isinstance(found, ModuleFacts):
             return found
         if isinstance(found, str):  # CACHED
-            cached = self.cache.module(key) if self.cache is not None else None
+            name, _, package = state.module.rpartition(":")
+            cached = (
+                self.cache.lazy_module(key, name, package == "1", self._heal)
+                if self.cache is not None and name and package in ("0", "1")
+                else None
+            )
             if cached is None:
                 raise LookupError(key)  # written by an interrupted run: compute again
             return cached
         return ModuleFacts.from_json(found)
+
+    def _heal(self, damaged: ModuleFacts) -> ModuleFacts | None:
+        """The facts of a file whose cached row turned out damaged when first read (see
+        LazyModuleFacts), collected again; the module file then holds the repaired ones."""
+        _, fresh, _ = compute_facts(damaged.path)
+        if fresh is not None and self.cache is not None:
+            self.cache.restore(damaged.path, damaged)  # repaired in place from ``fresh``
+        return fresh
 
     def index(self) -> ProjectIndex:
         index = ProjectIndex(
@@ -469,13 +504,14 @@ class ProjectScan:
             deployment=self.deployment,
         )
         fresh_facts: list[ModuleFacts] = []
+        taken: dict[str, ModuleFacts] = {}  # by module name, in the order index.add took them
         for key, state in self.states.items():
             if state.facts_json is None:
                 if state.error is not None:  # its task names are unknown, not absent
                     index.unreadable_modules.add(module_name_for(Path(key))[0])
                 continue
             try:
-                facts = self._facts(key, state.facts_json)
+                facts = self._facts(state)
             except Exception:  # a damaged cache entry: collect this file's facts again
                 _, fresh, _ = compute_facts(key)
                 if fresh is None:
@@ -485,15 +521,42 @@ class ProjectScan:
                     self.cache.restore(key, fresh)  # the module file heals
             if state.facts_json is facts and state.stamp is not None:  # not a buffer
                 fresh_facts.append(facts)
-            if facts.module in index.modules and index.modules[facts.module].path != key:
+            if facts.module in taken and taken[facts.module].path != key:
                 continue  # two files claim one module name: keep the first (sorted walk)
             if shadows_library(facts, self.root):
                 continue
-            index.add(facts)
+            taken[facts.module] = facts
+        index.add_many(taken.values())
         if self.cache is not None:  # after the loop: the module file is read by then, if at all
             for facts in fresh_facts:
                 self.cache.keep(facts.path, facts)
+            facts_key = self.tables_key()
+            if facts_key is not None:
+                index.use_tables(self.cache.index_tables(facts_key))
+                # which modules have collectors' facts: the others' rows need not be read
+                # for rules that look for some in every module (``facts.extras.get(...)``);
+                # not cached: made now (those rules read every module's extras anyway)
+                if "extras" in index.tables:
+                    holding = {m for modules in index.tables["extras"].values() for m in modules}
+                    for facts in index.modules.values():
+                        if isinstance(facts, LazyModuleFacts) and facts.module not in holding:
+                            facts.no_extras()
+                else:
+                    index.table("extras")
         return index
+
+    def tables_key(self) -> str | None:
+        """Stands for the facts of every module as the index takes them, in order (the
+        first file to claim a module name wins): equal keys, equal index tables. None when
+        some file's facts digest is unknown (an entry of an older run, a buffer)."""
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"tables\0{self.root}\n".encode("utf-8", "surrogatepass"))
+        for key, state in self.states.items():
+            if not state.facts_digest or state.stamp is None:
+                return None
+            line = f"{key}\0{state.module}\0{state.facts_digest}\n"
+            h.update(line.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
 
 
 def scan_project(

@@ -13,21 +13,22 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from tasklint import __version__, build_id
 from tasklint.findings import Finding
-from tasklint.project.facts import ModuleFacts
+from tasklint.project.facts import LazyModuleFacts, ModuleFacts, module_from_row, module_row
 
 CACHE_DIR = ".tasklint_cache"
 # bump when the core facts (facts.py, not a collector) or module naming change what they
 # record (3: namespace portions and the project root bound module names)
 # 4: module facts in their own file, read lazily; 5: symbolic values (expr); 6: one-branch
 # assignments unknown; 7: ctime and module name kept in each entry; 8: module facts as
-# positional lists (ModuleFacts.to_json); 9: project findings in their own file
-FORMAT = 9
+# positional lists (ModuleFacts.to_json); 9: project findings in their own file; 10: the
+# cells of a module's row each its own JSON text, tab-separated (facts.module_row)
+FORMAT = 10
 
 # (mtime_ns, size, ctime_ns): chmod/chown change only the ctime, and they change what a
 # file reads as (an unreadable file is TQ001)
@@ -57,6 +58,10 @@ class FactsCache:
         self.file = self.directory / f"facts-{__version__}-{tag}.json"
         self.modules_file = self.directory / f"modules-{__version__}-{tag}.json"
         self.project_file = self.directory / f"project-{__version__}-{tag}.json"
+        self.index_file = self.directory / f"index-{__version__}-{tag}.json"
+        # the project index's tables (ProjectIndex.table) for one state of every module's
+        # facts: its key, the tables (filled by the run), and the names read from the file
+        self._tables: tuple[str, dict[str, Any], frozenset[str]] | None = None
         self.entries: dict[str, Any] = {}
         self._modules: dict[str, Any] | None = None  # loaded on first use
         self.dirty = False
@@ -133,6 +138,22 @@ class FactsCache:
             self._project = (fingerprint, dict(by_path))
             self.dirty = self.project_dirty = True
 
+    def index_tables(self, key: str) -> dict[str, Any]:
+        """The index tables an earlier run made for the module facts ``key`` stands for
+        (ProjectScan.tables_key; checked by ProjectIndex.use_tables), as a dict the index
+        fills with the tables it makes: written back when it has new ones."""
+        tables: dict[str, Any] = {}
+        if self.enabled and os.path.isfile(self.index_file) and not _links_out(self.index_file):
+            data = self._read_all(self.index_file)
+            found = data.get("tables")
+            if data.get("facts") == key and isinstance(found, dict):
+                tables = found
+        self._tables = (key, tables, frozenset(tables))
+        return tables
+
+    def _tables_grew(self) -> bool:
+        return self._tables is not None and set(self._tables[1]) != self._tables[2]
+
     def _module_facts(self) -> dict[str, Any]:
         if self._modules is None:
             self._modules = {}
@@ -149,7 +170,27 @@ class FactsCache:
         found = modules.get(key)
         if found is None or isinstance(found, ModuleFacts):
             return found
-        facts = ModuleFacts.from_json(json.loads(found))
+        facts = module_from_row(found)
+        modules[key] = facts
+        return facts
+
+    def lazy_module(
+        self,
+        key: str,
+        module: str,
+        is_package: bool,
+        heal: Callable[[ModuleFacts], ModuleFacts | None] | None = None,
+    ) -> ModuleFacts | None:
+        """The cached facts of an unchanged file named ``module`` today, decoded field by
+        field when a field is first read (see LazyModuleFacts: a damaged row is ``heal``-ed
+        then); None: not cached, compute them again."""
+        modules = self._module_facts()
+        found = modules.get(key)
+        if found is None or isinstance(found, ModuleFacts):
+            return found
+        if not isinstance(found, str):
+            return None
+        facts = LazyModuleFacts.from_row(found, module, key, is_package, heal)
         modules[key] = facts
         return facts
 
@@ -318,7 +359,7 @@ class FactsCache:
                 self.modules_dirty = True
 
     def save(self) -> None:
-        if not self.enabled or not self.dirty:
+        if not self.enabled or not (self.dirty or self._tables_grew()):
             return
         if _links_out(self.directory):
             return  # a committed link would make tasklint write outside the project
@@ -332,6 +373,11 @@ class FactsCache:
                 self._write_modules(self._modules)
             if self.project_dirty and self._project is not None:
                 self._write_project(*self._project)
+            if self._tables is not None and self._tables_grew():
+                key, tables, _ = self._tables
+                text = json.dumps({"version": __version__, "facts": key, "tables": tables})
+                self._write_chunks(self.index_file, [text])
+                self._tables = (key, tables, frozenset(tables))
             self._write_chunks(self.file, self._state_chunks())
             self._remove_stale()
         except OSError:
@@ -340,9 +386,9 @@ class FactsCache:
 
     def _remove_stale(self) -> None:
         """Cache files of other tasklint versions or collector sets: never read again."""
-        for pattern in ("facts-*.json", "modules-*.json", "project-*.json"):
+        for pattern in ("facts-*.json", "modules-*.json", "project-*.json", "index-*.json"):
             for old in self.directory.glob(pattern):
-                if old not in (self.file, self.modules_file, self.project_file):
+                if old not in (self.file, self.modules_file, self.project_file, self.index_file):
                     try:
                         old.unlink()
                     except OSError:
@@ -357,9 +403,10 @@ class FactsCache:
             for key, value in modules.items():
                 if isinstance(value, str):  # never read back this run: the text it was
                     row = value if value.endswith("\n") else value + "\n"
+                elif isinstance(value, ModuleFacts):  # a lazy one keeps the text it was
+                    row = module_row(value) + "\n"
                 else:
-                    data = value.to_json() if isinstance(value, ModuleFacts) else value
-                    row = json.dumps(data) + "\n"
+                    continue  # nothing else is module facts
                 yield json.dumps(key) + "\t" + row
 
         self._write_chunks(self.modules_file, chunks())
@@ -455,15 +502,32 @@ def _read_lines(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
                 key, tab, row = line.partition("\t")
                 if not tab or not row.endswith("\n"):
                     continue  # a damaged or cut line
-                try:
-                    name = json.loads(key)
-                except (ValueError, RecursionError):
-                    continue
+                name = _plain_key(key)
+                if name is None:
+                    try:
+                        name = json.loads(key)
+                    except (ValueError, RecursionError):
+                        continue
                 if isinstance(name, str):
                     found[name] = row
     except (OSError, ValueError, UnicodeDecodeError, MemoryError):
         return {}, {}
     return meta, found
+
+
+def _plain_key(text: str) -> str | None:
+    """The string a JSON string literal without escapes stands for (``json.loads`` costs
+    more than the rest of reading a line); None: parse it as JSON."""
+    if (
+        len(text) >= 2
+        and text[0] == '"'
+        and text[-1] == '"'
+        and "\\" not in text
+        and text.count('"') == 2
+        and text.isprintable()  # no control character (invalid in JSON)
+    ):
+        return text[1:-1]
+    return None
 
 
 def _valid_error(error: object) -> bool:

@@ -7,14 +7,17 @@ data (strings, numbers, lists, dicts), so they can be cached on disk as JSON and
 from __future__ import annotations
 
 import ast
+import json
+from collections.abc import Iterable
 from dataclasses import field
+from json.encoder import encode_basestring_ascii
 from sys import intern
 from typing import Any, Callable
 
 from tasklint.data.compat import dataclass
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
-from tasklint.syntax.walk import INERT, child_nodes, share_walk, walk
+from tasklint.syntax.walk import INERT, block_fields, child_nodes, share_walk, walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -183,6 +186,312 @@ def _module_from_json(data: Any) -> ModuleFacts:
     return ModuleFacts.from_json(data)
 
 
+def module_row(facts: ModuleFacts) -> str:
+    """The cache's text of one module's facts: the cells of ``to_json`` as JSON texts,
+    joined by tabs (JSON text never holds a tab: ``json.dumps`` escapes it in strings), so
+    a reader parses only the fields it reads (see LazyModuleFacts)."""
+    if isinstance(facts, LazyModuleFacts) and facts.cached_text is not None:
+        return facts.cached_text.rstrip("\n")
+    # ``json.dumps`` of each cell; a string through the encoder it uses (its header is
+    # compared as text when read back: LazyModuleFacts._split)
+    return "\t".join([_cell_text(cell) for cell in facts.to_json()])
+
+
+def _cell_text(cell: Any) -> str:
+    """``json.dumps(cell)``, without its per-call cost for the cells most rows hold (a
+    name, a flag, an empty record)."""
+    kind = type(cell)
+    if kind is str:
+        return encode_basestring_ascii(cell)
+    if kind is bool:
+        return "true" if cell else "false"
+    if not cell and (kind is dict or kind is list):
+        return "{}" if kind is dict else "[]"
+    return json.dumps(cell)
+
+
+def module_from_row(text: str) -> ModuleFacts:
+    """The facts ``module_row`` wrote, all decoded; raises on any other text."""
+    return ModuleFacts.from_json([json.loads(cell) for cell in text.rstrip("\n").split("\t")])
+
+
+# How many cells a module's row has (the required fields, at most every field).
+_ROW_REQUIRED = 3
+_ROW_SIZE = 10
+# The fields of ModuleFacts a LazyModuleFacts decodes on first read, by position in the row.
+_LAZY_FIELDS = {
+    "symbols": 3,
+    "functions": 4,
+    "classes": 5,
+    "imports": 6,
+    "imported_packages": 7,
+    "defined_function_names": 8,
+    "extras": 9,
+}
+
+
+class LazyModuleFacts(ModuleFacts):
+    """Cached facts of one module, decoded one field at a time on first read.
+
+    The module name, path and package flag come from the scan (what the file is named
+    today); the other fields from the cache's row (``module_row``), kept as its text until
+    one of them is read: then that field's cell alone is parsed and decoded as
+    ``from_json`` decodes it, except that functions are LazyFunctionFact (each of their
+    fields decoded on first read too). A run that lints one edited file reads the few
+    fields its rules ask about, not every module's every record.
+
+    A row that does not parse, names another module, path or package flag, or has a
+    field of the wrong shape is damaged: ``heal`` collects the file's facts again (its
+    stamp matched the cache: the file is the one the row was made from) and they replace
+    every field; when that fails too, the module is known by name only (no symbols, no
+    functions: as if empty). Read-only, as every decoded record is.
+    """
+
+    __slots__ = ("_cells", "_heal", "_left", "_text")
+
+    _text: str | None
+    _cells: list[str] | None
+    _left: int
+    _heal: Callable[[ModuleFacts], ModuleFacts | None] | None
+
+    @classmethod
+    def from_row(
+        cls,
+        text: str,
+        module: str,
+        path: str,
+        is_package: bool,
+        heal: Callable[[ModuleFacts], ModuleFacts | None] | None = None,
+    ) -> LazyModuleFacts:
+        """Facts of ``module`` (file ``path``) backed by ``text``, what ``module_row``
+        wrote; nothing of the text is parsed here."""
+        self = cls.__new__(cls)
+        self.module = module
+        self.path = path
+        self.is_package = is_package
+        self._text = text
+        self._cells = None
+        self._left = len(_LAZY_FIELDS)
+        self._heal = heal
+        return self
+
+    @property
+    def cached_text(self) -> str | None:
+        """The text the facts were read from, while no field was repaired or not all of
+        them decoded (then None: ``module_row`` makes it again)."""
+        return self._text
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for a field not set yet (a set field is read from its slot)
+        column = _LAZY_FIELDS.get(name)
+        if column is None:
+            raise AttributeError(name)
+        try:
+            cells = self._cells
+            if cells is None:
+                cells = self._cells = self._split()
+            if column < len(cells):
+                cell = json.loads(cells[column])
+            else:
+                cell = _codecs()[ModuleFacts].fill[column]
+            value = _lazy_columns()[column](cell, self)
+        except Exception:  # a damaged row: the file's facts again, never a crash
+            self.repair()
+            return object.__getattribute__(self, name)
+        setattr(self, name, value)
+        self._left -= 1
+        if self._left == 0:  # every field decoded: hold the objects only
+            self._cells = self._text = None
+        return value
+
+    def _split(self) -> list[str]:
+        text = self._text
+        if text is None:
+            raise ValueError("no cached row")
+        cells = text.rstrip("\n").split("\t")
+        if not _ROW_REQUIRED <= len(cells) <= _ROW_SIZE:
+            raise ValueError("not a cached row")
+        # the name, path and flag as module_row writes them (json.dumps): another text,
+        # even one that decodes to the same values, is not a row this cache wrote
+        if (
+            cells[2] != ("true" if self.is_package else "false")
+            or cells[0] != encode_basestring_ascii(self.module)
+            or cells[1] != encode_basestring_ascii(self.path)
+        ):
+            raise ValueError("not the cached facts of this module")
+        return cells
+
+    def no_extras(self) -> None:
+        """``extras`` is known to be empty (a table made for exactly these facts says so:
+        ProjectScan.index): set as decoding the row would, without reading it."""
+        try:
+            object.__getattribute__(self, "extras")
+            return  # read already
+        except AttributeError:
+            pass
+        self.extras = _EMPTY_DICT
+        self._left -= 1
+        if self._left == 0:
+            self._cells = self._text = None
+
+    def repair(self) -> None:
+        """Every field from the file's facts collected again (once): the row is damaged."""
+        if self._left < 0:
+            return  # repaired already
+        heal, self._heal = self._heal, None
+        fresh = heal(self) if heal is not None else None
+        if (
+            fresh is None
+            or fresh.module != self.module
+            or fresh.path != self.path
+            or fresh.is_package is not self.is_package
+        ):
+            fresh = ModuleFacts(self.module, self.path, self.is_package)
+        for name in _LAZY_FIELDS:
+            setattr(self, name, getattr(fresh, name))
+        self._cells = self._text = None
+        self._left = -1
+
+    def __eq__(self, other: object) -> bool:
+        return _fields_equal(self, other, ModuleFacts)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class LazyFunctionFact(FunctionFact):
+    """A cached function of a LazyModuleFacts, each field decoded on first read (a rule
+    that asks every function one question decodes only that field). A damaged field
+    repairs the whole module and takes the function's fields from the repaired facts."""
+
+    __slots__ = ("_cells", "_cells_name", "_owner")
+
+    _cells: list[Any] | None
+    _owner: LazyModuleFacts | None
+    _cells_name: str | None  # its key in the module's functions
+
+    def __getattr__(self, name: str) -> Any:
+        columns = _function_columns()  # fills _FUNCTION_FIELDS on first use
+        column = _FUNCTION_FIELDS.get(name)
+        if column is None:
+            raise AttributeError(name)
+        cells = self._cells
+        try:
+            if cells is None:
+                raise ValueError("no cached function")
+            value = columns[column](cells[column])
+        except Exception:  # a damaged record: the module's facts again, never a crash
+            self._repair()
+            return object.__getattribute__(self, name)
+        setattr(self, name, value)
+        return value
+
+    def _repair(self) -> None:
+        owner, self._owner, self._cells = self._owner, None, None
+        name = self._cells_name
+        if owner is not None:
+            owner.repair()
+        found = owner.functions.get(name) if owner is not None and name is not None else None
+        for field_name, column in _FUNCTION_FIELDS.items():
+            if found is not None:
+                value = getattr(found, field_name)
+            else:  # gone from the repaired facts: nothing known of it
+                value = _codecs()[FunctionFact].fill[column]
+                if value is _NO_DEFAULT:
+                    value = _FUNCTION_UNKNOWN[field_name]
+            setattr(self, field_name, value)
+
+    def __eq__(self, other: object) -> bool:
+        return _fields_equal(self, other, FunctionFact)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled and copied as the FunctionFact it decodes to."""
+        return (FunctionFact, tuple(getattr(self, n) for n in _FUNCTION_FIELDS))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _fields_equal(one: object, other: object, cls: type) -> bool:
+    if not isinstance(other, cls):
+        return NotImplemented  # type: ignore[no-any-return]
+    return all(bool(getattr(one, f) == getattr(other, f)) for f in _codecs()[cls].names)
+
+
+_FUNCTION_FIELDS: dict[str, int] = {}
+# a function the repaired facts no longer have: required fields of a blank record
+_FUNCTION_UNKNOWN: dict[str, Any] = {"name": "", "line": 1, "col": 1, "is_async": False}
+_FUNCTION_COLUMNS: list[Callable[[Any], Any]] = []
+_EAGER_FUNCTION_FIELDS: list[str] = []
+_LAZY_COLUMNS: list[Callable[[Any, LazyModuleFacts], Any]] = []
+
+
+def _function_columns() -> list[Callable[[Any], Any]]:
+    if not _FUNCTION_COLUMNS:
+        codec = _codecs()[FunctionFact]
+        _FUNCTION_COLUMNS.extend(codec.column(i) for i in range(codec.size))
+        _FUNCTION_FIELDS.update((n, i) for i, n in enumerate(codec.names))
+        _EAGER_FUNCTION_FIELDS.extend(class_defaults(FunctionFact, codec.names))
+    return _FUNCTION_COLUMNS
+
+
+def _lazy_functions(value: Any, owner: LazyModuleFacts) -> dict[str, FunctionFact]:
+    """``functions`` of a LazyModuleFacts: each a LazyFunctionFact over its cells."""
+    if type(value) is not dict:
+        raise ValueError("not a cached mapping")
+    if not value:
+        return _EMPTY_DICT
+    codec = _codecs()[FunctionFact]
+    size, required, fill = codec.size, codec.required, codec.fill
+    new = LazyFunctionFact.__new__
+    _function_columns()
+    eager = _EAGER_FUNCTION_FIELDS
+    out: dict[str, FunctionFact] = {}
+    for key, row in value.items():
+        if type(row) is not list or not required <= len(row) <= size:
+            raise ValueError("not a cached FunctionFact")
+        if len(row) < size:
+            row.extend(fill[len(row) :])
+        func = new(LazyFunctionFact)
+        func._cells = row
+        func._owner = owner
+        func._cells_name = key = intern(key)
+        for name in eager:  # a class default would hide the field from __getattr__
+            LazyFunctionFact.__getattr__(func, name)
+        out[key] = func
+    return out
+
+
+def class_defaults(cls: type, names: Iterable[str]) -> list[str]:
+    """The fields of ``names`` the class itself holds a value for (a default, on Pythons
+    whose dataclasses have no slots: 3.9): an instance that lacks them reads the default,
+    never ``__getattr__``, so a lazy record decodes them at once."""
+    import types
+
+    return [
+        n
+        for n in names
+        if n in cls.__dict__ and not isinstance(cls.__dict__[n], types.MemberDescriptorType)
+    ]
+
+
+def _ignoring_owner(one: Callable[[Any], Any]) -> Callable[[Any, LazyModuleFacts], Any]:
+    def column(cell: Any, owner: LazyModuleFacts) -> Any:
+        return one(cell)
+
+    return column
+
+
+def _lazy_columns() -> list[Callable[[Any, LazyModuleFacts], Any]]:
+    if not _LAZY_COLUMNS:
+        codec = _codecs()[ModuleFacts]
+        for i, name in enumerate(codec.names):
+            if name == "functions":
+                _LAZY_COLUMNS.append(_lazy_functions)
+            else:
+                _LAZY_COLUMNS.append(_ignoring_owner(codec.column(i)))
+        _function_columns()
+    return _LAZY_COLUMNS
+
+
 _NO_DEFAULT: Any = object()
 
 
@@ -200,6 +509,7 @@ class _Codec:
     dropped; nested records (by field name) go through their own codec."""
 
     __slots__ = (
+        "checks",
         "cls",
         "defaults",
         "empties",
@@ -207,6 +517,7 @@ class _Codec:
         "fill",
         "names",
         "nested",
+        "nullable_items",
         "required",
         "shared",
         "size",
@@ -244,6 +555,13 @@ class _Codec:
         self.strs = tuple(i for i, f in enumerate(fields) if f.type in _STR_TYPES)
         self.str_lists = tuple(i for i, f in enumerate(fields) if f.type in _STR_LIST_TYPES)
         self.empties = tuple(i for i in empties if i not in self.str_lists)
+        # the JSON type each plain field must have (a cache file is untrusted input)
+        self.checks = tuple(
+            (i, _JSON_TYPES[f.type])
+            for i, f in enumerate(fields)
+            if f.name not in nested and f.type in _JSON_TYPES
+        )
+        self.nullable_items = tuple(i for i, f in enumerate(fields) if f.type == "list[str | None]")
         # plain values many records repeat (a signature): one object for equal ones
         self.shared = tuple(i for i, f in enumerate(fields) if f.name in _SHARED_FIELDS)
         self.encoders: tuple[Callable[[Any], Any] | None, ...] = tuple(
@@ -274,6 +592,9 @@ class _Codec:
         row = list(row)  # never the caller's list (to_json rows share the live lists)
         if len(row) < self.size:
             row.extend(self.fill[len(row) :])
+        for i, types in self.checks:
+            if type(row[i]) not in types:
+                raise ValueError(f"not a cached {self.cls.__name__}")
         for i, dec in self.nested:
             row[i] = dec(row[i])
         for i in self.strs:
@@ -281,9 +602,7 @@ class _Codec:
             if type(v) is str:
                 row[i] = intern(v)
         for i in self.str_lists:
-            v = row[i]
-            if type(v) is list:
-                row[i] = [intern(x) if type(x) is str else x for x in v] if v else _EMPTY_LIST
+            row[i] = _str_list(row[i], i in self.nullable_items)
         for i in self.empties:
             v = row[i]
             if not v and type(v) in (list, dict):
@@ -292,6 +611,72 @@ class _Codec:
             row[i] = _shared_plain(row[i])
         return self.cls(*row)
 
+    def column(self, i: int) -> Callable[[Any], Any]:
+        """What ``decode`` does to field ``i`` alone, as a function of its cell (for
+        records decoded one field at a time: ``LazyModuleFacts``)."""
+        steps: list[Callable[[Any], Any]] = [dec for j, dec in self.nested if j == i]
+        for j, types in self.checks:
+            if j == i:
+                steps.append(_checked(types, self.cls.__name__))
+        if i in self.strs:
+            steps.append(lambda v: intern(v) if type(v) is str else v)
+        if i in self.str_lists:
+            nullable = i in self.nullable_items
+            steps.append(lambda v: _str_list(v, nullable))
+        if i in self.empties:
+            steps.append(
+                lambda v: (
+                    (_EMPTY_LIST if type(v) is list else _EMPTY_DICT)
+                    if not v and type(v) in (list, dict)
+                    else v
+                )
+            )
+        if i in self.shared:
+            steps.append(_shared_plain)
+
+        def one(v: Any) -> Any:
+            for step in steps:
+                v = step(v)
+            return v
+
+        return one
+
+
+def _checked(types: tuple[type, ...], what: str) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        if type(v) not in types:
+            raise ValueError(f"not a cached {what}")
+        return v
+
+    return check
+
+
+def _str_list(v: list[Any], nullable: bool) -> list[Any]:
+    """A list of names, interned (None allowed in ``list[str | None]``); raises on any
+    other item."""
+    if not v:
+        return _EMPTY_LIST
+    out = [intern(x) if type(x) is str else x for x in v]
+    for x in out:
+        if type(x) is not str and not (nullable and x is None):
+            raise ValueError("not a cached list of names")
+    return out
+
+
+# The JSON type of a plain (not nested) field, by its annotation; fields annotated
+# otherwise (``Any``) hold any JSON value.
+_JSON_TYPES: dict[Any, tuple[type, ...]] = {
+    "str": (str,),
+    "str | None": (str, type(None)),
+    "int": (int,),
+    "bool": (bool,),
+    "list[str]": (list,),
+    "list[str | None]": (list,),
+    "list[list[int]]": (list,),
+    "list[dict[str, Any]]": (list,),
+    "dict[str, Any]": (dict,),
+    "dict[str, list[int]]": (dict,),
+}
 
 _SHARED_FIELDS = {"params"}
 _SHARED: dict[Any, Any] = {}
@@ -463,6 +848,16 @@ _SIMPLE_STATEMENTS = (
 )
 
 
+_DEF_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+# Simple statements other than imports: no import in or below them.
+_NO_IMPORTS = frozenset(_SIMPLE_STATEMENTS) - {ast.Import, ast.ImportFrom}
+# Nodes _scan_body looks at (any other node: only its children are scanned), and nodes whose
+# insides it leaves alone (nested scopes).
+_SCANNED = frozenset({ast.Yield, ast.YieldFrom, ast.Return, ast.Assign, ast.Call})
+_NOT_SCANNED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+_WITH_TYPES = frozenset({ast.With, ast.AsyncWith})
+
+
 class _FactCollector:
     def __init__(self, resolver: NameResolver, facts: ModuleFacts, mentions_celery: bool) -> None:
         self.resolver = resolver
@@ -479,6 +874,8 @@ class _FactCollector:
     # collector (and through its resolver the whole tree) alive until a gc collection
     def _visit_imports(self, stmts: list[ast.stmt], scope: str, packages: set[str]) -> None:
         for stmt in stmts:
+            if stmt.__class__ in _NO_IMPORTS:  # the most common statements: skipped first
+                continue
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._import(stmt, scope, packages)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -618,18 +1015,14 @@ class _FactCollector:
     def collect_defs(self, tree: ast.Module) -> None:
         names: set[str] = set()
         stack: list[ast.AST] = [tree]
+        defs = _DEF_TYPES
         while stack:  # statements only: a def cannot hide inside an expression
             current = stack.pop()
-            for child in child_nodes(current):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    names.add(child.name)
-                    stack.append(child)
-                elif isinstance(child, _SIMPLE_STATEMENTS):
-                    continue
-                elif (
-                    isinstance(child, (ast.stmt, ast.excepthandler))
-                    or type(child).__name__ == "match_case"
-                ):
+            # the fields of a statement (handler, case) that hold statements (handlers, cases)
+            for block in block_fields(current.__class__):
+                for child in getattr(current, block, None) or ():
+                    if child.__class__ in defs:
+                        names.add(child.name)  # type: ignore[attr-defined]
                     stack.append(child)
         self.facts.defined_function_names = sorted(names)
         self._visit_defs(tree.body)
@@ -713,11 +1106,12 @@ class _FactCollector:
         stack: list[tuple[ast.AST, tuple[ast.withitem, ...]]] = [(stmt, ()) for stmt in node.body]
         while stack:
             current, enclosing = stack.pop()
-            if isinstance(
-                current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-            ):
+            kind = current.__class__
+            if kind in _NOT_SCANNED:
                 continue
-            if isinstance(current, (ast.Yield, ast.YieldFrom)):
+            if kind not in _SCANNED:
+                pass
+            elif isinstance(current, (ast.Yield, ast.YieldFrom)):
                 for item in enclosing:
                     expr = item.context_expr
                     if isinstance(expr, ast.Call):
@@ -766,10 +1160,11 @@ class _FactCollector:
                     and func.value.id in retry_owners
                 ):
                     fact.retry_calls.append(self._retry_call(current, scope, node))
-            if isinstance(current, (ast.With, ast.AsyncWith)):
-                inner = (*enclosing, *current.items)
-                stack.extend((item, enclosing) for item in current.items)
-                stack.extend((stmt, inner) for stmt in current.body)
+            if kind in _WITH_TYPES:
+                items = current.items  # type: ignore[attr-defined]
+                inner = (*enclosing, *items)
+                stack.extend((item, enclosing) for item in items)
+                stack.extend((stmt, inner) for stmt in current.body)  # type: ignore[attr-defined]
                 continue
             for child in child_nodes(current):
                 if not isinstance(child, INERT):  # nothing to see in or below them
@@ -876,7 +1271,7 @@ class _FactCollector:
             for stmt in node.body
             if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign))
             for n in walk(stmt)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store
         } | {
             stmt.name
             for stmt in node.body
@@ -909,6 +1304,9 @@ class _FactCollector:
                     self._scan_body(stmt, method, self.resolver.scope_of(stmt) or class_scope)
                 if self.mentions_celery:
                     for sub in walk(stmt):
+                        kind = sub.__class__  # parsed trees hold exact ``ast`` classes
+                        if kind is not ast.Attribute and kind is not ast.Call:
+                            continue
                         if (
                             isinstance(sub, ast.Attribute)
                             and isinstance(sub.value, ast.Name)

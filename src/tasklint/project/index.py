@@ -7,9 +7,10 @@ transaction?". Queries are recomputed from facts each run (facts are what gets c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from tasklint.project.deployment import DeploymentFacts
 from tasklint.project.discovery import SHADOWED_LIBRARIES
@@ -123,15 +124,24 @@ class ProjectIndex:
         self._import_graph: ImportGraph | None = None
         self._tasks_by_module: dict[str, list[TaskInfo]] | None = None
         self._app_use_sets: tuple[set[str], set[str]] | None = None
+        # projections of every module's facts, by name (JSON): see ``table``
+        self.tables: dict[str, Any] = {}
 
     def add(self, facts: ModuleFacts) -> None:
-        self.modules[facts.module] = facts
-        self.path_to_module[facts.path] = facts.module
+        self.add_many((facts,))
+
+    def add_many(self, many: Iterable[ModuleFacts]) -> None:
+        """``add`` of each (a later one of the same module name replaces an earlier one);
+        what was derived from the modules is forgotten once, not once per module."""
+        for facts in many:
+            self.modules[facts.module] = facts
+            self.path_to_module[facts.path] = facts.module
         self._packages_used = None
         self._function_names = None
         self._import_graph = None
         self._tasks_by_module = None
         self._app_use_sets = None
+        self.tables = {}  # a new dict: one handed to a cache keeps what it was made for
         self._resolve.cache_clear()
         self._task.cache_clear()
         self._task_decorator.cache_clear()
@@ -243,11 +253,33 @@ class ProjectIndex:
     # -- library evidence ----------------------------------------------------------------
     def packages_used(self) -> set[str]:
         if self._packages_used is None:
-            used: set[str] = set()
-            for facts in self.modules.values():
-                used.update(facts.imported_packages)
-            self._packages_used = used
+            self._packages_used = set(self.table("packages_used"))
         return self._packages_used
+
+    # -- projections of every module's facts -----------------------------------------------
+    def table(self, name: str) -> Any:
+        """A projection of every module's facts (``TABLES``), made on first use. Each is a
+        pure function of the modules' facts: a cache may hand the index the tables an
+        earlier run made for the same facts (``ProjectScan.index``), so that a run that
+        lints one edited file decodes no other module's facts to answer them."""
+        found = self.tables.get(name)
+        if found is None:
+            found = self.tables[name] = TABLES[name][0](self)
+        return found
+
+    def use_tables(self, tables: dict[str, Any]) -> None:
+        """Take ``tables`` (read from a cache, for exactly these modules' facts) as this
+        index's tables: the ones not well formed are left out (made again on use), and
+        the tables made from now on are added to the same dict."""
+        for name in list(tables):
+            if name not in TABLES or not TABLES[name][1](tables[name]):
+                del tables[name]
+        self.tables = tables
+
+    def yielding_functions(self) -> list[tuple[str, str]]:
+        """(module, name) of each module-level function with a ``yield`` inside a ``with``
+        (``yield_contexts``, ``yields_in_begin``): the context managers it may define."""
+        return [(m, n) for m, n in self.table("yielding_functions")]
 
     def defines_function(self, name: str) -> bool:
         if self._function_names is None:
@@ -601,3 +633,48 @@ def _splats_known(index: ProjectIndex, dec: DecoratorFact) -> bool:
 def _const_true(dec: DecoratorFact, key: str) -> bool:
     value = dec.keywords.get(key)
     return value is not None and value.kind == "const" and value.value is True
+
+
+def _packages_used(index: ProjectIndex) -> list[str]:
+    used: set[str] = set()
+    for facts in index.modules.values():
+        used.update(facts.imported_packages)
+    return sorted(used)
+
+
+def _yielding_functions(index: ProjectIndex) -> list[list[str]]:
+    out: list[list[str]] = []
+    for facts in index.modules.values():
+        for name, func in facts.functions.items():
+            if func.yield_contexts or func.yields_in_begin:
+                out.append([facts.module, name])
+    return out
+
+
+def _extras(index: ProjectIndex) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for facts in index.modules.values():
+        for name in facts.extras:
+            out.setdefault(name, []).append(facts.module)
+    return out
+
+
+def _names(value: object) -> bool:
+    return type(value) is list and all(type(x) is str for x in value)
+
+
+def _pairs(value: object) -> bool:
+    return type(value) is list and all(type(x) is list and len(x) == 2 and _names(x) for x in value)
+
+
+def _by_name(value: object) -> bool:
+    return type(value) is dict and all(type(k) is str and _names(v) for k, v in value.items())
+
+
+# name -> (make it from the index, is it a well-formed value of it): values read from a
+# cache are checked, and one that is not well formed is made again
+TABLES: dict[str, tuple[Callable[[ProjectIndex], Any], Callable[[object], bool]]] = {
+    "packages_used": (_packages_used, _names),
+    "yielding_functions": (_yielding_functions, _pairs),
+    "extras": (_extras, _by_name),
+}

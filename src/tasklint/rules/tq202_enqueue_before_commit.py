@@ -170,8 +170,17 @@ def _scan(
     block: list[ast.stmt], ctx: FileContext, scope: Scope
 ) -> tuple[ast.Call | None, type[ast.stmt] | None]:
     """The first commit in ``block``, or the terminator that ends it first."""
+    # every enqueue of a function scans the statements after it: each statement's answer is
+    # worked out once per file (it depends on the statement and its scope only)
+    memo: dict[int, tuple[ast.stmt, Scope, ast.Call | None]] = ctx.memo.setdefault(
+        "tq202.commits", {}
+    )
     for stmt in block:
-        found = find_commit(stmt, ctx, scope)
+        known = memo.get(id(stmt))
+        if known is None or known[0] is not stmt or known[1] is not scope:
+            known = (stmt, scope, find_commit(stmt, ctx, scope))
+            memo[id(stmt)] = known
+        found = known[2]
         if found is not None:
             return found, None
         if isinstance(stmt, TERMINATORS):

@@ -162,11 +162,9 @@ class EnqueueReachableFromTransaction(Rule):
 
     def prepare(self, index: ProjectIndex, settings: Settings) -> None:
         names: set[str] = set()
-        for facts in index.modules.values():
-            for name, func in facts.functions.items():
-                if func.yield_contexts or func.yields_in_begin:
-                    if index.is_atomic_context(f"{facts.module}.{name}"):
-                        names.add(name)
+        for module, name in index.yielding_functions():
+            if index.is_atomic_context(f"{module}.{name}"):
+                names.add(name)
         self._helpers = tuple(sorted(names))
         self._views = atomic_requests(index, settings)
 

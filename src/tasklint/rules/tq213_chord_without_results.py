@@ -182,6 +182,13 @@ class ChordWithoutResults(Rule):
         self._env_backend.clear()
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
+        func = node.func
+        if (
+            func.attr not in SEND
+            if isinstance(func, ast.Attribute)
+            else not isinstance(func, (ast.Name, ast.BinOp, ast.Call))
+        ):
+            return  # no chord sent (what _sent_chord answers without a scope: most calls)
         scope = ctx.scope()
         chord = self._sent_chord(node, ctx, scope)
         if chord is None:

@@ -103,7 +103,11 @@ class BlockingCallInAsyncTask(Rule):
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         func = node.func
-        # the cheap part first: is this one of the blocking calls?
+        # the cheap part first: is the call in an async task's own body (no names resolved)?
+        task = self._async_task(ctx)
+        if task is None:
+            return
+        # then: is this one of the blocking calls?
         target = func
         if (
             isinstance(func, ast.Attribute)
@@ -124,9 +128,6 @@ class BlockingCallInAsyncTask(Rule):
             ):
                 return
             shown = qn
-        task = self._async_task(ctx)
-        if task is None:
-            return
         yield self.finding(ctx, node, call=shown, task=task)
 
     def _async_task(self, ctx: FileContext) -> str | None:

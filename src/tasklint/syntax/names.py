@@ -119,6 +119,27 @@ class _ScopeBuilder:
         self.is_package = is_package
         self.module_only = module_only
         self.scopes: dict[int, Scope] = {}
+        # id(def or class) -> the node, its scope (made, not filled yet): a function's or
+        # class's scope is filled only when asked for (see fill). What a scope binds comes
+        # from its own arguments and body only (nested defs and lambdas bind in their own
+        # scopes, a walrus in a comprehension in the enclosing function's), so filling it
+        # later gives the same bindings in the same order as filling it with its parent.
+        self.pending: dict[
+            int, tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, Scope]
+        ] = {}
+
+    def fill(self, key: int) -> None:
+        """Fill the pending scope of the def or class whose id is ``key``."""
+        node, inner = self.pending.pop(key)
+        if isinstance(node, ast.ClassDef):
+            self._body(node.body, inner)
+        else:
+            self._args(node.args, inner)
+            self._body(node.body, inner)
+
+    def fill_all(self) -> None:
+        while self.pending:
+            self.fill(next(iter(self.pending)))
 
     def build(self, tree: ast.Module) -> Scope:
         root = Scope(tree, None)
@@ -145,6 +166,9 @@ class _ScopeBuilder:
             scope.add(arg.arg, Binding("param", arg))
 
     def _stmt(self, node: ast.stmt, scope: Scope) -> None:
+        if node.__class__ not in _BINDING_STMTS:  # an expression statement, if, return...
+            self._other_stmt(node, scope)
+            return
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
                 self._expr(dec, scope)
@@ -152,9 +176,7 @@ class _ScopeBuilder:
             scope.add(node.name, Binding("def", node))
             if self.module_only:
                 return
-            inner = self._new(node, scope)
-            self._args(node.args, inner)
-            self._body(node.body, inner)
+            self.pending[id(node)] = (node, self._new(node, scope))
             return
         if isinstance(node, ast.ClassDef):
             for dec in node.decorator_list:
@@ -166,8 +188,7 @@ class _ScopeBuilder:
             scope.add(node.name, Binding("class", node))
             if self.module_only:
                 return
-            inner = self._new(node, scope)
-            self._body(node.body, inner)
+            self.pending[id(node)] = (node, self._new(node, scope))
             return
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for name, target in import_bindings(node, self.module, self.is_package):
@@ -221,6 +242,9 @@ class _ScopeBuilder:
             self._body(node.orelse, scope)  # type: ignore[attr-defined]
             self._body(node.finalbody, scope)  # type: ignore[attr-defined]
             return
+        self._other_stmt(node, scope)
+
+    def _other_stmt(self, node: ast.stmt, scope: Scope) -> None:
         # Everything else: visit child statements in this scope and expressions for lambdas,
         # comprehensions and walrus targets.
         for child in child_nodes(node):
@@ -264,10 +288,17 @@ class _ScopeBuilder:
             return
         # Iterative walk over an expression; new scopes for lambdas and comprehensions.
         stack: list[tuple[ast.AST, Scope]] = [(node, scope)]
+        leaves = _LEAF_CLASSES
         while stack:
             current, sc = stack.pop()
-            if isinstance(current, _LEAVES):
+            kind = current.__class__
+            if kind in leaves:
                 continue  # binds nothing, holds nothing that binds (the most common nodes)
+            if kind not in _BINDING_EXPRS:  # binds nothing itself: its children may
+                for child in child_nodes(current):
+                    if child.__class__ not in leaves:  # popped and skipped anyway: not pushed
+                        stack.append((child, sc))
+                continue
             if isinstance(current, ast.Lambda):
                 for d in [*current.args.defaults, *current.args.kw_defaults]:
                     if d is not None:
@@ -311,6 +342,44 @@ class _ScopeBuilder:
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context)
 
 
+def _with_subclasses(*classes: type) -> frozenset[type]:
+    found: set[type] = set()
+    todo = list(classes)
+    while todo:
+        cls = todo.pop()
+        if cls not in found:
+            found.add(cls)
+            todo.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+# The classes (parsed trees hold exact ``ast`` classes) of _LEAVES; of the expressions that
+# bind or open a scope (any other expression: only its children are looked at); of the
+# statements _ScopeBuilder._stmt handles itself (any other: _other_stmt).
+_LEAF_CLASSES = _with_subclasses(*_LEAVES)
+_BINDING_EXPRS = _with_subclasses(
+    ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr
+)
+_BINDING_STMTS = _with_subclasses(
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.For,
+    ast.AsyncFor,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    *[cls for cls in ast.stmt.__subclasses__() if cls.__name__ == "TryStar"],
+)
+
+
 class NameResolver:
     """Scopes and qualified names for one module."""
 
@@ -325,16 +394,36 @@ class NameResolver:
         builder = _ScopeBuilder(module, is_package, module_only)
         self.module_scope = builder.build(tree)
         self._scopes = builder.scopes
+        self._builder = builder
+        # function and class scopes are filled on first use: a rule asks about the scopes of
+        # the few functions holding the calls it looks at, not about every function
+        self._pending = builder.pending
 
     def scope_of(self, node: ast.AST) -> Scope | None:
         """The scope a scope-creating node opens (its body's scope)."""
-        return self._scopes.get(id(node))
+        key = id(node)
+        if self._pending:
+            if key in self._pending:
+                self._builder.fill(key)
+            elif key not in self._scopes and isinstance(node, SCOPE_NODES):
+                # nested in a body not filled yet (its parent's scope is not known here)
+                self._builder.fill_all()
+        return self._scopes.get(key)
 
     def scope_at(self, ancestors: Iterable[ast.AST]) -> Scope:
         """The innermost scope enclosing a node, given its ancestors (outermost first)."""
         found = self.module_scope
+        scopes = self._scopes
+        pending = self._pending
         for anc in ancestors:
-            scope = self._scopes.get(id(anc))
+            key = id(anc)
+            scope = scopes.get(key)
+            if pending:
+                if key in pending:  # outermost first: its parent's scope is filled
+                    self._builder.fill(key)
+                elif scope is None and isinstance(anc, SCOPE_NODES):
+                    self._builder.fill_all()  # ancestors that skip a level
+                    scope = scopes.get(key)
             if scope is not None:
                 found = scope
         return found

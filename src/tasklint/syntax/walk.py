@@ -36,6 +36,36 @@ def walk(node: ast.AST) -> list[ast.AST]:
 INERT = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
+_BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+_BLOCKS: dict[type, tuple[str, ...]] = {}
+
+
+def block_fields(cls: type) -> tuple[str, ...]:
+    """The fields, in ``_fields`` order, of a module, statement, ``except`` handler or
+    ``case`` class that hold its statements, handlers and cases (none for a simple statement).
+    Statements are never below an expression: a walk through these fields from a statement
+    reaches every statement below it, in the order ``walk`` gives them."""
+    found = _BLOCKS.get(cls)
+    if found is None:
+        fields: tuple[str, ...] = getattr(cls, "_fields", ())
+        found = _BLOCKS[cls] = tuple(f for f in fields if f in _BLOCK_FIELDS)
+    return found
+
+
+def statements(node: ast.AST) -> list[ast.AST]:
+    """``node`` and every statement, handler and case below it, breadth first in ``walk``'s
+    order (``[n for n in walk(node) if n is node or isinstance(n, (ast.stmt, ...))]`` for a
+    statement ``node``), without visiting expressions."""
+    out: list[ast.AST] = [node]
+    i = 0
+    while i < len(out):
+        current = out[i]
+        for name in block_fields(current.__class__):
+            out.extend(getattr(current, name, None) or ())
+        i += 1
+    return out
+
+
 def child_nodes(node: ast.AST) -> list[ast.AST]:
     """``list(ast.iter_child_nodes(node))``, the same nodes in the same order, faster."""
     out: list[ast.AST] = []

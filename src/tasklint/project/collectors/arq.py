@@ -48,6 +48,29 @@ MARKER_WORDS = ("arq", "WorkerSettings", "cron_jobs", "FUNCTIONS", "JOBS", "func
 MARKERS = re.compile(
     r"arq|WorkerSettings|cron_jobs|FUNCTIONS|JOBS|\bfunctions\s*(?::|=|\+=)|\.functions\s*(?:\.|=|\+=|\[)|[\x27\"]functions[\x27\"]"
 )
+# MARKERS' alternatives: the plain words, and those around "functions" (at offset 0 or 1)
+_MARKER_PLAIN = ("arq", "WorkerSettings", "cron_jobs", "FUNCTIONS", "JOBS")
+_MARKERS_AT_FUNCTIONS = (
+    (re.compile(r"\bfunctions\s*(?::|=|\+=)"), 0),
+    (re.compile(r"\.functions\s*(?:\.|=|\+=|\[)"), 1),
+    (re.compile(r"[\x27\"]functions[\x27\"]"), 1),
+)
+
+
+def _marked(source: str) -> bool:
+    """``MARKERS.search(source) is not None``, without trying the pattern at every position
+    of the text: the plain words by ``in``; the others only where "functions" is."""
+    if any(word in source for word in _MARKER_PLAIN):
+        return True
+    at = source.find("functions")
+    while at >= 0:
+        for pattern, offset in _MARKERS_AT_FUNCTIONS:
+            if at >= offset and pattern.match(source, at - offset) is not None:
+                return True
+        at = source.find("functions", at + 1)
+    return False
+
+
 MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "remove", "clear", "pop"})
 SETTINGS_LISTS = ("functions", "cron_jobs")
 
@@ -383,9 +406,7 @@ def _worker_call(reader: _Reader, call: ast.Call) -> dict[str, Any]:
 @register_collector("arq", version=6)  # 6: symbolic values (45 * MINUTE)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
-    if source is not None and (
-        not any(word in source for word in MARKER_WORDS) or MARKERS.search(source) is None
-    ):
+    if source is not None and not _marked(source):
         return None
     imports_arq = "arq" in facts.imported_packages
     reader = _Reader(resolver, imports_arq)

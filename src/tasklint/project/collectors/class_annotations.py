@@ -63,7 +63,8 @@ def _self_annotations(body: list[ast.stmt]) -> list[tuple[str, ast.expr]]:
 @register_collector("class_annotations", version=1)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
-    in_methods = source is None or SELF_ANNOTATION.search(source) is not None
+    # annotated ``self.x: T`` anywhere in the text: searched for when a class has a method
+    in_methods: bool | None = None
     out: dict[str, dict[str, str | None]] = {}
     for stmt in tree.body:
         if not isinstance(stmt, ast.ClassDef):
@@ -72,8 +73,11 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
         for item in stmt.body:
             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                 found.append((item.target.id, item.annotation))
-            elif in_methods and isinstance(item, FUNCTIONS):
-                found.extend(_self_annotations(item.body))
+            elif isinstance(item, FUNCTIONS):
+                if in_methods is None:
+                    in_methods = source is None or SELF_ANNOTATION.search(source) is not None
+                if in_methods:
+                    found.extend(_self_annotations(item.body))
         attrs: dict[str, str | None] = {}
         for attr, ann in found:
             name = _name(ann, resolver)

@@ -14,7 +14,7 @@ from typing import Any
 
 from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.names import NameResolver, dotted, resolve_relative
-from tasklint.syntax.walk import INERT, child_nodes, walk
+from tasklint.syntax.walk import INERT, child_nodes, statements
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -23,7 +23,7 @@ def _local_imports(
     node: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts
 ) -> dict[str, str]:
     out: dict[str, str] = {}
-    for sub in walk(node):
+    for sub in statements(node):  # imports are statements: walk's order, no expressions
         if isinstance(sub, ast.ImportFrom):
             base = resolve_relative(facts.module, facts.is_package, sub.level or 0, sub.module)
             for alias in sub.names:

@@ -27,6 +27,10 @@ def _string(node: ast.AST) -> str | None:
     return None
 
 
+# The node classes the walk below looks at (parsed trees hold only these exact classes).
+_LOOKED_AT = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Call, ast.Dict})
+
+
 @register_collector("task_refs", version=2)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
@@ -39,6 +43,9 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     # one breadth-first walk: a def comes before its decorators and its body's calls, so
     # both sets are complete for a call by the time the walk reaches it
     for node in walk(tree):
+        kind = node.__class__
+        if kind not in _LOOKED_AT:  # most nodes: names, attributes, constants...
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             decorators.update(id(d) for d in node.decorator_list)
             if isinstance(node, ast.ClassDef):
