@@ -236,7 +236,10 @@ def test_a_damaged_function_field_read_last_repairs_the_module() -> None:
     lazy = _lazy(fact, text, heal)
     charge = lazy.functions["charge"]
     assert charge.name == "charge" and charge.params == fact.functions["charge"].params
-    assert not calls  # the damaged field is not read yet
+    # the damaged field is not read yet; on Python 3.9 (dataclasses without slots) a field
+    # with a class default is decoded with its function, and the module repaired then
+    eager = bool(class_defaults(FunctionFact, ["returns_decorated"]))
+    assert calls == ([1] if eager else [])
     assert charge.returns_decorated is None
     assert calls == [1]
     assert lazy == fact and charge == fact.functions["charge"]

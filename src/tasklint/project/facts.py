@@ -455,7 +455,11 @@ def _lazy_functions(value: Any, owner: LazyModuleFacts) -> dict[str, FunctionFac
         func._owner = owner
         func._cells_name = key = intern(key)
         for name in eager:  # a class default would hide the field from __getattr__
-            LazyFunctionFact.__getattr__(func, name)
+            # decoded here, not through __getattr__: a damaged one fails the mapping and
+            # the module is repaired whole (no function repaired while its module's
+            # functions are still being decoded)
+            column = _FUNCTION_FIELDS[name]
+            setattr(func, name, _FUNCTION_COLUMNS[column](row[column]))
         out[key] = func
     return out
 
