@@ -75,6 +75,12 @@ def _imported_stdlib_modules() -> set[str]:
     return {n for n in names if n != "tasklint"}
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="Python 3.9 and 3.10 import runpy and its imports for -m from the working "
+    "directory before tasklint runs (3.11 has them frozen): the README says to run the "
+    "console script or python -I -m there",
+)
 def test_python_m_never_imports_the_repositorys_modules(project: Path) -> None:
     modules = _imported_stdlib_modules()
     assert {"json", "argparse", "fnmatch", "dataclasses", "tokenize"} <= modules
@@ -949,3 +955,41 @@ def test_a_file_named_dash_is_a_file_after_double_dash_and_as_dot_slash(tmp_path
         assert ":5:" in proc.stdout or '"line": 5' in proc.stdout, args
     stdin = _run_stdin(tmp_path, buffer, "--no-cache", "-")
     assert "acks_lat" in stdin.stdout and "max_retry" not in stdin.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the parse is tried in a forked child")
+def test_a_parse_that_would_kill_the_process_is_tq001(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python 3.9 and 3.10 die (a C stack overflow) parsing a chain of 150,000 operators;
+    there a large file is parsed in a forked child first, and a child killed by a signal
+    makes the file TQ001 ("too deeply nested"), never a crash. On newer Pythons the
+    interpreter raises instead: a parse that kills the child stands in for it here."""
+    import signal
+
+    from tasklint import project as model
+
+    real_parse = ast.parse
+
+    def fatal(source: Any, *args: Any, **kwargs: Any) -> ast.Module:
+        if isinstance(source, str) and source.startswith("# fatal"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(model, "_PARSER_MAY_CRASH", True)
+    monkeypatch.setattr(model, "_RISKY_SIZE", 100)
+    monkeypatch.setattr(ast, "parse", fatal)
+    assert model._crashes_the_parser("# fatal\n") is True
+    assert model._crashes_the_parser("x = 1\n") is False
+    assert model._crashes_the_parser("def broken(:\n") is False  # an error, not a crash
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n", encoding="utf-8")
+    (tmp_path / "deep.py").write_text("# fatal\n" + "x = 1\n" * 50, encoding="utf-8")
+    (tmp_path / "fine.py").write_text("# a comment\n" + "y = 2\n" * 50, encoding="utf-8")
+    from tasklint.config import Settings
+    from tasklint.engine import lint_paths
+
+    result = lint_paths([tmp_path], Settings(), use_cache=False, base=tmp_path, root=tmp_path)
+    found = [(f.path, f.code, f.message) for f in result.findings]
+    assert found == [
+        ("deep.py", "TQ001", "Cannot check this file: the file is too deeply nested to parse")
+    ]

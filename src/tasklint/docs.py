@@ -196,7 +196,10 @@ def write_docs(root: Path) -> list[Path]:
     for path, content in expected_files(root).items():
         if path in changed:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content, encoding="utf-8", newline="\n")
+            with open(
+                path, "w", encoding="utf-8", newline="\n"
+            ) as out:  # 3.9: no write_text(newline=)
+                out.write(content)
     for path in orphans:
         path.unlink()
     return [*changed, *orphans]

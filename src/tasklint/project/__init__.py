@@ -151,6 +151,34 @@ BAD_INPUT = (
 )
 
 
+# Python 3.9 and 3.10 parse a long enough chain (``x = 1 + 1 + ...``, 150,000 operators)
+# by a C recursion that overflows the stack: the process dies (3.11 raises RecursionError).
+# A source that could hold such a chain (each link takes two characters at least) is
+# parsed first in a forked child; a child killed by a signal means a tree too deep.
+_PARSER_MAY_CRASH = sys.version_info < (3, 11) and hasattr(os, "fork")
+_RISKY_SIZE = 150_000
+
+
+def _crashes_the_parser(source: str) -> bool:
+    """Does ``ast.parse(source)`` kill the process? (Tried in a forked child.)"""
+    import gc
+
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare: parsed in place, as on any other platform
+        return False
+    if pid == 0:  # the child: parse, exit without any cleanup
+        try:
+            gc.disable()  # no collection walks (and so copies) the parent's objects
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(source)
+        finally:  # an exception is an error the parent meets again: not a crash
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFSIGNALED(status)
+
+
 def parse_source(source: str, filename: str) -> ast.Module:
     """The file's tree; syntax newer than the running Python is lowered first (lines and,
     mostly, columns kept: see syntax/lowering.py). Code invalid on every Python raises a
@@ -164,6 +192,8 @@ def parse_source(source: str, filename: str) -> ast.Module:
                 lowered = None
             if lowered is not None:
                 return ast.parse(lowered, filename=filename)
+        if _PARSER_MAY_CRASH and len(source) > _RISKY_SIZE and _crashes_the_parser(source):
+            raise RecursionError("too deeply nested")
         try:
             return ast.parse(source, filename=filename)
         except SyntaxError as native:
