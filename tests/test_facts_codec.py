@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import pickle
 from pathlib import Path
 
 import pytest
 
-from tasklint.project.facts import ModuleFacts, module_facts
+from tasklint.project.facts import ModuleFacts
+from tests.support.facts import fixture_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _facts_of_fixtures() -> list[ModuleFacts]:
-    out = []
-    for path in sorted((ROOT / "fixtures").rglob("*.py")):
-        source = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        out.append(
-            module_facts(tree, path.stem, str(path), path.name == "__init__.py", None, source)
-        )
-    return out
-
-
 def test_facts_read_back_from_json_and_pickle_equal_the_collected_ones() -> None:
-    facts = _facts_of_fixtures()
+    facts = fixture_facts()
     assert len(facts) > 100
     for fact in facts:
         text = json.dumps(fact.to_json())
@@ -40,9 +26,7 @@ def test_facts_read_back_from_json_and_pickle_equal_the_collected_ones() -> None
 
 
 def test_read_back_facts_share_names_and_signatures() -> None:
-    facts = [
-        ModuleFacts.from_json(json.loads(json.dumps(f.to_json()))) for f in _facts_of_fixtures()
-    ]
+    facts = [ModuleFacts.from_json(json.loads(json.dumps(f.to_json()))) for f in fixture_facts()]
     functions = [fn for f in facts for fn in f.functions.values()]
     by_params: dict[str, list[object]] = {}
     for fn in functions:

@@ -34,6 +34,7 @@ from tasklint.project.facts import (
     module_from_row,
     module_row,
 )
+from tests.support.facts import fixture_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = Path(tasklint.__file__).resolve().parents[1]
@@ -65,20 +66,6 @@ def _facts(
     return module_facts(ast.parse(source), module, path, False, None, source)
 
 
-def _fixture_facts() -> list[ModuleFacts]:
-    out = []
-    for path in sorted((ROOT / "fixtures").rglob("*.py")):
-        source = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        out.append(
-            module_facts(tree, path.stem, str(path), path.name == "__init__.py", None, source)
-        )
-    return out
-
-
 def _lazy(facts: ModuleFacts, text: str | None = None, heal: Any = None) -> LazyModuleFacts:
     return LazyModuleFacts.from_row(
         module_row(facts) if text is None else text,
@@ -105,7 +92,7 @@ def test_the_lazy_tables_match_the_dataclass() -> None:
 
 
 def test_lazy_facts_equal_the_collected_ones_read_in_any_order() -> None:
-    facts = _fixture_facts()
+    facts = fixture_facts()
     assert len(facts) > 100
     fields = list(_LAZY_FIELDS)
     for i, fact in enumerate(facts):

@@ -634,9 +634,9 @@ def save(where: Path, key: str, record: dict[str, Any]) -> None:
         result = record["result"]
         if isinstance(result["findings"], list):  # fresh: written first, the record after
             token = os.urandom(16).hex()
-            _write(directory, _findings_file(where, key), [token, result["findings"]])
+            _write(_findings_file(where, key), [token, result["findings"]])
             result["findings"] = token
-        _write(directory, _file(where, key), record)
+        _write(_file(where, key), record)
         _prune(directory)
     except (OSError, UnicodeError):
         return
@@ -672,22 +672,11 @@ def _chunks(value: Any) -> Iterator[str]:
         yield dumps(value, separators=(",", ":"))
 
 
-def _write(directory: Path, path: Path, value: Any) -> None:
+def _write(path: Path, value: Any) -> None:
     """Write ``value`` as JSON (ASCII) atomically."""
-    import tempfile  # (only a run that writes a record needs it)
+    from tasklint.atomic import write_atomically  # (only a run that writes a record needs it)
 
-    fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in _chunks(value):
-                fh.write(chunk.encode("ascii"))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomically(path, (chunk.encode("ascii") for chunk in _chunks(value)), prefix=".run-")
 
 
 STALE_TEMPORARY_NS = 3600 * 10**9

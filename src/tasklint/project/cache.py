@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from tasklint import __version__, build_id
+from tasklint.atomic import write_atomically
 from tasklint.findings import Finding
 from tasklint.project.facts import LazyModuleFacts, ModuleFacts, module_from_row, module_row
 
@@ -437,18 +437,7 @@ class FactsCache:
         self._write_chunks(self.project_file, chunks())
 
     def _write_chunks(self, path: Path, chunks: Iterable[str]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomically(path, (chunk.encode("utf-8") for chunk in chunks), prefix=".facts-")
 
 
 def finding_to_json(f: Finding) -> dict[str, object]:

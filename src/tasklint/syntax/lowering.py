@@ -266,14 +266,7 @@ def _type_params_by_tokens(source: str) -> str | None:
         i = j
     if not edits:
         return None
-    out: list[str] = []
-    last = 0
-    for start, end, text in sorted(edits):
-        out.append(source[last:start])
-        out.append(text)
-        last = end
-    out.append(source[last:])
-    lowered = "".join(out)
+    lowered = _apply_edits(source, edits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -281,6 +274,21 @@ def _type_params_by_tokens(source: str) -> str | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return lowered
+
+
+def _apply_edits(source: str, edits: list[tuple[int, int, str]]) -> str:
+    """``source`` with each (start, end, text) edit made, in order of position; of two
+    overlapping edits the first one wins (the result is parsed again by the caller)."""
+    out: list[str] = []
+    last = 0
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1])):
+        if start < last:
+            continue
+        out.append(source[last:start])
+        out.append(text)
+        last = end
+    out.append(source[last:])
+    return "".join(out)
 
 
 def _type_params_end(tokens: list[tokenize.TokenInfo], open_at: int) -> int | None:
@@ -469,16 +477,7 @@ class _Lowerer:
         self.edits.append((start, end, text))
 
     def apply(self) -> str:
-        out: list[str] = []
-        last = 0
-        for start, end, text in sorted(self.edits, key=lambda e: (e[0], e[1])):
-            if start < last:
-                continue  # overlapping edit: the first one wins; the result is checked
-            out.append(self.source[last:start])
-            out.append(text)
-            last = end
-        out.append(self.source[last:])
-        return "".join(out)
+        return _apply_edits(self.source, self.edits)
 
     # -- the walk ----------------------------------------------------------------
     def handle(self, node: Any) -> bool:
