@@ -37,6 +37,7 @@ from tasklint.project.discovery import (
     resolved,
 )
 from tasklint.project.index import ProjectIndex
+from tasklint.syntax.walk import CHILD_LAYOUTS, child_layout
 
 if TYPE_CHECKING:
     from tasklint.project.context import FileContext
@@ -135,6 +136,15 @@ _LEAF_TYPES = frozenset(
         for t in base.__subclasses__()
     }
 )
+
+
+# Per node class: the names of its fields that can hold nodes, last first.
+_REVERSED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _reversed_fields(cls: type) -> tuple[str, ...]:
+    found = _REVERSED_FIELDS[cls] = tuple(name for name, _ in reversed(child_layout(cls)))
+    return found
 
 
 def _rule_gates(
@@ -341,6 +351,7 @@ class Linter:
         skip = _LEAF_TYPES.difference(dispatch)
         leave = None  # on the stack: the node on top of ``ancestors`` is done
         stack: list[ast.AST | None] = [tree]
+        reversed_fields, node_class = _REVERSED_FIELDS, ast.AST
         while stack:
             node = stack.pop()
             if node is leave:
@@ -358,14 +369,21 @@ class Linter:
                             fail(rule, exc)
             ancestors.append(node)
             stack.append(leave)
-            # ast.iter_child_nodes, inlined (the hottest loop), last child pushed first
-            for name in reversed(node._fields):
+            # ast.iter_child_nodes, inlined (the hottest loop), last child pushed first; only
+            # the fields that can hold nodes (walk.child_layout), in reverse
+            cls = node.__class__
+            fields = reversed_fields.get(cls)
+            if fields is None:
+                fields = _reversed_fields(cls)
+            for name in fields:
                 value = getattr(node, name, None)
-                if isinstance(value, list):
+                if value is None:
+                    continue
+                if value.__class__ is list:
                     for item in reversed(value):
-                        if isinstance(item, ast.AST) and type(item) not in skip:
+                        if item.__class__ not in skip and isinstance(item, node_class):
                             stack.append(item)
-                elif isinstance(value, ast.AST) and type(value) not in skip:
+                elif value.__class__ not in skip and isinstance(value, node_class):
                     stack.append(value)
         ancestors.clear()
         for rule in rules:
@@ -493,6 +511,23 @@ _RANGE_NODES = (ast.expr, ast.keyword, ast.arg, ast.alias)
 # Nodes with children outside their own line span (a definition's decorators are above its
 # ``def`` line; positions inside an f-string are not always inside it): always entered.
 _ENTERED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.JoinedStr)
+# Nodes with neither a position nor children (a context, an operator): never stacked.
+_UNPLACED = frozenset(
+    t
+    for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+    for t in base.__subclasses__()
+)
+# Per node class: (is a range node, is a simple statement, always entered)
+_RANGE_KINDS: dict[type, tuple[bool, bool, bool]] = {}
+
+
+def _range_kind(cls: type) -> tuple[bool, bool, bool]:
+    found = _RANGE_KINDS.get(cls)
+    if found is None:
+        is_expr = issubclass(cls, _RANGE_NODES)
+        simple = issubclass(cls, ast.stmt) and "body" not in getattr(cls, "_fields", ())
+        found = _RANGE_KINDS[cls] = (is_expr, simple, issubclass(cls, _ENTERED))
+    return found
 
 
 def _node_ends(
@@ -507,32 +542,46 @@ def _node_ends(
     best: dict[tuple[int, int], tuple[int, int, bool]] = {}
     lines = sorted(set(wanted)) if wanted is not None else None
     stack: list[ast.AST] = [tree]
+    push, pop, unplaced = stack.append, stack.pop, _UNPLACED
+    layouts, node_class = CHILD_LAYOUTS, ast.AST
+    kinds = _RANGE_KINDS
     while stack:
-        node = stack.pop()
+        node = pop()
+        cls = node.__class__
+        kind = kinds.get(cls)
+        if kind is None:
+            kind = _range_kind(cls)
         line = getattr(node, "lineno", None)
-        col = getattr(node, "col_offset", None)
         end_line = getattr(node, "end_lineno", None)
-        end_col = getattr(node, "end_col_offset", None)
         if (
             lines is not None
-            and isinstance(line, int)
-            and isinstance(end_line, int)
-            and not isinstance(node, _ENTERED)
+            and line.__class__ is int
+            and end_line.__class__ is int
+            and not kind[2]
         ):
             at = bisect_left(lines, line)
             if at == len(lines) or lines[at] > end_line:
                 continue  # none of the wanted lines is inside this node
-        for name in node._fields:  # ast.iter_child_nodes, inlined
+        layout = layouts.get(cls)
+        if layout is None:
+            layout = child_layout(cls)
+        for name, _how in layout:  # ast.iter_child_nodes, inlined
             value = getattr(node, name, None)
-            if isinstance(value, list):
-                stack.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append(value)
+            if value is None:
+                continue
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_class) and item.__class__ not in unplaced:
+                        push(item)
+            elif isinstance(value, node_class) and value.__class__ not in unplaced:
+                push(value)
+        if not kind[0] and not kind[1]:
+            continue  # a compound statement (def, class, with...): its header line instead
+        col = getattr(node, "col_offset", None)
+        end_col = getattr(node, "end_col_offset", None)
         if line is None or col is None or end_line is None or end_col is None:
             continue
-        is_expr = isinstance(node, _RANGE_NODES)
-        if not is_expr and (not isinstance(node, ast.stmt) or hasattr(node, "body")):
-            continue  # a compound statement (def, class, with...): its header line instead
+        is_expr = kind[0]
         start = (line, col + 1)
         end = (end_line, end_col + 1)
         old = best.get(start)
