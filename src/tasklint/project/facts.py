@@ -39,15 +39,23 @@ def register_collector(name: str, version: int = 1) -> Callable[[Collector], Col
         if name in _COLLECTORS and _COLLECTORS[name][1] is not func:
             raise ValueError(f"duplicate fact collector {name}")
         _COLLECTORS[name] = (version, func)
+        _SORTED_COLLECTORS.clear()
         return func
 
     return deco
 
 
-def collectors() -> dict[str, Collector]:
-    import tasklint.project.collectors  # noqa: F401  (registers every collector)
+# collectors()'s answer, made once (asked for every module); emptied by a registration
+_SORTED_COLLECTORS: dict[str, Collector] = {}
 
-    return {name: func for name, (_, func) in sorted(_COLLECTORS.items())}
+
+def collectors() -> dict[str, Collector]:
+    """Every registered collector by name, in name order (shared: do not modify)."""
+    if not _SORTED_COLLECTORS:
+        import tasklint.project.collectors  # noqa: F401  (registers every collector)
+
+        _SORTED_COLLECTORS.update((name, func) for name, (_, func) in sorted(_COLLECTORS.items()))
+    return _SORTED_COLLECTORS
 
 
 def collectors_signature() -> str:
@@ -61,6 +69,10 @@ class DecoratorFact:
     is_call: bool
     line: int
     col: int
+    # where the decorator expression ends (1-based col; 0: unknown): the end of a finding
+    # reported on the decorator, which then needs no tree (engine.with_ranges)
+    end_line: int
+    end_col: int
     keywords: dict[str, Value] = field(default_factory=dict)
     has_kwargs_splat: bool = False
     # keyword -> [line, col] (1-based col), for findings reported on a keyword
@@ -860,6 +872,8 @@ _NO_IMPORTS = frozenset(_SIMPLE_STATEMENTS) - {ast.Import, ast.ImportFrom}
 _SCANNED = frozenset({ast.Yield, ast.YieldFrom, ast.Return, ast.Assign, ast.Call})
 _NOT_SCANNED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
 _WITH_TYPES = frozenset({ast.With, ast.AsyncWith})
+# Statements that hold no statements (block_fields is empty): most of a module's.
+_LEAF_STATEMENTS = frozenset(cls for cls in ast.stmt.__subclasses__() if not block_fields(cls))
 
 
 class _FactCollector:
@@ -1025,9 +1039,11 @@ class _FactCollector:
             # the fields of a statement (handler, case) that hold statements (handlers, cases)
             for block in block_fields(current.__class__):
                 for child in getattr(current, block, None) or ():
-                    if child.__class__ in defs:
-                        names.add(child.name)  # type: ignore[attr-defined]
-                    stack.append(child)
+                    kind = child.__class__
+                    if kind in defs:
+                        names.add(child.name)
+                    if kind not in _LEAF_STATEMENTS:  # nothing below them to look at
+                        stack.append(child)
         self.facts.defined_function_names = sorted(names)
         self._visit_defs(tree.body)
 
@@ -1053,6 +1069,8 @@ class _FactCollector:
                 is_call=True,
                 line=dec.lineno,
                 col=dec.col_offset + 1,
+                end_line=dec.end_lineno or 0,
+                end_col=dec.end_col_offset + 1 if dec.end_col_offset is not None else 0,
                 keywords={
                     kw.arg: fold(kw.value, self.resolver, scope)
                     for kw in dec.keywords
@@ -1077,6 +1095,8 @@ class _FactCollector:
             is_call=False,
             line=dec.lineno,
             col=dec.col_offset + 1,
+            end_line=dec.end_lineno or 0,
+            end_col=dec.end_col_offset + 1 if dec.end_col_offset is not None else 0,
         )
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFact:

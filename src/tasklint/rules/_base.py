@@ -6,13 +6,16 @@ import ast
 import inspect
 import re
 from collections.abc import Iterable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from tasklint.analysis.gates import quick_search
 from tasklint.config import Settings
 from tasklint.findings import Finding
 from tasklint.project.context import FileContext
 from tasklint.project.index import ProjectIndex
+
+if TYPE_CHECKING:
+    from tasklint.project.celery_config import CeleryTask
 
 FAMILIES = {
     "TQ0": "the tool itself",
@@ -76,7 +79,13 @@ class Rule:
         return cls.check_project is not Rule.check_project
 
     def project_finding(
-        self, path: str, line: int, col: int = 1, end_line: int | None = None, **fmt: Any
+        self,
+        path: str,
+        line: int,
+        col: int = 1,
+        end_line: int | None = None,
+        end_col: int | None = None,
+        **fmt: Any,
     ) -> Finding:
         return Finding(
             path=path,
@@ -86,6 +95,32 @@ class Rule:
             message=self.message.format(**fmt),
             name=self.name,
             end_line=end_line,
+            end_col=end_col,
+        )
+
+    def task_finding(self, task: CeleryTask, /, **fmt: Any) -> Finding:
+        """A project finding on a Celery task's decorator, ending where the decorator ends
+        (its facts know: the file need not be parsed again to find the end). ``task`` is
+        positional: ``fmt`` may name a message field ``task`` too."""
+        end_line: int | None = None
+        end_col: int | None = None
+        for dec in task.fact.decorators if task.fact is not None else ():
+            if dec.line == task.line and dec.col == task.col:
+                # the widest expression starting at the decorator is the decorator (what
+                # engine.with_ranges would find); 0 is unknown, and a range ends after it starts
+                if (
+                    dec.end_line > 0
+                    and dec.end_col > 0
+                    and (dec.end_line, dec.end_col)
+                    > (
+                        dec.line,
+                        dec.col,
+                    )
+                ):
+                    end_line, end_col = dec.end_line, dec.end_col
+                break
+        return self.project_finding(
+            task.path, task.line, task.col, end_line=end_line, end_col=end_col, **fmt
         )
 
     @classmethod

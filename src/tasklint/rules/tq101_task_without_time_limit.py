@@ -95,9 +95,7 @@ class TaskWithoutTimeLimit(Rule):
                 and effective(task, app, "soft_time_limit").absent
                 for app in task.apps
             ):
-                yield self.project_finding(
-                    task.path, task.line, task.col, task=task.function, where=_where(task.apps)
-                )
+                yield self.task_finding(task, task=task.function, where=_where(task.apps))
 
 
 def _where(apps: list[AppConfig]) -> str:

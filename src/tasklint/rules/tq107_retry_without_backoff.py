@@ -69,4 +69,4 @@ class RetryWithoutBackoff(Rule):
                 continue
             if "retry_backoff" in task.options or task.options_open:
                 continue
-            yield self.project_finding(task.path, task.line, task.col, task=task.function)
+            yield self.task_finding(task, task=task.function)

@@ -86,6 +86,4 @@ class DuplicateTaskName(Rule):
             for task in ordered:
                 other = next(t for t in ordered if t is not task)
                 rel = other.module.replace(".", "/")
-                yield self.project_finding(
-                    task.path, task.line, task.col, task_name=name, other=f"{rel}.py:{other.line}"
-                )
+                yield self.task_finding(task, task_name=name, other=f"{rel}.py:{other.line}")

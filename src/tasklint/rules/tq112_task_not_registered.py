@@ -128,10 +128,8 @@ class TaskNotRegistered(Rule):
                 continue
             if starts is None or discovered is None:
                 starts, discovered = _starts(worker), _discovered_by_parent(worker)
-            yield self.project_finding(
-                task.path,
-                task.line,
-                task.col,
+            yield self.task_finding(
+                task,
                 task=task.registered_name,
                 module=task.module,
                 starts=starts,
