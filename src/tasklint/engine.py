@@ -424,6 +424,8 @@ class Linter:
             # its own file: not a body read elsewhere (read_source records those)
             source = read_source(path, track=False) if text is None else text
             active = self.active_rules(source) if parse_error is None else None
+            if active:
+                active = self._importing(active, path)
             if parse_error is None and not active:
                 # the lines only serve the project findings' source text
                 lines = source.splitlines() if abs_path in self.project_findings() else []
@@ -462,6 +464,16 @@ class Linter:
         finally:
             share_walk(None)
         return with_ranges(self._suppress(findings, source, shown), source, tree)
+
+    def _importing(self, active: list[Rule], path: Path) -> list[Rule]:
+        """The rules of ``active`` that can fire in the module at ``path`` given the packages
+        its facts say it imports (Rule.packages): a rule that asks ``imports_package`` first
+        finds nothing where the answer is no, so the file is not parsed for it."""
+        if not any(rule.packages for rule in active):
+            return active
+        facts = self.index.modules.get(module_name_for(path)[0])  # as FileContext asks
+        imported = facts.imported_packages if facts is not None else ()
+        return [r for r in active if not r.packages or any(p in imported for p in r.packages)]
 
     def _suppress(self, findings: list[Finding], source: str, shown: str) -> list[Finding]:
         """Apply ``noqa``; report unused ``# noqa: TQ...`` comments when TQ003 is on."""

@@ -42,6 +42,10 @@ class Rule:
     # A pattern a file must contain for this rule to possibly fire (a cheap gate before
     # parsing and walking); None: always run.
     triggers: ClassVar[re.Pattern[str] | None] = None
+    # Packages one of which a module must import (``FileContext.imports_package``) for this
+    # rule to possibly fire in it (its checks return at once elsewhere): the engine does not
+    # parse a file for it when the file's facts show none of them. Empty: any module.
+    packages: ClassVar[tuple[str, ...]] = ()
 
     def wants(self, source: str, settings: Settings) -> bool:
         triggers = self.triggers

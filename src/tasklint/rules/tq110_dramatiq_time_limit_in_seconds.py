@@ -69,6 +69,7 @@ class DramatiqTimeLimitInSeconds(Rule):
     )
     node_types = (ast.Call,)
     triggers = re.compile(r"time_limit")
+    packages = ("dramatiq", "django_dramatiq")  # what check asks imports_package about
 
     def check(self, node: ast.Call, ctx: FileContext) -> Iterator[Finding]:
         if not any(kw.arg == "time_limit" for kw in node.keywords):
