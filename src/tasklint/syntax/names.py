@@ -166,8 +166,14 @@ class _ScopeBuilder:
             scope.add(arg.arg, Binding("param", arg))
 
     def _stmt(self, node: ast.stmt, scope: Scope) -> None:
-        if node.__class__ not in _BINDING_STMTS:  # an expression statement, if, return...
+        kind = node.__class__
+        if kind not in _BINDING_STMTS:  # an expression statement, if, return...
             self._other_stmt(node, scope)
+            return
+        if self.module_only and kind in _DEF_STMTS:
+            # what the branches below do when expressions are not looked at (_expr)
+            binding = Binding("class" if kind in _CLASS_STMTS else "def", node)
+            scope.add(node.name, binding)  # type: ignore[attr-defined]
             return
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
@@ -360,6 +366,8 @@ _LEAF_CLASSES = _with_subclasses(*_LEAVES)
 _BINDING_EXPRS = _with_subclasses(
     ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr
 )
+_DEF_STMTS = _with_subclasses(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CLASS_STMTS = _with_subclasses(ast.ClassDef)
 _BINDING_STMTS = _with_subclasses(
     ast.FunctionDef,
     ast.AsyncFunctionDef,
