@@ -517,9 +517,14 @@ class ProjectIndex:
             found: dict[str, list[TaskInfo]] = {}
             for module in sorted(self.modules):
                 facts = self.modules[module]
+                functions = facts.functions
                 for name, sym in sorted(facts.symbols.items()):
                     if sym.kind not in ("def", "call"):
                         continue
+                    if sym.kind == "def":
+                        func = functions.get(name)
+                        if func is None or not func.decorators:
+                            continue  # what task() answers for it: None (no decorator)
                     info = self.task(f"{module}.{name}")
                     if info is not None and info.module == module:
                         found.setdefault(module, []).append(info)
