@@ -386,8 +386,10 @@ class Linter:
                 elif value.__class__ not in skip and isinstance(value, node_class):
                     stack.append(value)
         ancestors.clear()
+        base_check_file = Rule.check_file
         for rule in rules:
-            if rule.code not in failed:
+            # Rule.check_file finds nothing: not called for the rules that keep it
+            if rule.code not in failed and type(rule).check_file is not base_check_file:
                 run(rule, partial(rule.check_file, ctx))
         # what rules memoised refers back to the context (a recognizer keeps it): without
         # the cycle the tree and all built on it are freed now, not by a garbage collection
