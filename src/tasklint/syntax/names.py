@@ -14,7 +14,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from tasklint.syntax.walk import child_nodes
+from tasklint.syntax.walk import CHILD_LAYOUTS, child_layout, child_nodes
 
 SCOPE_NODES = (
     ast.Module,
@@ -295,15 +295,28 @@ class _ScopeBuilder:
         # Iterative walk over an expression; new scopes for lambdas and comprehensions.
         stack: list[tuple[ast.AST, Scope]] = [(node, scope)]
         leaves = _LEAF_CLASSES
+        layouts, node_class = CHILD_LAYOUTS, ast.AST
         while stack:
             current, sc = stack.pop()
             kind = current.__class__
             if kind in leaves:
                 continue  # binds nothing, holds nothing that binds (the most common nodes)
             if kind not in _BINDING_EXPRS:  # binds nothing itself: its children may
-                for child in child_nodes(current):
-                    if child.__class__ not in leaves:  # popped and skipped anyway: not pushed
-                        stack.append((child, sc))
+                # child_nodes(current), inlined: the same children in the same order; those
+                # that would be popped and skipped are not pushed
+                layout = layouts.get(kind)
+                if layout is None:
+                    layout = child_layout(kind)
+                for name, _how in layout:
+                    value = getattr(current, name, None)
+                    if value is None:
+                        continue
+                    if value.__class__ is list:
+                        for child in value:
+                            if child.__class__ not in leaves and isinstance(child, node_class):
+                                stack.append((child, sc))
+                    elif value.__class__ not in leaves and isinstance(value, node_class):
+                        stack.append((value, sc))
                 continue
             if isinstance(current, ast.Lambda):
                 for d in [*current.args.defaults, *current.args.kw_defaults]:
