@@ -17,7 +17,7 @@ from typing import Any, Callable
 from tasklint.data.compat import dataclass
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
-from tasklint.syntax.walk import INERT, block_fields, child_nodes, share_walk, walk
+from tasklint.syntax.walk import active_children, block_fields, child_nodes, share_walk, walk
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -1190,9 +1190,8 @@ class _FactCollector:
                 stack.extend((item, enclosing) for item in items)
                 stack.extend((stmt, inner) for stmt in current.body)  # type: ignore[attr-defined]
                 continue
-            for child in child_nodes(current):
-                if not isinstance(child, INERT):  # nothing to see in or below them
-                    stack.append((child, enclosing))
+            # the INERT children hold nothing to see (in or below them)
+            stack.extend([(child, enclosing) for child in active_children(current)])
         for name in returned_names:
             returns.update(local_calls.get(name, ()))
         if reassigned is not None and positional and positional[0].arg in returned_names:

@@ -36,6 +36,21 @@ def walk(node: ast.AST) -> list[ast.AST]:
 INERT = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
+def _with_subclasses(classes: tuple[type, ...]) -> frozenset[type]:
+    found: set[type] = set()
+    todo = list(classes)
+    while todo:
+        cls = todo.pop()
+        if cls not in found:
+            found.add(cls)
+            todo.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+# The classes ``isinstance(node, INERT)`` is true of (a set: one lookup, not seven checks).
+INERT_CLASSES = _with_subclasses(INERT)
+
+
 _BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 _BLOCKS: dict[type, tuple[str, ...]] = {}
 
@@ -83,6 +98,28 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
             out.append(value)
         elif isinstance(value, list):
             out.extend([item for item in value if isinstance(item, ast.AST)])
+    return out
+
+
+def active_children(node: ast.AST) -> list[ast.AST]:
+    """``[c for c in child_nodes(node) if not isinstance(c, INERT)]``: the same nodes in the
+    same order, without the list of every child first."""
+    out: list[ast.AST] = []
+    cls = node.__class__
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        layout = _layout(cls)
+    inert, node_class = INERT_CLASSES, ast.AST
+    for name, _how in layout:
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if value.__class__ is list:
+            for item in value:
+                if item.__class__ not in inert and isinstance(item, node_class):
+                    out.append(item)
+        elif value.__class__ not in inert and isinstance(value, node_class):
+            out.append(value)
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.names import NameResolver, dotted, resolve_relative
-from tasklint.syntax.walk import INERT, child_nodes, statements
+from tasklint.syntax.walk import active_children, statements
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -71,5 +71,5 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
             target = _qualname(handler, resolver, local) if handler is not None else None
             if signal and target:
                 found.append([target, signal, node.lineno])
-        stack.extend((child, local) for child in child_nodes(node) if not isinstance(child, INERT))
+        stack.extend((child, local) for child in active_children(node))
     return {"connects": found} if found else None

@@ -36,7 +36,7 @@ from typing import Any
 from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.constants import fold
 from tasklint.syntax.names import NameResolver, resolve_relative
-from tasklint.syntax.walk import INERT, child_nodes, walk
+from tasklint.syntax.walk import active_children, walk
 
 MARKERS = (
     "autodiscover",
@@ -368,11 +368,7 @@ class _Collector:
                 inner = True
             elif isinstance(current, ast.Lambda):
                 inner = True
-            stack.extend(
-                (child, inner, func)
-                for child in child_nodes(current)
-                if not isinstance(child, INERT)
-            )
+            stack.extend([(child, inner, func) for child in active_children(current)])
         self._function = None
 
     # -- Django AppConfig classes --------------------------------------------------------

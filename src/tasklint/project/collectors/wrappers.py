@@ -27,7 +27,7 @@ from typing import Any, Optional
 
 from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.names import NameResolver
-from tasklint.syntax.walk import INERT, child_nodes, walk
+from tasklint.syntax.walk import active_children, walk
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 ENQUEUE_METHODS = frozenset({"delay", "apply_async"})
@@ -115,11 +115,7 @@ def _uses(
                         qn = resolver.qualname(item)
                         if qn:
                             connects.add((inner, qn))
-        stack.extend(
-            (child, wrapper, deferred)
-            for child in child_nodes(node)
-            if not isinstance(child, INERT)
-        )
+        stack.extend([(child, wrapper, deferred) for child in active_children(node)])
     return {
         "enqueues": enqueues,
         "defers": defers,
