@@ -18,7 +18,7 @@ from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.constants import fold
 from tasklint.syntax.names import NameResolver
 from tasklint.syntax.values import Value
-from tasklint.syntax.walk import child_nodes
+from tasklint.syntax.walk import block_fields, child_nodes
 
 CELERY_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 CONFIG_METHODS = frozenset({"config_from_object", "config_from_envvar", "add_defaults"})
@@ -105,6 +105,8 @@ class _Collector:
                 self._assign(stmt, locals_, in_function)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 self._call(stmt.value, locals_)
+            if not block_fields(stmt.__class__):
+                continue  # a simple statement: no statement or handler below it
             for child in child_nodes(stmt):
                 if isinstance(child, ast.stmt):
                     self._block([child], locals_, in_function)
