@@ -1420,6 +1420,8 @@ def _conditional_visit(stmts: list[ast.stmt], nested: bool, out: set[int]) -> No
             _conditional_visit(stmt.body, nested, out)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
+        elif stmt.__class__ in _LEAF_STATEMENTS:
+            continue  # an expression, import, return...: no block below it
         else:
             for field in ("body", "orelse", "finalbody"):
                 _conditional_visit(getattr(stmt, field, None) or [], True, out)
@@ -1463,6 +1465,8 @@ def _mutated_names(stmts: list[ast.stmt]) -> set[str]:
             and stmt.value.func.attr in MUTATORS
         ):
             base(stmt.value.func.value)
+        if stmt.__class__ in _LEAF_STATEMENTS:
+            continue  # no statement or handler below it
         for child in child_nodes(stmt):
             if isinstance(child, ast.stmt):
                 stack.append(child)
