@@ -19,7 +19,8 @@ from tasklint.findings import Edit, Finding, Fix
 from tasklint.project import (
     BAD_INPUT,
     FileState,
-    parallel_parts,
+    ProjectScan,
+    balanced_parts,
     parse_source,
     read_source,
     scan_project,
@@ -833,8 +834,9 @@ def _lint_paths(
             _frozen()
             _WORKER = (linter, scan.errors(), todo)
             messages: dict[str, str] | None = None
-            results: list[list[Finding]] = []
-            for part in parallel_parts(_lint_chunk, list(range(len(todo))), jobs):
+            results: list[list[Finding] | None] = [None] * len(todo)
+            sizes = [_size_of(scan, name) for name, _ in todo]
+            for positions, part in balanced_parts(_lint_chunk, list(range(len(todo))), jobs, sizes):
                 if messages is None:  # once the workers are forked: they need none of it
                     index.release_memos()  # the parent lints nothing itself
                     messages = {
@@ -842,8 +844,8 @@ def _lint_paths(
                         for fs in linter.project_findings().values()
                         for f in fs
                     }
-                for rows, reads in part:
-                    results.append(_findings_of_rows(rows, messages))
+                for position, (rows, reads) in zip(positions, part):
+                    results[position] = _findings_of_rows(rows, messages)
                     read.update(reads)
                 del part  # this chunk's rows, before the next one arrives
             del messages
@@ -865,6 +867,8 @@ def _lint_paths(
                 {k: list(v) for k, v in linter.project_findings().items()},
             )
         for (name, shown), got in zip(todo, results):
+            if got is None:  # every chunk comes back or the pool raises: never here
+                raise RuntimeError(f"no findings came back for {shown}")
             findings.extend(got)
             cache.put_findings(
                 str(resolved(Path(name))),
@@ -881,6 +885,12 @@ def _lint_paths(
         root=resolved(root),
         sources={key: (state.stamp, state.digest) for key, state in scan.states.items()},
     )
+
+
+def _size_of(scan: ProjectScan, name: str) -> int:
+    """The size of a file to lint, as the scan stat-ed it (0: unknown)."""
+    state = scan.states.get(str(resolved(Path(name))))
+    return state.stamp[1] if state is not None and state.stamp is not None else 0
 
 
 def decode_source(data: bytes) -> str:
