@@ -19,7 +19,6 @@ from tasklint.findings import Edit, Finding, Fix
 from tasklint.project import (
     BAD_INPUT,
     FileState,
-    ProjectScan,
     balanced_parts,
     parse_source,
     read_source,
@@ -823,7 +822,8 @@ def _lint_paths(
         try:
             linter = Linter(settings, index, enabled=set(enabled))
             # only the files linted again need theirs read back (the rest stay JSON text)
-            relinted = {str(resolved(Path(name))) for name, _ in todo}
+            todo_keys = [str(resolved(Path(name))) for name, _ in todo]
+            relinted = set(todo_keys)
             stored = cache.project_findings(fingerprint, relinted) if use_cache else None
             if stored is not None and not linter.use_project_findings(stored):
                 stored = None  # a damaged entry: compute them again
@@ -835,7 +835,8 @@ def _lint_paths(
             _WORKER = (linter, scan.errors(), todo)
             messages: dict[str, str] | None = None
             results: list[list[Finding] | None] = [None] * len(todo)
-            sizes = [_size_of(scan, name) for name, _ in todo]
+            sizes = [_size(scan.states.get(key)) for key in todo_keys]
+            del todo_keys
             for positions, part in balanced_parts(_lint_chunk, list(range(len(todo))), jobs, sizes):
                 if messages is None:  # once the workers are forked: they need none of it
                     index.release_memos()  # the parent lints nothing itself
@@ -887,9 +888,8 @@ def _lint_paths(
     )
 
 
-def _size_of(scan: ProjectScan, name: str) -> int:
+def _size(state: FileState | None) -> int:
     """The size of a file to lint, as the scan stat-ed it (0: unknown)."""
-    state = scan.states.get(str(resolved(Path(name))))
     return state.stamp[1] if state is not None and state.stamp is not None else 0
 
 
