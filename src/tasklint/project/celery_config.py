@@ -361,7 +361,7 @@ class CeleryModel:
                 ident = (
                     f"{facts.module}.{app['var']}"
                     if app.get("var")
-                    else f"{facts.path}:{app['line']}"
+                    else f"{facts.module}:{app['line']}"  # no absolute path in messages
                 )
                 cfg = AppConfig(
                     ident=ident,
