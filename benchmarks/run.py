@@ -148,6 +148,10 @@ def pick_file(corpus: Path) -> Path:
 TARGETS: list[tuple[str, float, float, str]] = []
 
 
+# Per corpus: (name, floor / ruff wall, cold tasklint / floor wall); see floor.py.
+FLOORS: list[tuple[str, float, float]] = []
+
+
 def target(what: str, value: float, limit: float, unit: str) -> None:
     TARGETS.append((what, value, limit, unit))
 
@@ -181,16 +185,28 @@ def bench_cli(name: str, corpus: Path, jobs: int | None) -> list[Measure]:
         out.append(timed("ruff check --select ALL --no-cache", ruff, corpus, lines, env))
     else:
         print("ruff not found on PATH: skipped")
+    floor_argv = [sys.executable, str(HERE / "floor.py"), ".", *extra]
+    floor = timed("floor: read + parse + one walk (Python)", floor_argv, corpus, lines, env)
+    out.append(floor)
     for m in out:
         print(m.row())
     cold = out[0]
     ruff_m = next((m for m in out if m.label.startswith("ruff")), None)
+    print(
+        f"cold tasklint / floor: wall {cold.wall / floor.wall:.2f}x, "
+        f"CPU {cold.cpu / floor.cpu:.2f}x (what tasklint's analysis costs)"
+    )
     if ruff_m:
         print(
             f"cold tasklint / ruff: wall {cold.wall / ruff_m.wall:.2f}x, "
             f"CPU {cold.cpu / ruff_m.cpu:.2f}x"
         )
+        print(
+            f"floor / ruff: wall {floor.wall / ruff_m.wall:.2f}x, "
+            f"CPU {floor.cpu / ruff_m.cpu:.2f}x (what parsing in Python alone costs)"
+        )
         target(f"{name}: cold / ruff (wall)", cold.wall / ruff_m.wall, 1.0, "x")
+        FLOORS.append((name, floor.wall / ruff_m.wall, cold.wall / floor.wall))
     target(f"{name}: warm", out[1].wall, 0.3, "s")
     target(f"{name}: touched", out[2].wall, 0.3, "s")
     target(f"{name}: edit / cold (wall)", out[3].wall / cold.wall, 0.15, "x")
@@ -240,6 +256,12 @@ def report_targets() -> None:
     for what, value, limit, unit in TARGETS:
         verdict = "ok" if value <= limit else "MISSED"
         print(f"{what:<58} {value:8.2f} {unit:<2} (goal <= {limit:g} {unit})  {verdict}")
+    if FLOORS:
+        print("\nreading, parsing and walking every file in Python, nothing else (floor.py):")
+        for name, floor_ruff, cold_floor in FLOORS:
+            print(
+                f"{name}: floor / ruff {floor_ruff:.2f}x wall; cold tasklint / floor {cold_floor:.2f}x"
+            )
 
 
 def plugin_bench(corpus: Path, bugbear_site: Path) -> None:

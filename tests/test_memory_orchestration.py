@@ -35,6 +35,42 @@ def test_parallel_parts_serial_is_one_part() -> None:
     assert list(project_module.parallel_parts(_tag, keys, 1)) == [_tag(keys)]
 
 
+def test_balanced_parts_cover_every_key_once_largest_first(monkeypatch) -> None:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return  # one chunk in this process: checked by the serial test below
+    monkeypatch.setattr(project_module, "usable_cores", lambda: 2)  # a 1-core CI runner too
+    # one large file among many small ones, and a run of equal sizes
+    keys = [f"k{i}" for i in range(300)]
+    sizes = [100] * 300
+    sizes[250] = 400_000
+    sizes[10:20] = [20_000] * 10
+    parts = list(project_module.balanced_parts(_tag, keys, 2, sizes))
+    chunks = [chunk for chunk, _ in parts]
+    assert sorted(k for chunk in chunks for k in chunk) == sorted(keys)  # each key once
+    for chunk, results in parts:  # each chunk's results are the function of that chunk
+        assert results == _tag(chunk)
+    # largest first: the large file opens the first chunk, alone (it is more than a
+    # chunk's share of the work); the next largest follow it, the smallest come last
+    assert chunks[0] == ["k250"]
+    assert chunks[1][0] == "k10"
+    by_key = dict(zip(keys, sizes))
+    flat = [k for chunk in chunks for k in chunk]
+    assert [by_key[k] for k in flat] == sorted(sizes, reverse=True)
+    # about equal work per chunk: none beyond a share plus its last file, at most MAX_CHUNK
+    share = sum(s + project_module.FILE_COST for s in sizes) / (2 * project_module.CHUNKS_PER_JOB)
+    for chunk in chunks:
+        work = [by_key[k] + project_module.FILE_COST for k in chunk]
+        assert sum(work[:-1]) < share
+        assert len(chunk) <= project_module.MAX_CHUNK
+    assert len(chunks) > 2 * 2  # several chunks per worker: the last ones are small
+
+
+def test_balanced_parts_serial_is_one_chunk_in_order() -> None:
+    keys = [f"k{i}" for i in range(40)]
+    sizes = list(range(40))
+    assert list(project_module.balanced_parts(_tag, keys, 1, sizes)) == [(keys, _tag(keys))]
+
+
 def _graph(pairs: list[tuple[str, str]]) -> ImportGraph:
     graph = ImportGraph()
     for module in ("lonely", "t", "m", "s", "x"):

@@ -19,7 +19,7 @@ from tasklint.findings import Edit, Finding, Fix
 from tasklint.project import (
     BAD_INPUT,
     FileState,
-    parallel_parts,
+    balanced_parts,
     parse_source,
     read_source,
     scan_project,
@@ -885,7 +885,8 @@ def _lint_paths(
         try:
             linter = Linter(settings, index, enabled=set(enabled))
             # only the files linted again need theirs read back (the rest stay JSON text)
-            relinted = {str(resolved(Path(name))) for name, _ in todo}
+            todo_keys = [str(resolved(Path(name))) for name, _ in todo]
+            relinted = set(todo_keys)
             stored = cache.project_findings(fingerprint, relinted) if use_cache else None
             if stored is not None and not linter.use_project_findings(stored):
                 stored = None  # a damaged entry: compute them again
@@ -896,8 +897,10 @@ def _lint_paths(
             _frozen()
             _WORKER = (linter, scan.errors(), todo)
             messages: dict[str, str] | None = None
-            results: list[list[Finding]] = []
-            for part in parallel_parts(_lint_chunk, list(range(len(todo))), jobs):
+            results: list[list[Finding] | None] = [None] * len(todo)
+            sizes = [_size(scan.states.get(key)) for key in todo_keys]
+            del todo_keys
+            for positions, part in balanced_parts(_lint_chunk, list(range(len(todo))), jobs, sizes):
                 if messages is None:  # once the workers are forked: they need none of it
                     index.release_memos()  # the parent lints nothing itself
                     messages = {
@@ -905,8 +908,8 @@ def _lint_paths(
                         for fs in linter.project_findings().values()
                         for f in fs
                     }
-                for rows, reads in part:
-                    results.append(_findings_of_rows(rows, messages))
+                for position, (rows, reads) in zip(positions, part):
+                    results[position] = _findings_of_rows(rows, messages)
                     read.update(reads)
                 del part  # this chunk's rows, before the next one arrives
             del messages
@@ -928,6 +931,8 @@ def _lint_paths(
                 {k: list(v) for k, v in linter.project_findings().items()},
             )
         for (name, shown), got in zip(todo, results):
+            if got is None:  # every chunk comes back or the pool raises: never here
+                raise RuntimeError(f"no findings came back for {shown}")
             findings.extend(got)
             cache.put_findings(
                 str(resolved(Path(name))),
@@ -944,6 +949,11 @@ def _lint_paths(
         root=resolved(root),
         sources={key: (state.stamp, state.digest) for key, state in scan.states.items()},
     )
+
+
+def _size(state: FileState | None) -> int:
+    """The size of a file to lint, as the scan stat-ed it (0: unknown)."""
+    return state.stamp[1] if state is not None and state.stamp is not None else 0
 
 
 def decode_source(data: bytes) -> str:

@@ -361,18 +361,29 @@ def parallel_parts(
     """``func`` over consecutive chunks of ``keys`` (in ``jobs`` forked workers), each
     chunk's results yielded as it arrives, in input order: the caller can make each part
     compact before the next one is received (the pickled bytes of one chunk at a time)."""
-    if jobs <= 1 or len(keys) < 2 * MIN_CHUNK or not _can_fork():
-        yield func(keys)
-        return
-    import multiprocessing
-
-    # never more workers than the cores or the chunks can keep busy (``-j 500``)
-    jobs = min(jobs, usable_cores(), len(keys) // MIN_CHUNK)
+    jobs = _worker_count(len(keys), jobs)
     if jobs <= 1:
         yield func(keys)
         return
-    size = max(MIN_CHUNK, min(200, len(keys) // (jobs * 4) or 1))
+    size = max(MIN_CHUNK, min(MAX_CHUNK, len(keys) // (jobs * 4) or 1))
     chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+    yield from _pool_imap(func, chunks, jobs)
+
+
+def _worker_count(keys: int, jobs: int) -> int:
+    """How many workers ``keys`` items get: never more than the cores or the chunks can
+    keep busy (``-j 500``); 1 (run in this process) for few items or without fork."""
+    if jobs <= 1 or keys < 2 * MIN_CHUNK or not _can_fork():
+        return 1
+    return max(1, min(jobs, usable_cores(), keys // MIN_CHUNK))
+
+
+def _pool_imap(
+    func: Callable[[list[_K]], list[_T]], chunks: list[list[_K]], jobs: int
+) -> Iterator[list[_T]]:
+    """``func`` of each chunk in a pool of ``jobs`` forked workers, results in chunk order."""
+    import multiprocessing
+
     jobs = min(jobs, len(chunks))
     # Ctrl-C reaches every process of the group: the workers ignore it (no traceback from
     # each), the parent stops the pool and exits quietly
@@ -382,6 +393,49 @@ def parallel_parts(
 
 
 MIN_CHUNK = 8
+# At most this many files in one chunk (one chunk's pickled results are held at a time).
+MAX_CHUNK = 200
+
+# What a file costs beyond its bytes, in bytes (opening it, a parse's fixed cost, the facts
+# record, its results sent back): a tree of tiny files is not balanced as if it were empty.
+FILE_COST = 2000
+# Chunks per worker when they are balanced by size: the last chunk a worker takes is at
+# most about 1/CHUNKS_PER_JOB of its share, so the workers finish close together.
+CHUNKS_PER_JOB = 12
+
+
+def balanced_parts(
+    func: Callable[[list[_K]], list[_T]],
+    keys: list[_K],
+    jobs: int,
+    sizes: list[int],
+) -> Iterator[tuple[list[_K], list[_T]]]:
+    """``func`` over chunks of ``keys`` in ``jobs`` forked workers, each chunk yielded with
+    its results as it arrives: (chunk, results in chunk order). The chunks hold about equal
+    work (``sizes[i]``, the bytes of ``keys[i]``, plus FILE_COST each) and go out largest
+    files first: one large file met last no longer keeps one worker busy while the other
+    waits, and a worker that drew large files takes fewer. Serially, one chunk: ``keys``
+    in order."""
+    jobs = _worker_count(len(keys), jobs)
+    if jobs <= 1:
+        yield keys, func(keys)
+        return
+    weights = [max(0, size) + FILE_COST for size in sizes]
+    order = sorted(range(len(keys)), key=lambda i: -weights[i])  # stable: ties keep order
+    per_chunk = sum(weights) / (jobs * CHUNKS_PER_JOB)
+    chunks: list[list[_K]] = []
+    chunk: list[_K] = []
+    held = 0
+    for i in order:
+        chunk.append(keys[i])
+        held += weights[i]
+        if held >= per_chunk or len(chunk) >= MAX_CHUNK:
+            chunks.append(chunk)
+            chunk, held = [], 0
+    if chunk:
+        chunks.append(chunk)
+    yield from zip(chunks, _pool_imap(func, chunks, jobs))
+
 
 # Blocks at least this large get a mapping of their own from glibc's malloc (its default
 # before it starts raising the threshold as such blocks are freed).
@@ -656,9 +710,9 @@ def scan_project(
     compute: Callable[[list[str]], list[Any]] = (
         _compute_many_digested if cache.enabled else _compute_many
     )
-    pending = iter(todo)
-    for part in parallel_parts(compute, todo, jobs):
-        for item, key in zip(part, pending):  # the part first: zip stops at its end
+    sizes = [_size(stamps[key]) for key in todo]
+    for chunk, part in balanced_parts(compute, todo, jobs, sizes):
+        for key, item in zip(chunk, part):
             digest, facts_json, error, lowered = item[:4]
             known = item[4] if len(item) > 4 else ""
             lowering.remember(lowered)
@@ -669,6 +723,10 @@ def scan_project(
     scan.states = {k: scan.states[k] for k in order}
     cache.prune(set(order))
     return scan
+
+
+def _size(stamp: Stamp | None) -> int:
+    return stamp[1] if stamp is not None else 0
 
 
 def build_index(
