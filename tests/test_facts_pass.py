@@ -14,7 +14,15 @@ import pytest
 
 from tasklint.project import decode_source, parse_source, read_source, syntax_error_info
 from tasklint.project.facts import module_facts
-from tasklint.syntax.walk import INERT, child_nodes, statements, walk
+from tasklint.syntax.walk import (
+    INERT,
+    INERT_CLASSES,
+    active_children,
+    block_fields,
+    child_nodes,
+    statements,
+    walk,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,6 +93,32 @@ def test_statements_are_the_walks_statements_in_its_order() -> None:
             assert all(a is b for a, b in zip(got, expected))
             checked += 1
     assert checked > 1_000
+
+
+def test_active_children_are_the_children_that_are_not_inert() -> None:
+    checked = 0
+    for tree in _trees():
+        for node in ast.walk(tree):
+            expected = [c for c in ast.iter_child_nodes(node) if not isinstance(c, INERT)]
+            got = active_children(node)
+            assert len(got) == len(expected)
+            assert all(a is b for a, b in zip(got, expected))
+            checked += 1
+    assert checked > 10_000
+    assert all(issubclass(cls, INERT) for cls in INERT_CLASSES)
+
+
+def test_a_statement_without_block_fields_holds_no_statement() -> None:
+    """What the statement walks that skip simple statements (collect_defs, _mutated_names,
+    _conditional_visit, the celery_config collector) rely on."""
+    for tree in _trees():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.stmt) and not block_fields(node.__class__):
+                assert not any(
+                    isinstance(n, (ast.stmt, ast.excepthandler))
+                    for n in ast.walk(node)
+                    if n is not node
+                )
 
 
 def test_inert_nodes_hold_no_node_but_a_context() -> None:

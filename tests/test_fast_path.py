@@ -148,3 +148,31 @@ def test_generated_project_same_with_every_gate_open(
     codes = {row[3] for row in gated}
     # the comparison means something only if the project has findings of several rules
     assert {"TQ201", "TQ203"} <= codes, codes
+
+
+def test_a_rule_whose_package_a_module_does_not_import_does_not_parse_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TQ110 (Rule.packages: dramatiq) passes the textual gate of a Celery task's
+    ``time_limit=`` but finds nothing in a module that does not import Dramatiq: the rules
+    pass does not parse that module for it, and still parses and flags a Dramatiq one."""
+    import tasklint.engine as engine
+
+    (tmp_path / "celery_tasks.py").write_text(
+        "from celery import shared_task\n\n\n@shared_task(time_limit=60)\ndef t():\n    pass\n"
+    )
+    (tmp_path / "actors.py").write_text(
+        "import dramatiq\n\n\n@dramatiq.actor(time_limit=60)\ndef a():\n    pass\n"
+    )
+    parsed: list[str] = []
+    real = engine.parse_source
+
+    def counting(source: str, filename: str) -> object:
+        parsed.append(Path(filename).name)
+        return real(source, filename)
+
+    monkeypatch.setattr(engine, "parse_source", counting)
+    settings = Settings().with_overrides(select=("TQ110",))
+    result = lint_paths([tmp_path], settings, use_cache=False, base=tmp_path, root=tmp_path)
+    assert [(f.path, f.code) for f in result.findings] == [("actors.py", "TQ110")]
+    assert parsed == ["actors.py"]
