@@ -206,6 +206,21 @@ def _function_verdict(ctx: FileContext, ancestors: list[ast.AST], i: int) -> ast
     return _called_in_transaction(anc.name, owner, owner_facts)
 
 
+def _with_subclasses(*classes: type) -> frozenset[type]:
+    found: set[type] = set()
+    todo = list(classes)
+    while todo:
+        cls = todo.pop()
+        if cls not in found:
+            found.add(cls)
+            todo.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+# The ancestors enclosing_transaction looks at (any other: only stepped over).
+_DECIDING = _with_subclasses(*FUNCTION_NODES, ast.With, ast.AsyncWith, ast.Lambda, ast.ClassDef)
+
+
 def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:
     """The ``with``/decorated function that keeps ``node`` inside a transaction, if any.
 
@@ -221,8 +236,12 @@ def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:
     )
     withs: dict[int, tuple[ast.AST, bool]] = ctx.memo.setdefault("transactions.with", {})
     child: ast.AST = node
+    deciding = _DECIDING
     for i in range(len(ancestors) - 1, -1, -1):
         anc = ancestors[i]
+        if anc.__class__ not in deciding:  # most ancestors: an expression, a statement...
+            child = anc
+            continue
         if isinstance(anc, FUNCTION_NODES):
             known = memo.get(id(anc))
             if known is None or known[0] is not anc:
