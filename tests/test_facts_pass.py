@@ -18,6 +18,7 @@ from tasklint.syntax.walk import (
     INERT,
     INERT_CLASSES,
     active_children,
+    active_walk,
     block_fields,
     child_nodes,
     statements,
@@ -106,6 +107,18 @@ def test_active_children_are_the_children_that_are_not_inert() -> None:
             checked += 1
     assert checked > 10_000
     assert all(issubclass(cls, INERT) for cls in INERT_CLASSES)
+
+
+def test_active_walk_is_the_walk_without_inert_nodes() -> None:
+    checked = 0
+    for tree in _trees():
+        for node in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.stmt))]:
+            expected = [n for n in ast.walk(node) if n is node or not isinstance(n, INERT)]
+            got = active_walk(node)
+            assert len(got) == len(expected)
+            assert all(a is b for a, b in zip(got, expected))
+            checked += 1
+    assert checked > 1_000
 
 
 def test_a_statement_without_block_fields_holds_no_statement() -> None:

@@ -17,7 +17,14 @@ from typing import Any, Callable
 from tasklint.data.compat import dataclass
 from tasklint.syntax.names import NameResolver, Scope
 from tasklint.syntax.values import Value, json_safe
-from tasklint.syntax.walk import active_children, block_fields, child_nodes, share_walk, walk
+from tasklint.syntax.walk import (
+    active_children,
+    active_walk,
+    block_fields,
+    child_nodes,
+    share_walk,
+    walk,
+)
 
 CONTEXTMANAGER_DECORATORS = {
     "contextlib.contextmanager",
@@ -1326,7 +1333,7 @@ class _FactCollector:
                 if stmt.name in ("apply_async", "delay", "__enter__", "__aenter__"):
                     self._scan_body(stmt, method, self.resolver.scope_of(stmt) or class_scope)
                 if self.mentions_celery:
-                    for sub in walk(stmt):
+                    for sub in active_walk(stmt):  # attributes and calls: never inert
                         kind = sub.__class__  # parsed trees hold exact ``ast`` classes
                         if kind is not ast.Attribute and kind is not ast.Call:
                             continue

@@ -170,6 +170,31 @@ def child_layout(cls: type) -> tuple[tuple[str, int], ...]:
     return found if found is not None else _layout(cls)
 
 
+def active_walk(node: ast.AST) -> list[ast.AST]:
+    """``[n for n in walk(node) if not isinstance(n, INERT)]`` (``node`` itself first even
+    if inert): breadth first, in walk's order, without the names, constants, contexts and
+    operators, which hold no other node (half the nodes of most code)."""
+    todo: list[ast.AST] = [node]
+    append = todo.append
+    layouts, node_class, inert = _LAYOUTS, ast.AST, INERT_CLASSES
+    for current in todo:
+        cls = current.__class__
+        layout = layouts.get(cls)
+        if layout is None:
+            layout = _layout(cls)
+        for name, _how in layout:
+            value = getattr(current, name, None)
+            if value is None:
+                continue
+            if value.__class__ is list:
+                for item in value:
+                    if item.__class__ not in inert and isinstance(item, node_class):
+                        append(item)
+            elif value.__class__ not in inert and isinstance(value, node_class):
+                append(value)
+    return todo
+
+
 def _walk(node: ast.AST) -> list[ast.AST]:
     todo: list[ast.AST] = [node]
     append, extend = todo.append, todo.extend
