@@ -21,8 +21,10 @@ from tasklint.syntax.walk import (
     active_walk,
     block_fields,
     child_nodes,
+    share_walk,
     statements,
     walk,
+    walk_active,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,6 +121,19 @@ def test_active_walk_is_the_walk_without_inert_nodes() -> None:
             assert all(a is b for a, b in zip(got, expected))
             checked += 1
     assert checked > 1_000
+
+
+def test_walk_active_is_the_shared_walk_once_made_else_the_active_walk() -> None:
+    tree = parse_source(EDGES, "edges.py")
+    every = [n for n in ast.walk(tree) if n is tree or not isinstance(n, INERT)]
+    share_walk(tree)
+    try:
+        first = walk_active(tree)  # the shared walk is not made yet
+        assert len(first) == len(every) and all(a is b for a, b in zip(first, every))
+        shared = walk(tree)
+        assert walk_active(tree) is shared  # made: reused, inert nodes and all
+    finally:
+        share_walk(None)
 
 
 def test_a_statement_without_block_fields_holds_no_statement() -> None:

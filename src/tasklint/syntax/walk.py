@@ -170,6 +170,15 @@ def child_layout(cls: type) -> tuple[tuple[str, int], ...]:
     return found if found is not None else _layout(cls)
 
 
+def walk_active(node: ast.AST) -> list[ast.AST]:
+    """Every node below ``node`` that is not inert, in ``walk``'s order, and maybe inert ones
+    too: the shared walk of ``node`` when it is made already (see share_walk), else
+    ``active_walk(node)``. For callers that skip the nodes they do not look for."""
+    if node is _SHARED[0] and node is not None and isinstance(_SHARED[1], list):
+        return _SHARED[1]
+    return active_walk(node)
+
+
 def active_walk(node: ast.AST) -> list[ast.AST]:
     """``[n for n in walk(node) if not isinstance(n, INERT)]`` (``node`` itself first even
     if inert): breadth first, in walk's order, without the names, constants, contexts and

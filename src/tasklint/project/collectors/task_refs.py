@@ -8,7 +8,7 @@ from typing import Any
 
 from tasklint.project.facts import ModuleFacts, register_collector
 from tasklint.syntax.names import NameResolver
-from tasklint.syntax.walk import walk
+from tasklint.syntax.walk import walk_active
 
 MARKERS = (
     "send_task",
@@ -42,7 +42,7 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
     makers: set[int] = set()  # ``return app.task(fn, ...)`` of a task-making function
     # one breadth-first walk: a def comes before its decorators and its body's calls, so
     # both sets are complete for a call by the time the walk reaches it
-    for node in walk(tree):
+    for node in walk_active(tree):  # the nodes looked at are never inert
         kind = node.__class__
         if kind not in _LOOKED_AT:  # most nodes: names, attributes, constants...
             continue
