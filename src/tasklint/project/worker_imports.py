@@ -18,7 +18,9 @@ Django's own start-up code:
   settings module, then for each installed app its module, its ``apps`` and ``models``
   modules, the imports inside ``AppConfig.ready()``, its ``admin`` module when
   ``django.contrib.admin`` is installed with its default config (admin's ``autodiscover``),
-  and ``<app>.<name>`` for each ``autodiscover_modules("name")`` call;
+  and ``<app>.<name>`` for each ``autodiscover_modules("name")`` call, and the project
+  modules named by dotted strings in the settings (``ROOT_URLCONF``, ``MIDDLEWARE``, ...;
+  for a setting whose value is not known, every string written to it at module level);
 - then every module those import at module level, transitively (``try`` bodies included),
   and the parent packages of each imported module.
 
