@@ -225,7 +225,7 @@ class EnqueueReachableFromTransaction(Rule):
         callee = summaries.resolve_call(node, ctx, ctx.scope())
         if callee is None:
             return
-        steps = summaries.enqueue_path(callee)
+        steps = summaries.enqueue_path_at(node, callee)
         if steps is None:
             return
         head = (
