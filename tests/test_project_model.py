@@ -260,3 +260,51 @@ def test_forwarding_decorator_that_edits_its_options_is_not_followed() -> None:
     assert index.task("proj.celery.a") is None
     b = index.task("proj.celery.b")
     assert b is not None and b.bind
+
+
+def test_an_app_assigned_to_no_name_keeps_the_configuration_written_on_it() -> None:
+    index = make_index(
+        {
+            "proj.__init__": "",
+            "proj.runtime": """
+                from celery import Celery
+
+                def setup(registry):
+                    registry["celery.app"] = Celery("x")
+                    registry["celery.app"].conf.update(task_time_limit=300)
+                    registry["celery.app"].conf.task_acks_late = True
+            """,
+        }
+    )
+    (app,) = CeleryModel(index, Settings()).apps
+    assert app.ident == "proj.runtime:5"  # module and line: no absolute path in messages
+    assert app.value("task_time_limit").value == 300  # type: ignore[union-attr]
+    assert app.value("task_acks_late").value is True  # type: ignore[union-attr]
+    assert not app.is_open
+
+
+def test_configuration_reaching_no_known_app_opens_apps_made_in_functions() -> None:
+    index = make_index(
+        {
+            "proj.__init__": "",
+            "proj.runtime": """
+                from celery import Celery
+
+                class Runtime:
+                    def __init__(self):
+                        self.celery = Celery("x")
+
+                    def configure(self):
+                        self.celery.conf.update(task_time_limit=300)
+
+                def module_level():
+                    app = Celery("y", task_acks_late=True)
+                    return app
+            """,
+        }
+    )
+    apps = CeleryModel(index, Settings()).apps
+    assert [a.ident for a in apps] == ["proj.runtime:6", "proj.runtime:12"]
+    assert all(a.is_open for a in apps)
+    assert apps[1].value("task_acks_late").value is True  # type: ignore[union-attr]
+    assert apps[0].value("task_time_limit") is None  # absent here, but the app is open

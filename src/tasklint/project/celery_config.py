@@ -346,6 +346,9 @@ class CeleryModel:
 
     def _build_apps(self) -> None:
         pending_ops: list[tuple[ModuleFacts, dict[str, Any], AppConfig | None]] = []
+        # apps configured through expressions tasklint may not follow (see _close_loose_apps)
+        loose: list[AppConfig] = []
+        unattributed: list[str] = []
         for facts in self._modules():
             data = facts.extras.get("celery_config")
             if not data:
@@ -358,7 +361,7 @@ class CeleryModel:
                 ident = (
                     f"{facts.module}.{app['var']}"
                     if app.get("var")
-                    else f"{facts.path}:{app['line']}"
+                    else f"{facts.module}:{app['line']}"  # no absolute path in messages
                 )
                 cfg = AppConfig(
                     ident=ident,
@@ -370,6 +373,8 @@ class CeleryModel:
                 self._apply_kwargs(cfg, facts, app)
                 self.apps.append(cfg)
                 local_apps[i] = cfg
+                if app.get("anonymous") or app.get("in_function"):
+                    loose.append(cfg)
                 if app.get("var") and not app.get("in_function"):
                     self._app_by_qualname[ident] = cfg
             for op in data.get("ops", []):
@@ -379,13 +384,32 @@ class CeleryModel:
                 pending_ops.append(
                     (facts, op, local_apps.get(local) if local is not None else None)
                 )
+            if not test:
+                unattributed.extend(f"{facts.path}:{n}" for n in data.get("unattributed", []))
         self._build_other_apps()
         for facts, op, local in pending_ops:
             targets = [local] if local is not None else self._apps_for_receiver(op.get("receiver"))
+            if not targets:
+                unattributed.append(f"{facts.path}:{op['line']}")
             for cfg in targets:
                 self._apply_op(cfg, facts, op)
+        self._close_loose_apps(loose, unattributed)
         for cfg in self.apps:
             self._finish(cfg)
+
+    @staticmethod
+    def _close_loose_apps(loose: list[AppConfig], unattributed: list[str]) -> None:
+        """An app made inside a function or assigned to no plain name (``self.app =
+        Celery(...)``, ``registry["celery"] = Celery(...)``) is reached elsewhere through
+        names tasklint does not link to it (the factory's return value, another method's
+        ``self.app``): configuration that reaches no known app may be its, so what it leaves
+        absent is unknown."""
+        if not unattributed:
+            return
+        where = unattributed[0].rsplit("/", 1)[-1]
+        more = f" and {len(unattributed) - 1} more" if len(unattributed) > 1 else ""
+        for cfg in loose:
+            cfg.open_reasons.append(f"configuration that reaches no known app ({where}{more})")
 
     def _build_other_apps(self) -> None:
         """Apps not made by a ``Celery(...)`` call: instances of project classes deriving

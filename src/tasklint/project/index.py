@@ -443,6 +443,9 @@ class ProjectIndex:
         if made is None or inner_qn is None:
             return None
         inner = self._task_decorator_uncached(inner_qn, depth + 1)
+        if inner is not None and inner.library == "rq":
+            # ``job = functools.partial(RecordingJob, connection=redis)`` (Redash's shape)
+            return TaskDecorator("rq", None, (*inner.layers, (t.module, made)))
         if inner is None or inner.library != "celery":
             return None
         return TaskDecorator("celery", inner.app, (*inner.layers, (t.module, made)))
@@ -465,8 +468,8 @@ class ProjectIndex:
             return "celery"
         if canon in DRAMATIQ_ACTOR:
             return "dramatiq"
-        if canon in RQ_JOB:
-            return "rq"
+        if canon in RQ_JOB or self.is_class_subclass_of(qualname, RQ_JOB):
+            return "rq"  # also a project subclass of ``rq.decorators.job``
         if canon in DJANGO_RQ_JOB:
             return "django_rq"
         for name in (qualname, canon or qualname):

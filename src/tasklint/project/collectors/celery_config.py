@@ -2,10 +2,13 @@
 
 Recorded (all JSON-safe):
 - ``apps``: every ``Celery(...)`` call bound to a name (module level or a function local),
-  with its keyword arguments folded to Values and their lines;
+  with its keyword arguments folded to Values and their lines; one assigned to anything else
+  (``registry["celery"] = Celery(...)``, ``self.app = Celery(...)``) is ``anonymous``, and
+  configuration written on the same expression in the same scope is linked to it;
 - ``ops``: configuration operations on a receiver that may be an app — ``R.conf.update``,
   ``R.conf.X = v``, ``R.conf["X"] = v``, ``R.config_from_object(...)``,
   ``R.config_from_envvar(...)`` — with the receiver's qualified name (resolved later);
+- ``unattributed``: lines of such operations on a receiver that has no qualified name;
 - ``django_settings``: ``DJANGO_SETTINGS_MODULE`` defaults set in this module.
 """
 
@@ -45,11 +48,14 @@ class _Collector:
         self.django: list[dict[str, Any]] = []
         # ``R.autodiscover_tasks(...)``: evidence that R is used as an app (no configuration)
         self.uses: list[dict[str, Any]] = []
+        self.unattributed: list[int] = []  # configuration on a receiver with no name
 
     # receivers ----------------------------------------------------------------------------
     def _receiver(self, expr: ast.expr, locals_: dict[str, int]) -> dict[str, Any] | None:
         if isinstance(expr, ast.Name) and expr.id in locals_:
             return {"local_app": locals_[expr.id]}
+        if not isinstance(expr, ast.Name) and _expr_key(expr) in locals_:
+            return {"local_app": locals_[_expr_key(expr)]}
         qn = self.resolver.qualname(expr)
         if qn is None:
             return None
@@ -131,7 +137,9 @@ class _Collector:
                             self.apps[index]["var"] = target.id
                         break
                 else:
-                    self._app(None, value, in_function)
+                    index = self._app(None, value, in_function)
+                    self.apps[index]["anonymous"] = True
+                    locals_[_expr_key(targets[0])] = index
                 return
             self._call(value, locals_)
         for target in targets:
@@ -150,6 +158,7 @@ class _Collector:
                 continue
             receiver = self._receiver(conf, locals_)
             if receiver is None:
+                self.unattributed.append(stmt.lineno)
                 continue
             self.ops.append(
                 {
@@ -175,6 +184,7 @@ class _Collector:
         ):
             receiver = self._receiver(func.value.value, locals_)
             if receiver is None:
+                self.unattributed.append(call.lineno)
                 return
             entries: dict[str, Any] = {}
             splats: list[dict[str, Any]] = []
@@ -228,6 +238,7 @@ class _Collector:
         if func.attr in CONFIG_METHODS:
             receiver = self._receiver(func.value, locals_)
             if receiver is None:
+                self.unattributed.append(call.lineno)
                 return
             op: dict[str, Any] = {**receiver, "kind": func.attr, "line": call.lineno}
             if func.attr == "config_from_object" and call.args:
@@ -266,6 +277,11 @@ class _Collector:
         return False
 
 
+def _expr_key(expr: ast.expr) -> str:
+    """The key of an assignment target that is no plain name, among the names of a scope."""
+    return "@" + ast.unparse(expr)
+
+
 def _discovered(call: ast.Call) -> dict[str, Any]:
     """What ``autodiscover_tasks(...)`` searches: ``{"django": True}`` (no argument, or
     ``lambda: settings.INSTALLED_APPS``), ``{"packages": [...]}`` (a literal list), or
@@ -287,7 +303,7 @@ def _discovered(call: ast.Call) -> dict[str, Any]:
     return {}
 
 
-@register_collector("celery_config", version=4)  # 4: symbolic values, splats
+@register_collector("celery_config", version=5)  # 5: anonymous apps, unattributed
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     used = set(facts.imported_packages)
     source = resolver.source
@@ -313,11 +329,18 @@ def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dic
                     and isinstance(stmt.value.value, str)
                 ):
                     collector.django.append({"module": stmt.value.value, "line": stmt.lineno})
-    if not (collector.apps or collector.ops or collector.django or collector.uses):
+    if not (
+        collector.apps
+        or collector.ops
+        or collector.django
+        or collector.uses
+        or collector.unattributed
+    ):
         return None
     return {
         "apps": collector.apps,
         "ops": collector.ops,
         "django_settings": collector.django,
         "uses": collector.uses,
+        "unattributed": collector.unattributed,
     }
