@@ -151,6 +151,64 @@ def test_cycle_settles_to_the_enqueue(tmp_path: Path) -> None:
     assert pong is not None and len(pong) == 1
 
 
+CHAINS = """
+from shop.tasks import ship
+
+
+def notify(order):
+    long_way(order)  # first in call order, three steps to the enqueue
+    short_way(order)  # second, two steps
+
+
+def long_way(order):
+    middle(order)
+
+
+def middle(order):
+    ship.delay(order.id)
+
+
+def short_way(order):
+    ship.delay(order.id)
+
+
+def both(order):
+    middle(order)
+    short_way(order)
+"""
+
+
+def _chains(tmp_path: Path) -> Summaries:
+    pkg = tmp_path / "shop"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "tasks.py").write_text(TASKS)
+    (pkg / "flows.py").write_text(CHAINS)
+    settings = Settings()
+    index, errors = build_index(tmp_path, settings, use_cache=False)
+    assert not errors
+    return Summaries.of(index, settings)
+
+
+def _route(summaries: Summaries, function: str) -> list[str]:
+    path = summaries.enqueue_path(f"shop.flows.{function}")
+    assert path is not None
+    return [step.what for step in path]
+
+
+def test_enqueue_path_is_a_shortest_one_whatever_was_asked_before(tmp_path: Path) -> None:
+    # asked first: the shortest path, through the second call
+    fresh = _chains(tmp_path / "fresh")
+    assert _route(fresh, "notify") == ["short_way", "ship"]
+    # the longer callee settled first (memoised) must not make it the path: the answer
+    # does not depend on the order files are linted in, nor on --jobs
+    warmed = _chains(tmp_path / "warmed")
+    assert _route(warmed, "long_way") == ["middle", "ship"]
+    assert _route(warmed, "notify") == ["short_way", "ship"]
+    # among paths of equal length, the first call wins
+    assert _route(fresh, "both") == ["middle", "ship"]
+
+
 def test_cycle_without_enqueue_settles_to_none(tmp_path: Path) -> None:
     summaries = _summaries(tmp_path)
     assert summaries.enqueue_path("shop.services.spin") is None

@@ -45,7 +45,6 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context)  # nothing below them, none of the above
-MAX_ROUNDS = 64  # fixed-point rounds for one query
 MAX_REACH = 5000  # functions visited for one query (beyond: unknown, never a finding)
 MAX_CHAIN = 12  # steps kept in a reported path
 MAX_CLASS_DEPTH = 12
@@ -603,7 +602,8 @@ class Summaries:
         """Steps from ``function`` to an enqueue outside ``on_commit``, or None.
 
         A least fixed point over the functions reachable from ``function``: a function
-        enqueues if its body does, or if it calls one that does.
+        enqueues if its body does, or if it calls one that does; the path reported is a
+        shortest one (the first callee in call order among equals).
         """
         if function in self._paths:
             return self._paths[function]
@@ -629,8 +629,20 @@ class Summaries:
         for name in order:
             effects = self.local(name)
             paths[name] = (effects.enqueue,) if effects and effects.enqueue else None
-        for _ in range(MAX_ROUNDS):
-            changed = False
+        # Shortest paths, level by level (a path of ``length`` steps goes through a callee
+        # whose own path has ``length - 1``), the first such callee in call order: the
+        # path a function gets does not depend on which functions earlier queries settled
+        # (their paths, memoised, are shortest too), so neither on the order files are
+        # linted in nor on --jobs
+        longest_memo = 0  # the longest memoised path a function of ``order`` calls into
+        for name in order:
+            effects = self.local(name)
+            for _, callee in effects.calls if effects is not None else ():
+                memo = None if callee in paths else self._paths.get(callee)
+                if memo is not None:
+                    longest_memo = max(longest_memo, len(memo))
+        for length in range(2, MAX_CHAIN + 1):
+            found: dict[str, tuple[Step, ...]] = {}
             for name in order:
                 if paths[name] is not None:
                     continue
@@ -638,13 +650,12 @@ class Summaries:
                 assert effects is not None
                 for line, callee in effects.calls:
                     rest = paths[callee] if callee in paths else self._paths.get(callee)
-                    if rest is not None and len(rest) < MAX_CHAIN:
-                        step = Step(name, effects.path, line, self.label(callee))
-                        paths[name] = (step, *rest)
-                        changed = True
+                    if rest is not None and len(rest) == length - 1:
+                        found[name] = (Step(name, effects.path, line, self.label(callee)), *rest)
                         break
-            if not changed:
-                break
+            paths.update(found)
+            if not found and length - 1 >= longest_memo:
+                break  # no path grows beyond this length any more
         if complete:
             self._paths.update(paths)
         else:  # too big to settle: the functions found so far stay unknown (None)
