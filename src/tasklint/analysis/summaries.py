@@ -685,13 +685,18 @@ class Summaries:
         for line, col, step in effects.enqueue_sites:
             if not off(line, col):
                 return (step,)
+        best: tuple[Step, ...] | None = None  # a shortest one, the first in call order
         for (line, sub), col in zip(effects.calls, effects.call_cols):
             if off(line, col):
                 continue
             rest = self.enqueue_path(sub)
-            if rest is not None and len(rest) < MAX_CHAIN:
-                return (Step(callee, effects.path, line, self.label(sub)), *rest)
-        return None
+            if (
+                rest is not None
+                and len(rest) < MAX_CHAIN
+                and (best is None or len(rest) < len(best) - 1)
+            ):
+                best = (Step(callee, effects.path, line, self.label(sub)), *rest)
+        return best
 
     def returns_model(self, function: str) -> str | None:
         """The kind of model value (``model instance``, ``queryset``) the function returns
