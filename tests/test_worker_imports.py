@@ -3,11 +3,12 @@ whether a computed import may run while the worker starts, and the inventory rea
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from tasklint.config import Settings
 from tasklint.project import build_index
-from tasklint.project.worker_imports import WorkerImports, _decorated, _enclosing_def
+from tasklint.project.worker_imports import WorkerImports, _decorated, _enclosing_def, _writes
 
 SOURCE = '''\
 """docstring naming load()"""
@@ -162,3 +163,86 @@ def test_computed_import_reached_from_module_level_makes_the_set_unknown(tmp_pat
         "while the worker starts"
     )
     assert worker.registration("proj.orphan").state == "unknown"
+
+
+SETTINGS_WRITES = """\
+import os
+from proj.base import *
+
+MIDDLEWARE += ["proj.mw.A"]
+if os.environ.get("X"):
+    LOGGING["handlers"]["db"] = {"class": "proj.log.DbHandler"}
+try:
+    STORAGE, OTHER = "proj.storage.S3", "proj.other"
+except ImportError:
+    pass
+for name in ["proj.extra.One"]:
+    PLUGINS.append(name)
+NAME = f"proj.{os.environ['X']}.Handler"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+
+
+def later():
+    MIDDLEWARE.append("proj.never.Called")
+
+
+class Holder:
+    VALUE = "proj.in_class"
+"""
+
+
+def test_settings_writes_every_branch_at_module_level() -> None:
+    tree = ast.parse(SETTINGS_WRITES)
+    found = [(w.key, w.where, w.mutates, w.strings) for w in _writes(tree.body, "s.py")]
+    assert found == [
+        ("MIDDLEWARE", "s.py:4", True, ("proj.mw.A",)),
+        ("LOGGING", "s.py:6", True, ("proj.log.DbHandler", "class", "db", "handlers")),
+        ("STORAGE", "s.py:8", False, ("proj.other", "proj.storage.S3")),
+        ("OTHER", "s.py:8", False, ("proj.other", "proj.storage.S3")),
+        ("PLUGINS", "s.py:12", True, ("proj.extra.One",)),  # what the loop goes over
+        ("NAME", "s.py:13", False, ()),  # pieces of an f-string name nothing
+        ("os", "s.py:14", True, ("proj.settings", "DJANGO_SETTINGS_MODULE")),
+    ]
+
+
+def _unknown_settings_project(root: Path, extra: str) -> None:
+    write(
+        root,
+        {
+            "pyproject.toml": "[tool.tasklint]\n",
+            "proj/__init__.py": "",
+            "proj/celery.py": (
+                "import os\nfrom celery import Celery\n\n"
+                "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"
+                "app = Celery('proj')\n"
+                "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+            ),
+            "proj/settings.py": (
+                "import os\n\nINSTALLED_APPS = []\nMIDDLEWARE = ['proj.mw.Audit']\n" + extra
+            ),
+            "proj/mw.py": "",
+            "proj/routing.py": "",
+        },
+    )
+
+
+def test_unknown_setting_counts_every_string_written_to_it(tmp_path: Path) -> None:
+    _unknown_settings_project(
+        tmp_path, "if os.environ.get('R'):\n    MIDDLEWARE.append('proj.routing.Router')\n"
+    )
+    index, _ = build_index(tmp_path, Settings(), use_cache=False)
+    worker = WorkerImports.of(index, Settings())
+    assert worker.unknown is None
+    assert worker.registration("proj.routing").reason == (
+        "a dotted path in settings.MIDDLEWARE (proj/settings.py:6; its value is not known: "
+        "every string written to it counts)"
+    )
+    assert worker.registration("proj.mw").state == "registered"
+
+
+def test_known_setting_keeps_its_reason(tmp_path: Path) -> None:
+    _unknown_settings_project(tmp_path, "")
+    index, _ = build_index(tmp_path, Settings(), use_cache=False)
+    worker = WorkerImports.of(index, Settings())
+    assert worker.registration("proj.mw").reason == "a dotted path in settings.MIDDLEWARE"
+    assert worker.registration("proj.routing").state == "unregistered"

@@ -18,7 +18,9 @@ Django's own start-up code:
   settings module, then for each installed app its module, its ``apps`` and ``models``
   modules, the imports inside ``AppConfig.ready()``, its ``admin`` module when
   ``django.contrib.admin`` is installed with its default config (admin's ``autodiscover``),
-  and ``<app>.<name>`` for each ``autodiscover_modules("name")`` call;
+  and ``<app>.<name>`` for each ``autodiscover_modules("name")`` call, and the project
+  modules named by dotted strings in the settings (``ROOT_URLCONF``, ``MIDDLEWARE``, ...;
+  for a setting whose value is not known, every string written to it at module level);
 - then every module those import at module level, transitively (``try`` bodies included),
   and the parent packages of each imported module.
 
@@ -30,6 +32,7 @@ answer is *unknown* and TQ112 stays silent.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import io
 import re
@@ -203,6 +206,106 @@ def _template_tag_libraries(modules: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
+@dataclass(frozen=True)
+class _SettingWrite:
+    """A module-level statement of a settings module that binds or changes ``key``:
+    ``mutates`` for ``key.append(...)``, ``key += ...``, ``key[...] = ...`` (a plain
+    ``key = ...`` binds); ``strings``: the string constants in it."""
+
+    key: str
+    where: str
+    mutates: bool
+    strings: tuple[str, ...]
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """``X`` of ``X``, ``X[...]``, ``X.attr``, ``X["a"]["b"]`` (None: anything else)."""
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _target_names(node: ast.expr) -> Iterator[tuple[str, bool]]:
+    """The names an assignment target writes, each with: is it a change of a value (an
+    item or attribute) rather than a binding?"""
+    if isinstance(node, ast.Name):
+        yield node.id, False
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for item in node.elts:
+            yield from _target_names(item)
+    elif isinstance(node, ast.Starred):
+        yield from _target_names(node.value)
+    else:
+        name = _root_name(node)
+        if name is not None:
+            yield name, True
+
+
+def _constant_strings(node: ast.AST) -> tuple[str, ...]:
+    """The string constants in a statement (not the pieces of an f-string)."""
+    out: list[str] = []
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.JoinedStr):
+            continue
+        if isinstance(current, ast.Constant) and isinstance(current.value, str):
+            out.append(current.value)
+            continue
+        stack.extend(ast.iter_child_nodes(current))
+    return tuple(out)
+
+
+def _statement_writes(stmt: ast.stmt) -> list[tuple[str, bool]]:
+    """The names a simple statement binds or changes (see ``_target_names``)."""
+    if isinstance(stmt, ast.Assign):
+        return [w for target in stmt.targets for w in _target_names(target)]
+    if isinstance(stmt, ast.AnnAssign):
+        return list(_target_names(stmt.target)) if stmt.value is not None else []
+    if isinstance(stmt, ast.AugAssign):
+        name = _root_name(stmt.target)
+        return [(name, True)] if name is not None else []
+    if (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Attribute)
+    ):  # ``MIDDLEWARE.append(...)``, ``LOGGING["handlers"].update(...)``
+        name = _root_name(stmt.value.func.value)
+        return [(name, True)] if name is not None else []
+    return []
+
+
+def _writes(body: list[ast.stmt], rel: str, depth: int = 0) -> Iterator[_SettingWrite]:
+    """The writes of the statements that run at module level: every branch of ``if``,
+    ``try``, ``with``, ``for``, ``while`` and ``match`` (not function or class bodies). A
+    write inside a ``for`` loop also holds the strings of what the loop iterates over."""
+    if depth > 50:
+        return
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            looped = _constant_strings(stmt.iter)
+            for write in _writes([*stmt.body, *stmt.orelse], rel, depth + 1):
+                yield _SettingWrite(write.key, write.where, write.mutates, write.strings + looped)
+            continue
+        inner: list[ast.stmt] = []
+        for name in ("body", "orelse", "finalbody"):
+            inner.extend(getattr(stmt, name, None) or [])
+        for handler in getattr(stmt, "handlers", None) or []:
+            inner.extend(handler.body)
+        for case in getattr(stmt, "cases", None) or []:
+            inner.extend(case.body)
+        if inner:
+            yield from _writes(inner, rel, depth + 1)
+            continue
+        found = _statement_writes(stmt)
+        if found:
+            strings = _constant_strings(stmt)
+            for key, mutates in found:
+                yield _SettingWrite(key, f"{rel}:{stmt.lineno}", mutates, strings)
+
+
 @dataclass
 class _NameIndex:
     """Which modules of one import set use each identifier (``_Builder.holders``): the
@@ -230,6 +333,7 @@ class _Builder:
         self._holders: _NameIndex | None = None
         self._sorted_modules: list[str] | None = None
         self._position: dict[str, int] = {}
+        self._settings_writes: dict[str, list[_SettingWrite]] | None = None
 
     # -- helpers -------------------------------------------------------------------------
     def production(self) -> list[ModuleFacts]:
@@ -747,6 +851,80 @@ class _Builder:
                 module = self.module_named(text)
                 if module is not None:
                     self.root(module, f"a dotted path in settings.{key}")
+        self.settings_written_paths(settings_module, symbols)
+
+    def settings_written_paths(
+        self, settings_module: str, symbols: dict[str, tuple[ModuleFacts, Any]]
+    ) -> None:
+        """Settings whose value is not known (appended to, bound under ``if``/``try`` or
+        twice, built by a call), over-approximated: every dotted string written to
+        them at module level of the settings modules, in any branch, counts. So does every
+        string a statement adds to a known value from another settings module (``from .base
+        import *`` then ``MIDDLEWARE.append(...)``), which the folded value does not show.
+        More modules counted as imported can only silence TQ112."""
+        for write in self.settings_writes(settings_module):
+            key = write.key
+            if key.startswith("CELERY") or "BEAT" in key or key.startswith("_"):
+                continue  # task names, not modules Django imports
+            found = symbols.get(key)
+            if found is None:
+                continue  # not a setting: an imported module (``os.environ.setdefault``)
+            value = resolve_value(self.index, found[1].folded or Value("unknown"))
+            if value.kind == "const":
+                if not write.mutates:
+                    continue  # the binding the folded value already shows (or overrides)
+                why = f"a dotted path added to settings.{key} ({write.where})"
+            else:
+                why = (
+                    f"a dotted path in settings.{key} ({write.where}; its value is not "
+                    "known: every string written to it counts)"
+                )
+            for text in write.strings:
+                module = self.module_named(text)
+                if module is not None:
+                    self.root(module, why)
+
+    def settings_writes(self, settings_module: str) -> list[_SettingWrite]:
+        """The module-level statements of the settings modules (the module and what it
+        runs into its namespace, as ``_module_symbols`` follows them) that bind or change a
+        name, with the strings in each; the settings files are parsed once per build."""
+        if self._settings_writes is None:
+            self._settings_writes = {}
+        cached = self._settings_writes.get(settings_module)
+        if cached is not None:
+            return cached
+        out: list[_SettingWrite] = []
+        for module in self.settings_sources(settings_module, set()):
+            facts = self.index.modules[module]
+            try:
+                tree = ast.parse(read_source(Path(facts.path)))
+            except (OSError, UnicodeDecodeError, LookupError, SyntaxError, ValueError):
+                raise _Unknown(f"the Django settings {facts.path} cannot be read") from None
+            out.extend(_writes(tree.body, self.rel(facts)))
+        self._settings_writes[settings_module] = out
+        return out
+
+    def settings_sources(self, module: str, seen: set[str]) -> list[str]:
+        """The modules whose module-level names ``CeleryModel._module_symbols`` merges into
+        the settings (``import *``, a ``try`` fallback's ``import *`` of a non-test module,
+        django-split-settings includes)."""
+        if module in seen or module not in self.index.modules:
+            return []
+        seen.add(module)
+        facts = self.index.modules[module]
+        out: list[str] = []
+        for imp in sorted(facts.imports, key=lambda i: i.line):
+            if "*" in imp.names and imp.scope in RUNS:
+                if imp.scope == "fallback" and is_test_module(
+                    imp.module, self.settings, self.index
+                ):
+                    continue
+                out.extend(self.settings_sources(imp.module, seen))
+        out.append(module)
+        for included in self.model._split_includes(facts):
+            if not is_test_module(included, self.settings, self.index):
+                out.extend(self.settings_sources(included, seen))
+        return out
 
     def module_named(self, text: str) -> str | None:
         """The project module a dotted path names (``pkg.mod``, ``pkg.mod.Class``,

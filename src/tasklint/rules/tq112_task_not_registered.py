@@ -89,7 +89,9 @@ class TaskNotRegistered(Rule):
     `import_module(settings.X)` are followed (every module under `pkg.plugins.`, the
     module the setting names). A module imported only inside a function counts as possibly
     imported. Dotted paths in the Django settings count as imported (Django or a
-    third-party app may import them at start-up). With several apps and no deployment
+    third-party app may import them at start-up); for a setting whose value is not known
+    (a `MIDDLEWARE.append(...)` under `if`, a `+=` in a settings module that star-imports
+    another), every dotted string written to it at module level, in any branch. With several apps and no deployment
     file naming the worker's, a task fires only when no app imports it, and a module that
     imports an app module, defines no task and is imported by nothing may be the `-A`
     module (what it imports counts as possibly imported); a worker command whose app
