@@ -70,6 +70,9 @@ class LocalEffects:
     opens_transaction: bool = False
     forwards: frozenset[str] = frozenset()  # parameters passed as enqueue arguments
     unresolved: int = 0  # calls that resolve to nothing in the project
+    # every own enqueue outside on_commit (line, col, step) and where each of ``calls`` is
+    enqueue_sites: list[tuple[int, int, Step]] = field(default_factory=list)
+    call_cols: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,102 @@ def _always_returns(stmts: list[ast.stmt]) -> bool:
         body = _always_returns(last.orelse) if last.orelse else _always_returns(last.body)
         return body and all(_always_returns(h.body) for h in last.handlers)
     return False
+
+
+def _is_method(mod: _Module, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(node in cls.body for cls in mod.classes.values())
+
+
+def _falsy_default(value: ast.expr | None) -> bool:
+    return isinstance(value, ast.Constant) and not value.value
+
+
+def _flags_left_off(
+    call: ast.Call, node: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool
+) -> set[str]:
+    """The parameters with a falsy constant default that ``call`` leaves falsy: not
+    passed, or passed a falsy constant (any ``*``/``**`` argument: none, unknown)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return set()
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: dict[str, ast.expr] = dict(
+        zip([a.arg for a in positional[len(positional) - len(args.defaults) :]], args.defaults)
+    )
+    defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
+    bound = positional
+    if is_method and not _is_static(node) and isinstance(call.func, ast.Attribute):
+        bound = positional[1:]  # ``self.m(...)`` / ``cls.m(...)`` / ``obj.m(...)``
+    keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+    left: set[str] = set()
+    for name, default in defaults.items():
+        if not _falsy_default(default):
+            continue
+        if name in keywords:
+            value: ast.expr | None = keywords[name]
+        else:
+            index = next((i for i, a in enumerate(bound) if a.arg == name), None)
+            value = call.args[index] if index is not None and index < len(call.args) else None
+        if value is None or _falsy_default(value):
+            left.add(name)
+    return left
+
+
+def _flag_ranges(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, flags: set[str]
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Source ranges of ``node`` that run only when one of ``flags`` is truthy: the body
+    of ``if flag:`` / ``if flag and ...:``, and what follows a top-level ``if not flag:``
+    that always returns. Flags the function rebinds guard nothing."""
+    if not flags:
+        return []
+    rebound = {
+        sub.id
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load)
+    } | {
+        name
+        for sub in ast.walk(node)
+        if isinstance(sub, (ast.Global, ast.Nonlocal))
+        for name in sub.names
+    }
+    flags = flags - rebound
+    if not flags:
+        return []
+
+    def tested(test: ast.expr) -> bool:
+        if isinstance(test, ast.Name):
+            return test.id in flags
+        return (
+            isinstance(test, ast.BoolOp)
+            and isinstance(test.op, ast.And)
+            and any(tested(v) for v in test.values)
+        )
+
+    ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.If) and sub.body and tested(sub.test):
+            first, last = sub.body[0], sub.body[-1]
+            end = (last.end_lineno or last.lineno, last.end_col_offset or 0)
+            ranges.append(((first.lineno, first.col_offset), end))
+    body = node.body
+    for i, stmt in enumerate(body[:-1]):
+        if (
+            isinstance(stmt, ast.If)
+            and not stmt.orelse
+            and isinstance(stmt.test, ast.UnaryOp)
+            and isinstance(stmt.test.op, ast.Not)
+            and isinstance(stmt.test.operand, ast.Name)
+            and stmt.test.operand.id in flags
+            and _always_returns(stmt.body)
+        ):
+            first, last = body[i + 1], body[-1]
+            end = (last.end_lineno or last.lineno, last.end_col_offset or 0)
+            ranges.append(((first.lineno, first.col_offset), end))
+            break
+    return ranges
 
 
 class Summaries:
@@ -471,8 +570,10 @@ class Summaries:
             if enqueue is not None:
                 if enqueue.deferred:
                     continue
+                step = Step(function, ctx.path, call.lineno, enqueue.target)
                 if effects.enqueue is None:
-                    effects.enqueue = Step(function, ctx.path, call.lineno, enqueue.target)
+                    effects.enqueue = step
+                effects.enqueue_sites.append((call.lineno, call.col_offset, step))
                 for arg in [*call.args, *(k.value for k in call.keywords)]:
                     if isinstance(arg, ast.Starred):
                         arg = arg.value
@@ -489,6 +590,7 @@ class Summaries:
                 continue
             if callee != function:
                 effects.calls.append((call.lineno, callee))
+                effects.call_cols.append(call.col_offset)
         effects.forwards = frozenset(forwards)
         effects.opens_transaction = withs or is_atomic_function(
             node, ctx, ctx.resolver.module_scope
@@ -559,6 +661,42 @@ class Summaries:
         else:  # too big to settle: the functions found so far stay unknown (None)
             self._paths[function] = paths.get(function)
         return paths.get(function, self._paths.get(function))
+
+    def enqueue_path_at(self, call: ast.Call, callee: str) -> tuple[Step, ...] | None:
+        """``enqueue_path(callee)`` for this call of it: the callee's code under ``if flag:``
+        (or after ``if not flag: return``), where ``flag`` is a parameter with a falsy
+        constant default that the callee never rebinds, does not run when the call leaves
+        ``flag`` at its default or passes a falsy constant (``index_user=False``)."""
+        steps = self.enqueue_path(callee)
+        if steps is None:
+            return None
+        located = self.locate(callee)
+        effects = self.local(callee)
+        if located is None or effects is None:
+            return steps
+        mod, node = located
+        ranges = _flag_ranges(node, _flags_left_off(call, node, _is_method(mod, node)))
+        if not ranges:
+            return steps
+
+        def off(line: int, col: int) -> bool:
+            return any(start <= (line, col) <= end for start, end in ranges)
+
+        for line, col, step in effects.enqueue_sites:
+            if not off(line, col):
+                return (step,)
+        best: tuple[Step, ...] | None = None  # a shortest one, the first in call order
+        for (line, sub), col in zip(effects.calls, effects.call_cols):
+            if off(line, col):
+                continue
+            rest = self.enqueue_path(sub)
+            if (
+                rest is not None
+                and len(rest) < MAX_CHAIN
+                and (best is None or len(rest) < len(best) - 1)
+            ):
+                best = (Step(callee, effects.path, line, self.label(sub)), *rest)
+        return best
 
     def returns_model(self, function: str) -> str | None:
         """The kind of model value (``model instance``, ``queryset``) the function returns

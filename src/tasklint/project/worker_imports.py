@@ -1014,6 +1014,13 @@ class _Builder:
                         raise _Unknown(f"the app name of {entry} cannot be read")
                     self.root(module, f"the AppConfig module of {entry}")
                     return str(cls["name"]), entry
+            # ``pkg.FooConfig`` where ``pkg/__init__.py`` re-exports it from ``pkg.apps``
+            target = self.index.resolve(entry)
+            if target.module is not None and target.name is not None and not target.rest:
+                real = f"{target.module}.{target.name}"
+                if real != entry and real.rpartition(".")[0] in self.index.modules:
+                    self.root(module, f"the package of {entry}")
+                    return self.app_config(real)
             raise _Unknown(f"the AppConfig {entry} cannot be read")
         if entry.split(".")[0] in self.top_packages:
             raise _Unknown(f"installed app {entry} is not a module of the project")

@@ -145,7 +145,7 @@ class EnqueueBeforeCommit(Rule):
         callee = summaries.resolve_call(node, ctx, ctx.scope())
         if callee is None:
             return
-        steps = summaries.enqueue_path(callee)
+        steps = summaries.enqueue_path_at(node, callee)
         if steps is None:
             return
         name = summaries.label(callee)

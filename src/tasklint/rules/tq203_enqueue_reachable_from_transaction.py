@@ -33,6 +33,35 @@ VIEW_BASES = frozenset(
         "rest_framework.viewsets.ReadOnlyModelViewSet",
         "rest_framework.viewsets.ViewSetMixin",
     }
+    # Django's generic views and DRF's concrete generic views: every method (form_valid,
+    # perform_create, get_context_data ...) runs inside the request, as the View's own
+    | {
+        f"django.views.generic.{module}{name}"
+        for module, names in (
+            ("", ("TemplateView", "RedirectView", "ListView", "DetailView", "FormView")),
+            ("", ("CreateView", "UpdateView", "DeleteView")),
+            ("base.", ("TemplateView", "RedirectView")),
+            ("list.", ("ListView", "BaseListView")),
+            ("detail.", ("DetailView", "BaseDetailView")),
+            ("edit.", ("FormView", "CreateView", "UpdateView", "DeleteView", "ProcessFormView")),
+            ("edit.", ("BaseFormView", "BaseCreateView", "BaseUpdateView", "BaseDeleteView")),
+        )
+        for name in names
+    }
+    | {
+        f"rest_framework.generics.{name}"
+        for name in (
+            "CreateAPIView",
+            "ListAPIView",
+            "RetrieveAPIView",
+            "DestroyAPIView",
+            "UpdateAPIView",
+            "ListCreateAPIView",
+            "RetrieveUpdateAPIView",
+            "RetrieveDestroyAPIView",
+            "RetrieveUpdateDestroyAPIView",
+        )
+    }
 )
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -196,7 +225,7 @@ class EnqueueReachableFromTransaction(Rule):
         callee = summaries.resolve_call(node, ctx, ctx.scope())
         if callee is None:
             return
-        steps = summaries.enqueue_path(callee)
+        steps = summaries.enqueue_path_at(node, callee)
         if steps is None:
             return
         head = (

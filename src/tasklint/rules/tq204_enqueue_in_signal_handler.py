@@ -160,7 +160,7 @@ class EnqueueInSignalHandler(Rule):
             return
         summaries = Summaries.of(ctx.index, ctx.settings)
         callee = summaries.resolve_call(node, ctx, ctx.scope())
-        steps = summaries.enqueue_path(callee) if callee is not None else None
+        steps = summaries.enqueue_path_at(node, callee) if callee is not None else None
         if callee is None or steps is None:
             return
         last = steps[-1]

@@ -3,8 +3,8 @@
 Recorded (all JSON-safe, only when the module mentions one of the markers):
 - ``autodiscover``: every ``<x>.autodiscover_tasks(...)`` call (module level or inside a
   function), with its ``packages`` argument classified as ``default`` (absent or ``None``:
-  the Django fixup's installed apps; also a name bound to a comprehension over
-  ``apps.get_app_configs()``), ``installed_apps`` (``settings.INSTALLED_APPS``, also in a
+  the Django fixup's installed apps; also a comprehension over ``apps.get_app_configs()``,
+  in a ``lambda`` or bound to a name), ``installed_apps`` (``settings.INSTALLED_APPS``, also in a
   ``lambda``), ``list`` (folded items, or ``{"kind": "setting"}`` for ``settings.X``,
   resolved later),
   ``list`` (folded items, resolved later) or ``unknown``; ``related_name`` as a string,
@@ -12,8 +12,8 @@ Recorded (all JSON-safe, only when the module mentions one of the markers):
 - ``dynamic``: ``importlib.import_module(x)`` / ``__import__(x)`` / ``import_string(x)`` /
   ``symbol_by_name(x)`` calls with a computed module name (which modules they import is
   unknown): ``[line, innermost enclosing function or None, a decorator may run it at start-up,
-  constant dotted prefix of an f-string name or None, the Django setting named by
-  ``settings.X`` or None, the name is ``module.attribute`` (``import_string``)]``;
+  constant dotted prefix of an f-string, ``str.format`` or ``%`` name or None, the Django
+  setting named by ``settings.X`` or None, the name is ``module.attribute`` (``import_string``)]``;
 - ``constant_imports``: the same calls with a constant name, Django's URL ``include("x.urls")``
   and ``handler404 = "x.views.f"`` (imported when the worker runs Django's URL checks):
   ``[module, line, in_function]``;
@@ -134,11 +134,30 @@ def _string(node: ast.AST | None) -> str | None:
 
 def _prefix(expr: ast.expr) -> dict[str, Any]:
     """An item built at run time: the constant dotted prefix of an f-string
-    (``f"allauth.socialaccount.providers.{p}"``), else unknown."""
+    (``f"allauth.socialaccount.providers.{p}"``), of a ``str.format`` template or of a
+    ``%`` template, else unknown."""
+    head: str | None = None
     if isinstance(expr, ast.JoinedStr) and expr.values:
         head = _string(expr.values[0])
-        if head and "." in head:
-            return {"kind": "prefix", "value": head, "qualname": None}
+    elif (  # ``"pkg.services.service_{}".format(x)``
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "format"
+        and (text := _string(expr.func.value)) is not None
+        and "{" in text
+        and "{{" not in text
+        and "}" not in text.split("{", 1)[0]
+    ):
+        head = text.split("{", 1)[0]
+    elif (  # ``"pkg.services.service_%s" % x``
+        isinstance(expr, ast.BinOp)
+        and isinstance(expr.op, ast.Mod)
+        and (text := _string(expr.left)) is not None
+        and "%" in text
+    ):
+        head = text.split("%", 1)[0]
+    if head and "." in head:
+        return {"kind": "prefix", "value": head, "qualname": None}
     return {"kind": "unknown", "value": None, "qualname": None}
 
 
@@ -152,17 +171,21 @@ def _app_config_lists(node: ast.AST) -> set[str]:
             and isinstance(sub.targets[0], ast.Name)
         ):
             continue
-        value = sub.value
-        if isinstance(value, ast.Call) and value.args and not value.keywords:
-            value = value.args[0]  # list(...)
-        if isinstance(value, (ast.ListComp, ast.GeneratorExp)) and any(
-            isinstance(gen.iter, ast.Call)
-            and isinstance(gen.iter.func, ast.Attribute)
-            and gen.iter.func.attr == "get_app_configs"
-            for gen in value.generators
-        ):
+        if _over_app_configs(sub.value):
             names.add(sub.targets[0].id)
     return names
+
+
+def _over_app_configs(value: ast.expr | None) -> bool:
+    """A comprehension (or ``list(...)`` of one) over ``<x>.get_app_configs()``."""
+    if isinstance(value, ast.Call) and value.args and not value.keywords:
+        value = value.args[0]  # list(...)
+    return isinstance(value, (ast.ListComp, ast.GeneratorExp)) and any(
+        isinstance(gen.iter, ast.Call)
+        and isinstance(gen.iter.func, ast.Attribute)
+        and gen.iter.func.attr == "get_app_configs"
+        for gen in value.generators
+    )
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> tuple[bool, ast.expr | None]:
@@ -312,6 +335,10 @@ class _Collector:
         elif isinstance(named, ast.Name) and named.id in self.app_config_names:
             # ``names = [c.name for c in apps.get_app_configs()]`` (cookiecutter-django's
             # old taskapp): the installed apps' AppConfig names, as with no argument
+            entry["packages"] = {"kind": "default"}
+        elif isinstance(packages, ast.Lambda) and _over_app_configs(named):
+            # ``lambda: [n.name for n in apps.get_app_configs()]`` (the workaround Celery's
+            # maintainer gave for AppConfig paths in INSTALLED_APPS), as with no argument
             entry["packages"] = {"kind": "default"}
         elif (
             isinstance(packages, ast.Lambda)
@@ -532,7 +559,7 @@ class _Collector:
             self.walk_calls(stmt, False)
 
 
-@register_collector("worker_imports", version=12)
+@register_collector("worker_imports", version=13)
 def collect(tree: ast.Module, resolver: NameResolver, facts: ModuleFacts) -> dict[str, Any] | None:
     source = resolver.source
     if source is not None and not any(m in source for m in MARKERS):
