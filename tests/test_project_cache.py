@@ -118,3 +118,76 @@ def test_cache_files_of_other_versions_are_removed(tmp_path: Path) -> None:
     _run(folder)
     assert not stale.exists()
     assert len(list((folder / CACHE_DIR).glob("facts-*.json"))) == 1
+
+
+def _state_text(folder: Path) -> str:
+    (state,) = (folder / CACHE_DIR).glob("facts-*.json")
+    return state.read_text(encoding="utf-8")
+
+
+def _edit_runs(folder: Path) -> list[list[tuple[str, int, str, str]]]:
+    """A cold run writing the cache, a comment edit, a touch, an added finding."""
+    import os
+
+    out = [_run(folder)]
+    tasks = next(folder.rglob("tasks.py"))
+    tasks.write_text(tasks.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    out.append(_run(folder))
+    settings = next(folder.rglob("base.py"))
+    stat = settings.stat()
+    os.utime(settings, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched
+    out.append(_run(folder))
+    tasks.write_text(
+        tasks.read_text(encoding="utf-8") + "\n\n@shared_task\ndef added(x):\n    return x\n",
+        encoding="utf-8",
+    )
+    out.append(_run(folder))
+    return out
+
+
+def test_unchanged_entries_are_written_back_as_read(tmp_path: Path, monkeypatch) -> None:
+    """The facts file keeps the text of entries no run changed (not encoded again), and
+    is then byte for byte what encoding every entry again writes: touched stamps, new
+    findings and new entries are written from what the run holds."""
+    import tasklint.project.cache as cache_module
+    from tasklint.project.cache import FactsCache
+
+    reused = _copy("django_split_settings", tmp_path / "reused")
+    with_reuse = _edit_runs(reused)
+    calls: list[int] = []
+    real = cache_module._entry_texts
+
+    def counted(text: str, entries: dict[str, object]) -> dict[str, str]:
+        found = real(text, entries)
+        calls.append(len(found))
+        return found
+
+    monkeypatch.setattr(cache_module, "_entry_texts", counted)
+    _run(reused)  # nothing changed: every entry's text is kept
+    assert calls and calls[-1] == len(json.loads(_state_text(reused))["entries"]) > 5
+    # what the file would be with every entry encoded again
+    cache = FactsCache(reused.resolve())
+    assert cache.entries and cache._unchanged
+    cache._unchanged = {}
+    assert "".join(cache._state_chunks()) == _state_text(reused)
+    settings = next(reused.rglob("base.py"))
+    entry = json.loads(_state_text(reused))["entries"][str(settings.resolve())]
+    assert entry["mtime"] == settings.stat().st_mtime_ns  # the touch was written
+    # the same runs without keeping any text give the same findings
+    monkeypatch.setattr(cache_module, "_entry_texts", lambda text, entries: {})
+    encoded = _copy("django_split_settings", tmp_path / "encoded")
+    assert _edit_runs(encoded) == with_reuse
+
+
+def test_a_state_file_in_another_layout_is_read_and_written_whole(tmp_path: Path) -> None:
+    folder = _copy("django_split_settings", tmp_path)
+    expected = _run(folder)
+    (state,) = (folder / CACHE_DIR).glob("facts-*.json")
+    data = json.loads(state.read_text(encoding="utf-8"))
+    state.write_text(json.dumps(data, indent=1), encoding="utf-8")  # one line per value
+    tasks = next(folder.rglob("tasks.py"))
+    tasks.write_text(tasks.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert _run(folder) == expected
+    written = json.loads(state.read_text(encoding="utf-8"))
+    assert written["entries"].keys() == data["entries"].keys()
+    assert _run(folder) == expected == _run(folder, use_cache=False)

@@ -72,15 +72,31 @@ class FactsCache:
         # the fingerprint, and by absolute path their JSON text or the findings
         self._project: tuple[str, dict[str, Any]] | None = None
         self.project_dirty = False
+        # key -> the JSON text of its entry as read from the facts file, for entries not
+        # changed since (written back as they were, not encoded again): see _entry_texts
+        self._unchanged: dict[str, str] = {}
         if enabled:
-            data = self._read_all(self.file)
+            data, text = self._read_state(self.file)
             found = data.get("entries")
             self.entries = found if isinstance(found, dict) else {}
+            if self.entries and text:
+                self._unchanged = _entry_texts(text, self.entries)
             bodies = data.get("bodies")
             if isinstance(bodies, list) and all(isinstance(x, str) for x in bodies):
                 self.bodies = set(bodies)
             elif self.entries:
                 self.bodies = {"*"}  # unreadable: every file's body counts
+
+    @staticmethod
+    def _read_state(path: Path) -> tuple[dict[str, Any], str]:
+        """The facts file's JSON and its text (empty when unreadable)."""
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+            data = json.loads(text)
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+            return {}, ""
+        return (data, text) if isinstance(data, dict) else ({}, "")
 
     @staticmethod
     def _read_all(path: Path) -> dict[str, Any]:
@@ -255,6 +271,7 @@ class FactsCache:
         entry = self.entries.get(key)
         if self.enabled and stamp is not None and isinstance(entry, dict):
             entry["mtime"], entry["size"], entry["ctime"] = stamp
+            self._unchanged.pop(key, None)
             self.dirty = True
 
     def findings(self, key: str, fingerprint: str, shown: str) -> list[dict[str, Any]] | None:
@@ -277,6 +294,7 @@ class FactsCache:
         entry = self.entries.get(key) if self.enabled else None
         if isinstance(entry, dict):
             entry["findings"] = {"fingerprint": fingerprint, "shown": shown, "items": items}
+            self._unchanged.pop(key, None)
             self.dirty = True
 
     def hold_findings(self, key: str, items: list[Finding]) -> None:
@@ -295,10 +313,11 @@ class FactsCache:
         if project == old:
             self._project = (new, by_path)
             self.dirty = self.project_dirty = True
-        for entry in self.entries.values():
+        for key, entry in self.entries.items():
             cached = entry.get("findings") if isinstance(entry, dict) else None
             if isinstance(cached, dict) and cached.get("fingerprint") == old:
                 cached["fingerprint"] = new
+                self._unchanged.pop(key, None)
                 self.dirty = True
 
     def set_bodies(self, bodies: set[str]) -> None:
@@ -319,6 +338,7 @@ class FactsCache:
         if not self.enabled or stamp is None:
             return
         old = self.entries.get(key)
+        self._unchanged.pop(key, None)
         self.entries[key] = {
             "mtime": stamp[0],
             "size": stamp[1],
@@ -349,6 +369,7 @@ class FactsCache:
         stale = [k for k in self.entries if k not in keep]
         for k in stale:
             del self.entries[k]
+            self._unchanged.pop(k, None)
         if stale:
             self.dirty = True
         if self._modules is not None:
@@ -417,11 +438,15 @@ class FactsCache:
         dumps = json.JSONEncoder(default=_plain).encode
         yield '{"version": ' + dumps(__version__) + ', "bodies": ' + dumps(sorted(self.bodies))
         yield ', "entries": {'
-        sep = ""
+        sep = "\n"
+        unchanged = self._unchanged
         for key, entry in self.entries.items():
-            yield sep + dumps(key) + ": " + dumps(entry)
-            sep = ", "
-        yield "}}"
+            # one entry per line (_entry_texts reads them back); an entry not changed
+            # since it was read is written as the text it was read from
+            text = unchanged.get(key)
+            yield sep + dumps(key) + ": " + (text if text is not None else dumps(entry))
+            sep = ",\n"
+        yield "\n}}"
 
     def _write_project(self, fingerprint: str, by_path: dict[str, Any]) -> None:
         def chunks() -> Iterable[str]:
@@ -502,6 +527,33 @@ def _read_lines(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     except (OSError, ValueError, UnicodeDecodeError, MemoryError):
         return {}, {}
     return meta, found
+
+
+def _entry_texts(text: str, entries: dict[str, Any]) -> dict[str, str]:
+    """The JSON text of each entry of the facts file ``text`` (whose parsed entries are
+    ``entries``), as ``_state_chunks`` writes them: one ``KEY: ENTRY`` per line, between
+    the header line and ``}}``. Any other layout (an older writer, a hand-edited or
+    damaged file, a key with escapes, a line count that does not match): no text for
+    that entry, or none at all, and the entries are encoded again when written. JSON
+    text holds no raw newline, so a line is one entry whole, and the document parsed: the
+    text after a key is exactly the value ``entries`` holds for it."""
+    lines = text.split("\n")
+    if len(lines) != len(entries) + 2 or lines[-1] != "}}":
+        return {}
+    out: dict[str, str] = {}
+    for line in lines[1:-1]:
+        if line.endswith(","):
+            line = line[:-1]
+        cut = line.find('": ')
+        if cut < 0:
+            return {}
+        key = _plain_key(line[: cut + 1])
+        if key is None:
+            continue  # escapes in the key: encoded again
+        if key in out or key not in entries:
+            return {}  # a repeated key: the last one counts in JSON, none here
+        out[key] = line[cut + 3 :]
+    return out
 
 
 def _plain_key(text: str) -> str | None:
