@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tasklint.project.context import FileContext
 from tasklint.project.index import SQLALCHEMY_PACKAGES
 from tasklint.syntax.names import Scope
-from tasklint.syntax.walk import walk
+from tasklint.syntax.walk import walk, with_subclasses
 
 ON_COMMIT = frozenset({"django.db.transaction.on_commit"})
 PARTIAL = frozenset({"functools.partial"})
@@ -206,19 +206,8 @@ def _function_verdict(ctx: FileContext, ancestors: list[ast.AST], i: int) -> ast
     return _called_in_transaction(anc.name, owner, owner_facts)
 
 
-def _with_subclasses(*classes: type) -> frozenset[type]:
-    found: set[type] = set()
-    todo = list(classes)
-    while todo:
-        cls = todo.pop()
-        if cls not in found:
-            found.add(cls)
-            todo.extend(cls.__subclasses__())
-    return frozenset(found)
-
-
 # The ancestors enclosing_transaction looks at (any other: only stepped over).
-_DECIDING = _with_subclasses(*FUNCTION_NODES, ast.With, ast.AsyncWith, ast.Lambda, ast.ClassDef)
+_DECIDING = with_subclasses(*FUNCTION_NODES, ast.With, ast.AsyncWith, ast.Lambda, ast.ClassDef)
 
 
 def enclosing_transaction(ctx: FileContext, node: ast.AST) -> ast.AST | None:

@@ -14,7 +14,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from tasklint.syntax.walk import CHILD_LAYOUTS, child_layout, child_nodes
+from tasklint.syntax.walk import CHILD_LAYOUTS, child_layout, child_nodes, with_subclasses
 
 SCOPE_NODES = (
     ast.Module,
@@ -361,27 +361,16 @@ class _ScopeBuilder:
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context)
 
 
-def _with_subclasses(*classes: type) -> frozenset[type]:
-    found: set[type] = set()
-    todo = list(classes)
-    while todo:
-        cls = todo.pop()
-        if cls not in found:
-            found.add(cls)
-            todo.extend(cls.__subclasses__())
-    return frozenset(found)
-
-
 # The classes (parsed trees hold exact ``ast`` classes) of _LEAVES; of the expressions that
 # bind or open a scope (any other expression: only its children are looked at); of the
 # statements _ScopeBuilder._stmt handles itself (any other: _other_stmt).
-_LEAF_CLASSES = _with_subclasses(*_LEAVES)
-_BINDING_EXPRS = _with_subclasses(
+_LEAF_CLASSES = with_subclasses(*_LEAVES)
+_BINDING_EXPRS = with_subclasses(
     ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr
 )
-_DEF_STMTS = _with_subclasses(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_CLASS_STMTS = _with_subclasses(ast.ClassDef)
-_BINDING_STMTS = _with_subclasses(
+_DEF_STMTS = with_subclasses(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CLASS_STMTS = with_subclasses(ast.ClassDef)
+_BINDING_STMTS = with_subclasses(
     ast.FunctionDef,
     ast.AsyncFunctionDef,
     ast.ClassDef,

@@ -36,7 +36,9 @@ def walk(node: ast.AST) -> list[ast.AST]:
 INERT = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
-def _with_subclasses(classes: tuple[type, ...]) -> frozenset[type]:
+def with_subclasses(*classes: type) -> frozenset[type]:
+    """The classes and every subclass of them (``isinstance`` as one set lookup: parsed
+    trees hold exact ``ast`` classes)."""
     found: set[type] = set()
     todo = list(classes)
     while todo:
@@ -48,7 +50,7 @@ def _with_subclasses(classes: tuple[type, ...]) -> frozenset[type]:
 
 
 # The classes ``isinstance(node, INERT)`` is true of (a set: one lookup, not seven checks).
-INERT_CLASSES = _with_subclasses(INERT)
+INERT_CLASSES = with_subclasses(*INERT)
 
 
 _BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
